@@ -1,0 +1,61 @@
+"""System administration: users, teams, agencies. No case data is registered here:
+a system administrator is not a reviewer."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from ofr.models import AccessEvent, Agency, Jurisdiction, Membership, Team, TeamJurisdiction
+
+admin.site.site_header = "OFR case management — administration"
+
+
+class TeamJurisdictionInline(admin.TabularInline):
+    model = TeamJurisdiction
+    extra = 0
+
+
+@admin.register(Jurisdiction)
+class JurisdictionAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "level", "parent"]
+    list_filter = ["level"]
+
+
+@admin.register(Agency)
+class AgencyAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "sector", "jurisdiction"]
+    list_filter = ["sector"]
+    search_fields = ["name"]
+
+
+@admin.register(Team)
+class TeamAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "short_code", "small_cell_threshold", "packets_may_include_identifiers"]
+    inlines = [TeamJurisdictionInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "team", "role", "agency", "member_type", "starts_on", "ends_on"]
+    list_filter = ["team", "role", "member_type"]
+    autocomplete_fields = ["agency"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # end a membership instead: its history must stay
+
+
+@admin.register(AccessEvent)
+class AccessEventAdmin(admin.ModelAdmin):
+    """Read-only: the access log is append-only."""
+
+    list_display = ["seq", "created_at", "username", "action", "object_type", "object_id", "ip_address"]
+    list_filter = ["action"]
+    search_fields = ["username", "object_id"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,93 @@
+"""Readable, field-by-field change history built from django-simple-history rows."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import models
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    when: datetime
+    who: str
+    kind: str
+    reason: str
+    changes: list[FieldChange]
+
+
+def _display(field: models.Field, value, related_names: dict) -> str:
+    if value is None or value == "":
+        return "—"
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if field.is_relation:
+        return related_names.get((field.related_model, value), f"#{value}")
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return str(value)
+
+
+def history_entries(instance: models.Model, *, hidden_fields: frozenset[str] = frozenset()):
+    """Newest-first entries for one record: who, when, what kind, why, which fields.
+
+    `hidden_fields` are left out entirely (fields the viewer may not see)."""
+    model = type(instance)
+    tracked = {f.attname for f in instance.history.model._meta.fields}
+    fields = [
+        f
+        for f in model._meta.concrete_fields
+        if f.attname in tracked and f.name not in hidden_fields and not f.primary_key
+    ]
+    records = list(instance.history.select_related("history_user").order_by("history_date", "history_id"))
+    related_names = _related_names(fields, records)
+    entries = []
+    previous = None
+    for record in records:
+        changes = []
+        for field in fields:
+            new = getattr(record, field.attname)
+            old = getattr(previous, field.attname) if previous is not None else None
+            if previous is None and new in (None, ""):
+                continue
+            if previous is not None and old == new:
+                continue
+            changes.append(
+                FieldChange(
+                    label=str(field.verbose_name).capitalize(),
+                    old=_display(field, old, related_names) if previous is not None else "",
+                    new=_display(field, new, related_names),
+                )
+            )
+        user = record.history_user
+        entries.append(
+            HistoryEntry(
+                when=record.history_date,
+                who=(user.get_full_name() or user.get_username()) if user else "System",
+                kind=record.get_history_type_display(),
+                reason=record.history_change_reason or "",
+                changes=changes,
+            )
+        )
+        previous = record
+    entries.reverse()
+    return entries
+
+
+def _related_names(fields, records) -> dict:
+    """One query per related model to name the foreign keys shown in the history."""
+    names: dict = {}
+    for field in fields:
+        if not field.is_relation:
+            continue
+        ids = {getattr(r, field.attname) for r in records} - {None}
+        if ids:
+            for obj in field.related_model._default_manager.filter(pk__in=ids):
+                names[(field.related_model, obj.pk)] = str(obj)
+    return names

@@ -1,0 +1,73 @@
+"""Request-wide security: headers, absolute session lifetime, denied-access logging."""
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.views import redirect_to_login
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+
+from ofr.audit import DeniedForbidden, DeniedNotFound, record_denied
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy on every page; no caching of signed-in pages."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            # Confidential pages must not stay in browser or proxy caches.
+            patch_cache_control(response, no_store=True, private=True)
+        return response
+
+
+class SessionLifetimeMiddleware:
+    """Signs the user out after SESSION_IDLE_MINUTES without a request (HIPAA
+    automatic logoff) and SESSION_MAX_HOURS after sign-in, however active.
+
+    The last-seen time is written at most once a minute, so that a page view
+    does not cost a session write."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = timezone.now().timestamp()
+            auth_at = request.session.get("auth_at")
+            seen_at = request.session.get("seen_at")
+            if (
+                auth_at is None
+                or seen_at is None
+                or now - seen_at > settings.SESSION_IDLE_MINUTES * 60
+                or now - auth_at > settings.SESSION_MAX_HOURS * 3600
+            ):
+                logout(request)
+                messages.info(request, "Your session has ended. Please sign in again.")
+                return redirect_to_login(request.get_full_path())
+            if now - seen_at >= 60:
+                request.session["seen_at"] = now
+        return self.get_response(request)
+
+
+class DeniedAccessAuditMiddleware:
+    """Logs every 404/403 that an access module raised for a guarded object."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        if isinstance(exception, DeniedNotFound | DeniedForbidden):
+            record_denied(request, exception)
+        return None

@@ -1,0 +1,374 @@
+"""Foundation: jurisdictions, agencies, teams, memberships, and the access log."""
+
+import hashlib
+import json
+import uuid
+from datetime import UTC, date
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import connection, models, transaction
+from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from simple_history.models import HistoricalRecords
+
+from ofr.roles import Role, Sector, SensitiveCategory, categories_for
+
+
+class Jurisdiction(models.Model):
+    """A place a team covers: a state, and the counties or regions within it."""
+
+    class Level(models.TextChoices):
+        STATE = "state", "State"
+        COUNTY = "county", "County"
+        REGION = "region", "Multi-county region"
+        CITY = "city", "City"
+        TRIBAL = "tribal", "Tribal"
+
+    name = models.CharField(max_length=200)
+    level = models.CharField(max_length=20, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="jurisdiction_unique_name"),
+            models.CheckConstraint(
+                condition=models.Q(level="state") | models.Q(parent__isnull=False),
+                name="jurisdiction_below_state_has_parent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Agency(models.Model):
+    name = models.CharField(max_length=200)
+    sector = models.CharField(max_length=40, choices=Sector.choices)
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, null=True, blank=True, on_delete=models.PROTECT, related_name="agencies"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "agencies"
+        constraints = [models.UniqueConstraint(fields=["name"], name="agency_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    """A review team: its jurisdictions, policies and members."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=200, unique=True)
+    short_code = models.CharField(
+        max_length=8, unique=True, help_text="Prefix of the team's case references, e.g. RIV."
+    )
+    jurisdictions = models.ManyToManyField(
+        Jurisdiction, through="TeamJurisdiction", related_name="teams"
+    )
+    small_cell_threshold = models.PositiveSmallIntegerField(
+        default=10, help_text="Counts below this number are suppressed in aggregate reports."
+    )
+    packets_may_include_identifiers = models.BooleanField(
+        default=False,
+        help_text="Whether meeting packets may carry decedent identifiers "
+        "(only for recipients who may see them).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [
+            ("add_team_case", "Add cases to the team"),
+            ("manage_team", "Manage the team's members"),
+            ("view_recommendations", "View the team's recommendations"),
+            ("view_aggregates", "View the team's aggregate reports"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(small_cell_threshold__gte=1), name="team_threshold_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        creating = self._state.adding
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if creating:
+                self.grant_team_permissions()
+
+    def role_group(self, role: str) -> Group:
+        group, _ = Group.objects.get_or_create(name=f"team:{self.code}:role:{role}")
+        return group
+
+    def category_group(self, category: str) -> Group:
+        group, _ = Group.objects.get_or_create(name=f"team:{self.code}:category:{category}")
+        return group
+
+    def grant_team_permissions(self) -> None:
+        """Give each role group of this team its team-level permissions."""
+        from guardian.shortcuts import assign_perm
+
+        from ofr.roles import TEAM_PERMISSIONS
+
+        for role, codenames in TEAM_PERMISSIONS.items():
+            group = self.role_group(role)
+            for codename in codenames:
+                assign_perm(f"ofr.{codename}", group, self)
+
+    def active_memberships(self, on: date | None = None) -> models.QuerySet["Membership"]:
+        return self.memberships.active(on)
+
+
+class TeamJurisdiction(models.Model):
+    """A jurisdiction a team covers (explicit through-model, so the link has history)."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE)
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT)
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "jurisdiction"], name="team_jurisdiction_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} covers {self.jurisdiction}"
+
+
+class TeamUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Team, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        pass
+
+
+class TeamGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Team, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        pass
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self, on: date | None = None) -> "MembershipQuerySet":
+        on = on or timezone.localdate()
+        return self.filter(starts_on__lte=on).filter(
+            models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=on)
+        )
+
+
+class Membership(models.Model):
+    """A person's seat on a team: their role, agency and member type, for a period."""
+
+    class MemberType(models.TextChoices):
+        CORE = "core", "Core member"
+        GUEST = "guest", "Guest (one-time)"
+        OBSERVER = "observer", "Observer"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships"
+    )
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="memberships")
+    agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    member_type = models.CharField(
+        max_length=10, choices=MemberType.choices, default=MemberType.CORE
+    )
+    starts_on = models.DateField(default=timezone.localdate)
+    ends_on = models.DateField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["team__name", "user__username"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("starts_on")),
+                name="membership_ends_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "team", "role", "starts_on"], name="membership_unique_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()}, {self.team}"
+
+    @property
+    def sector(self) -> str | None:
+        return self.agency.sector if self.agency_id else None
+
+    def is_active(self, on: date | None = None) -> bool:
+        on = on or timezone.localdate()
+        return self.starts_on <= on and (self.ends_on is None or self.ends_on >= on)
+
+    def save(self, *args, **kwargs) -> None:
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            sync_team_groups(self.user, self.team)
+
+    def end(self, *, on: date | None = None, reason: str = "") -> None:
+        """End the membership; the user loses the team's grants at once."""
+        self.ends_on = on or timezone.localdate()
+        self._change_reason = reason or "Membership ended"
+        self.save()
+
+
+def sync_team_groups(user, team: Team, on: date | None = None) -> None:
+    """Put the user in exactly the team groups their active memberships call for.
+
+    Called whenever a membership is saved, at login, and daily by the
+    `sync_memberships` command so that start and end dates take effect.
+    """
+    active = list(Membership.objects.filter(user=user, team=team).active(on).select_related("agency"))
+    wanted_roles = {m.role for m in active}
+    wanted_categories: set[str] = set()
+    for membership in active:
+        wanted_categories |= categories_for(membership.role, membership.sector)
+    prefix = f"team:{team.code}:"
+    wanted = {team.role_group(role) for role in wanted_roles} | {
+        team.category_group(category) for category in wanted_categories
+    }
+    current = set(user.groups.filter(name__startswith=prefix))
+    user.groups.remove(*(current - wanted))
+    user.groups.add(*(wanted - current))
+
+
+def sync_user_groups(user, on: date | None = None) -> None:
+    for team in Team.objects.filter(memberships__user=user).distinct():
+        sync_team_groups(user, team, on)
+
+
+# ---------------------------------------------------------------------------
+# Access log
+
+
+GENESIS_HASH = "0" * 64
+# Any constant will do: it names the advisory lock that serialises chain writers.
+CHAIN_LOCK_KEY = 704_210_001
+
+
+class AccessEvent(models.Model):
+    """One read, export, download, login, logout or denied attempt.
+
+    Append-only (database triggers refuse UPDATE and DELETE) and hash-chained:
+    each row's entry_hash covers its content and the previous row's hash, so
+    `manage.py verify_audit` finds any edited, inserted or deleted row.
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "view", "Viewed"
+        EXPORT = "export", "Exported"
+        DOWNLOAD = "download", "Downloaded"
+        LOGIN = "login", "Signed in"
+        LOGOUT = "logout", "Signed out"
+        LOGIN_FAILED = "login_failed", "Failed sign-in"
+        LOCKED_OUT = "locked_out", "Locked out"
+        DENIED = "denied", "Denied"
+
+    seq = models.PositiveBigIntegerField(unique=True)
+    created_at = models.DateTimeField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="access_events",
+    )
+    username = models.CharField(max_length=150, blank=True)
+    ip_address = models.CharField(max_length=45, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    object_type = models.CharField(max_length=50, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    detail = models.CharField(max_length=500, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["object_type", "object_id", "-seq"], name="access_object")]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.username or '-'} {self.action} {self.object_type} {self.object_id}"
+
+    HASHED_FIELDS = (
+        "seq",
+        "created_at",
+        "user_id",
+        "username",
+        "ip_address",
+        "user_agent",
+        "action",
+        "object_type",
+        "object_id",
+        "detail",
+    )
+
+    def canonical(self) -> str:
+        """The row's content as canonical JSON, the input of its hash."""
+        values = {name: getattr(self, name) for name in self.HASHED_FIELDS}
+        values["created_at"] = self.created_at.astimezone(UTC).isoformat()
+        return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256((self.prev_hash + self.canonical()).encode()).hexdigest()
+
+    @classmethod
+    def append(cls, **fields) -> "AccessEvent":
+        """Write one event at the head of the chain, in its own committed transaction.
+
+        durable=True: the event must not be rolled back with a request that fails
+        later, so it may never run inside another transaction.
+        """
+        with transaction.atomic(durable=True):
+            if connection.vendor == "postgresql":
+                # Locking the last row with SELECT ... FOR UPDATE forks the chain
+                # under READ COMMITTED; an advisory lock taken first does not.
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+            # On SQLite, the IMMEDIATE transaction already serialises writers.
+            head = cls.objects.order_by("-seq").values("seq", "entry_hash").first()
+            event = cls(
+                seq=(head["seq"] + 1) if head else 1,
+                prev_hash=head["entry_hash"] if head else GENESIS_HASH,
+                created_at=timezone.now(),
+                **fields,
+            )
+            event.user_agent = event.user_agent[:300]
+            event.detail = event.detail[:500]
+            event.entry_hash = event.compute_hash()
+            event.save(force_insert=True)
+        return event
+
+
+__all__ = [
+    "AccessEvent",
+    "Agency",
+    "Jurisdiction",
+    "Membership",
+    "Role",
+    "Sector",
+    "SensitiveCategory",
+    "Team",
+    "TeamJurisdiction",
+]

@@ -1,0 +1,125 @@
+"""The role -> permission matrix: the one place that says what each role may do.
+
+Roles decide actions; objects decide scope. A membership's role maps to
+permissions on its team's cases (granted through django-guardian to one group
+per team and role) and to permissions on the team itself. Sensitive-category
+permissions are granted through one group per team and category, so that the
+member's sector can narrow them (see SECTOR_EXCLUDED_CATEGORIES).
+"""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    COORDINATOR = "coordinator", "Coordinator"
+    DATA_MANAGER = "data_manager", "Data manager"
+    FACILITATOR = "facilitator", "Facilitator"
+    MEMBER = "member", "Review member"
+    GUEST = "guest", "Guest"
+    AGENCY_PARTNER = "agency_partner", "Agency partner"
+    OVERSIGHT = "oversight", "Oversight"
+
+
+class Sector(models.TextChoices):
+    """Agency sectors (domain.md B1)."""
+
+    PUBLIC_HEALTH = "public_health", "Public health"
+    MEDICAL_EXAMINER_CORONER = "medical_examiner_coroner", "Medical examiner / coroner"
+    LAW_ENFORCEMENT = "law_enforcement", "Law enforcement"
+    PROSECUTOR = "prosecutor", "Prosecutor"
+    JAIL_DETENTION = "jail_detention", "Jail / detention"
+    CORRECTIONS_PAROLE_PROBATION = "corrections_parole_probation", "Corrections / parole / probation"
+    EMS_FIRE = "ems_fire", "EMS / fire"
+    HOSPITAL_HEALTH_SYSTEM = "hospital_health_system", "Hospital / health system"
+    SUD_TREATMENT = "sud_treatment", "SUD treatment"
+    MENTAL_HEALTH = "mental_health", "Mental health"
+    CHILD_PROTECTIVE_SERVICES = "child_protective_services", "Child protective services"
+    ADULT_PROTECTIVE_SERVICES = "adult_protective_services", "Adult protective services"
+    SOCIAL_SERVICES = "social_services", "Social services"
+    SCHOOL = "school", "School"
+    HOMELESS_SERVICES = "homeless_services", "Homeless services"
+    HARM_REDUCTION = "harm_reduction", "Harm reduction"
+    PHARMACY = "pharmacy", "Pharmacy"
+    EPIDEMIOLOGY = "epidemiology", "Epidemiology"
+    COMMUNITY_MEMBER_LIVED_EXPERIENCE = (
+        "community_member_lived_experience",
+        "Community member / lived experience",
+    )
+    OTHER = "other", "Other"
+
+
+class SensitiveCategory(models.TextChoices):
+    """Categories of restricted content; each has a view_<category> case permission."""
+
+    PART2_SUD = "part2_sud", "SUD treatment (42 CFR Part 2)"
+    MENTAL_HEALTH = "mental_health", "Mental health"
+    LE_INVESTIGATIVE = "le_investigative", "Law-enforcement investigative"
+    NOK_INTERVIEW = "nok_interview", "Next-of-kin interview"
+    CHILD_SERVICES = "child_services", "Child services"
+    EDUCATION = "education", "Education (FERPA)"
+
+
+def category_permission(category: str) -> str:
+    return f"view_{category}"
+
+
+ALL_CATEGORIES = frozenset(SensitiveCategory.values)
+
+# Case permissions (codenames on cases.Case) each role holds on its team's cases.
+CASE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.COORDINATOR: frozenset(
+        {"view_case", "change_case", "annotate_case", "view_identifiers", "view_access_log"}
+    ),
+    Role.DATA_MANAGER: frozenset({"view_case", "change_case", "annotate_case", "view_identifiers"}),
+    Role.FACILITATOR: frozenset({"view_case", "annotate_case"}),
+    Role.MEMBER: frozenset({"view_case", "annotate_case"}),
+    # Guests see a meeting's cases through direct, meeting-bounded grants only.
+    Role.GUEST: frozenset(),
+    # Partners and oversight never see case data.
+    Role.AGENCY_PARTNER: frozenset(),
+    Role.OVERSIGHT: frozenset(),
+}
+
+# Sensitive categories each role may see on its team's cases, before the sector rule.
+CASE_CATEGORIES: dict[str, frozenset[str]] = {
+    Role.COORDINATOR: ALL_CATEGORIES,
+    Role.DATA_MANAGER: ALL_CATEGORIES,
+    Role.FACILITATOR: ALL_CATEGORIES,
+    Role.MEMBER: ALL_CATEGORIES,
+    Role.GUEST: frozenset(),
+    Role.AGENCY_PARTNER: frozenset(),
+    Role.OVERSIGHT: frozenset(),
+}
+
+# 42 CFR 2.32 forbids using Part 2 records to investigate or prosecute the
+# patient: members from these sectors do not get them by default.
+SECTOR_EXCLUDED_CATEGORIES: dict[str, frozenset[str]] = {
+    Sector.LAW_ENFORCEMENT: frozenset({SensitiveCategory.PART2_SUD}),
+    Sector.PROSECUTOR: frozenset({SensitiveCategory.PART2_SUD}),
+}
+
+# Team permissions (codenames on ofr.Team): actions that are not about one case.
+TEAM_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.COORDINATOR: frozenset(
+        {"view_team", "add_team_case", "manage_team", "view_recommendations", "view_aggregates"}
+    ),
+    Role.DATA_MANAGER: frozenset(
+        {"view_team", "add_team_case", "view_recommendations", "view_aggregates"}
+    ),
+    Role.FACILITATOR: frozenset({"view_team", "view_recommendations", "view_aggregates"}),
+    Role.MEMBER: frozenset({"view_team", "view_recommendations"}),
+    Role.GUEST: frozenset({"view_team"}),
+    Role.AGENCY_PARTNER: frozenset({"view_team", "view_recommendations"}),
+    Role.OVERSIGHT: frozenset({"view_team", "view_recommendations", "view_aggregates"}),
+}
+
+
+def categories_for(role: str, sector: str | None) -> frozenset[str]:
+    """Sensitive categories a member with this role, from this sector, may see."""
+    excluded = SECTOR_EXCLUDED_CATEGORIES.get(sector or "", frozenset())
+    return CASE_CATEGORIES[role] - excluded
+
+
+def case_permissions_for(role: str, sector: str | None) -> frozenset[str]:
+    """Every case permission codename a member with this role and sector holds."""
+    return CASE_PERMISSIONS[role] | {category_permission(c) for c in categories_for(role, sector)}

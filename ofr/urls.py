@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from ofr import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", views.login, name="login"),
+    path("accounts/logout/", views.logout, name="logout"),
+    path("cases/", include("cases.urls")),
+    path("admin/", admin.site.urls),
+]

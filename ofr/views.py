@@ -1,0 +1,32 @@
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from ofr.access import has_case_role
+from ofr.forms import LoginForm
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "home.html", {"can_see_cases": has_case_role(request.user)})
+
+
+login = auth_views.LoginView.as_view(
+    authentication_form=LoginForm,
+    redirect_authenticated_user=True,
+    extra_context={"idle_minutes": settings.SESSION_IDLE_MINUTES},
+)
+logout = auth_views.LogoutView.as_view()
+
+
+def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """django-axes lockout page: a clear message, status 429."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(
+        request,
+        "registration/locked_out.html",
+        {"cooloff_minutes": minutes},
+        status=settings.AXES_HTTP_RESPONSE_CODE,
+    )

@@ -1,0 +1,1 @@
+"""Recommendations and their implementation tracking (a later issue)."""
