@@ -36,4 +36,4 @@ check-deploy: $(VENV)/.installed
 	  $(PY) manage.py collectstatic --no-input --verbosity 0 && echo "collectstatic (manifest) OK"' 
 
 clean:
-	rm -rf $(VENV) staticfiles .test-db.sqlite3*
+	rm -rf $(VENV) staticfiles .test-db.*

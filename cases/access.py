@@ -9,8 +9,8 @@ from django.db.models import QuerySet
 from guardian.shortcuts import get_objects_for_user
 
 from cases.models import Case, CaseGroupObjectPermission, CaseUserObjectPermission
-from ofr.audit import DeniedForbidden, DeniedNotFound
 from ofr.access import active_memberships, has_case_role
+from ofr.audit import DeniedForbidden, DeniedNotFound
 from ofr.roles import TEAM_PERMISSIONS
 
 

@@ -56,10 +56,7 @@ class Case(models.Model):
             ("annotate_case", "Annotate the case"),
             ("view_identifiers", "View decedent identifiers"),
             ("view_access_log", "View who accessed the case"),
-        ] + [
-            (category_permission(c.value), f"View {c.label} content")
-            for c in SensitiveCategory
-        ]
+        ] + [(category_permission(c.value), f"View {c.label} content") for c in SensitiveCategory]
         constraints = [
             models.UniqueConstraint(fields=["team", "reference"], name="case_unique_reference"),
         ]
@@ -87,7 +84,9 @@ class Case(models.Model):
         CaseGroupObjectPermission.objects.filter(content_object=self).delete()
         by_codename = {
             p.codename: p
-            for p in Permission.objects.filter(content_type__app_label="cases", content_type__model="case")
+            for p in Permission.objects.filter(
+                content_type__app_label="cases", content_type__model="case"
+            )
         }
         grants = []
         for role in Role:
@@ -98,7 +97,10 @@ class Case(models.Model):
             grants.append((group, by_codename[category_permission(category)]))
         # Permission rows are not audited models; the case's own history records the move.
         CaseGroupObjectPermission.objects.bulk_create(
-            [CaseGroupObjectPermission(group=g, permission=p, content_object=self) for g, p in grants]
+            [
+                CaseGroupObjectPermission(group=g, permission=p, content_object=self)
+                for g, p in grants
+            ]
         )
 
 

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -11,7 +10,7 @@ from cases.access import cases_for_user, get_case_for_user, may_add_cases, may_l
 from cases.forms import CaseForm, NewCaseForm
 from cases.models import Case
 from ofr.access import teams_for_user
-from ofr.audit import Action, record
+from ofr.audit import Action, DeniedForbidden, record
 from ofr.history import history_entries
 from ofr.models import AccessEvent
 
@@ -22,7 +21,7 @@ CASES_PER_PAGE = 50
 @require_safe
 def case_list(request: HttpRequest) -> HttpResponse:
     if not may_list_cases(request.user):
-        raise PermissionDenied
+        raise DeniedForbidden("cases.case", "", "list_cases")
     cases = cases_for_user(request.user, "view_case").order_by("-created_at", "-id")
     status = request.GET.get("status", "")
     if status in Case.Status.values:
@@ -47,7 +46,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 def case_new(request: HttpRequest) -> HttpResponse:
     teams = teams_for_user(request.user, "add_team_case")
     if not teams.exists():
-        raise PermissionDenied
+        raise DeniedForbidden("ofr.team", "", "add_team_case")
     form = NewCaseForm(request.POST or None, teams=teams)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():

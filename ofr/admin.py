@@ -47,7 +47,15 @@ class MembershipAdmin(SimpleHistoryAdmin):
 class AccessEventAdmin(admin.ModelAdmin):
     """Read-only: the access log is append-only."""
 
-    list_display = ["seq", "created_at", "username", "action", "object_type", "object_id", "ip_address"]
+    list_display = [
+        "seq",
+        "created_at",
+        "username",
+        "action",
+        "object_type",
+        "object_id",
+        "ip_address",
+    ]
     list_filter = ["action"]
     search_fields = ["username", "object_id"]
 

@@ -194,6 +194,9 @@ def verify_chain(events) -> tuple[int, str | None]:
                 "(inserted out of chain, or the row before it was removed)"
             )
         if event.compute_hash() != event.entry_hash:
-            return count, f"row id={event.pk} seq={event.seq}: content does not match its hash (edited)"
+            return (
+                count,
+                f"row id={event.pk} seq={event.seq}: content does not match its hash (edited)",
+            )
         expected_prev, expected_seq = event.entry_hash, expected_seq + 1
     return count, None

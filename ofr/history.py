@@ -45,7 +45,9 @@ def history_entries(instance: models.Model, *, hidden_fields: frozenset[str] = f
         for f in model._meta.concrete_fields
         if f.attname in tracked and f.name not in hidden_fields and not f.primary_key
     ]
-    records = list(instance.history.select_related("history_user").order_by("history_date", "history_id"))
+    records = list(
+        instance.history.select_related("history_user").order_by("history_date", "history_id")
+    )
     related_names = _related_names(fields, records)
     entries = []
     previous = None

@@ -213,6 +213,11 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()}, {self.team}"
 
+    def save(self, *args, **kwargs) -> None:
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            sync_team_groups(self.user, self.team)
+
     @property
     def sector(self) -> str | None:
         return self.agency.sector if self.agency_id else None
@@ -220,11 +225,6 @@ class Membership(models.Model):
     def is_active(self, on: date | None = None) -> bool:
         on = on or timezone.localdate()
         return self.starts_on <= on and (self.ends_on is None or self.ends_on >= on)
-
-    def save(self, *args, **kwargs) -> None:
-        with transaction.atomic():
-            super().save(*args, **kwargs)
-            sync_team_groups(self.user, self.team)
 
     def end(self, *, on: date | None = None, reason: str = "") -> None:
         """End the membership; the user loses the team's grants at once."""
@@ -239,7 +239,9 @@ def sync_team_groups(user, team: Team, on: date | None = None) -> None:
     Called whenever a membership is saved, at login, and daily by the
     `sync_memberships` command so that start and end dates take effect.
     """
-    active = list(Membership.objects.filter(user=user, team=team).active(on).select_related("agency"))
+    active = list(
+        Membership.objects.filter(user=user, team=team).active(on).select_related("agency")
+    )
     wanted_roles = {m.role for m in active}
     wanted_categories: set[str] = set()
     for membership in active:
@@ -309,7 +311,9 @@ class AccessEvent(models.Model):
         indexes = [models.Index(fields=["object_type", "object_id", "-seq"], name="access_object")]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.username or '-'} {self.action} {self.object_type} {self.object_id}"
+        return (
+            f"#{self.seq} {self.username or '-'} {self.action} {self.object_type} {self.object_id}"
+        )
 
     HASHED_FIELDS = (
         "seq",

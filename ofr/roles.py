@@ -28,7 +28,10 @@ class Sector(models.TextChoices):
     LAW_ENFORCEMENT = "law_enforcement", "Law enforcement"
     PROSECUTOR = "prosecutor", "Prosecutor"
     JAIL_DETENTION = "jail_detention", "Jail / detention"
-    CORRECTIONS_PAROLE_PROBATION = "corrections_parole_probation", "Corrections / parole / probation"
+    CORRECTIONS_PAROLE_PROBATION = (
+        "corrections_parole_probation",
+        "Corrections / parole / probation",
+    )
     EMS_FIRE = "ems_fire", "EMS / fire"
     HOSPITAL_HEALTH_SYSTEM = "hospital_health_system", "Hospital / health system"
     SUD_TREATMENT = "sud_treatment", "SUD treatment"

@@ -23,7 +23,9 @@ def make_user(username: str, **fields) -> User:
 
 def make_member(username: str, team: Team, role: str, agency: Agency | None = None) -> User:
     user = make_user(username)
-    Membership.objects.create(user=user, team=team, role=role, agency=agency, starts_on=date(2024, 1, 1))
+    Membership.objects.create(
+        user=user, team=team, role=role, agency=agency, starts_on=date(2024, 1, 1)
+    )
     return user
 
 
@@ -33,8 +35,12 @@ class Cast:
     @classmethod
     def build_cast(cls) -> None:
         cls.state = Jurisdiction.objects.create(name="Test State", level="state")
-        cls.riverside_county = Jurisdiction.objects.create(name="Riverside", level="county", parent=cls.state)
-        cls.lakeview_county = Jurisdiction.objects.create(name="Lakeview", level="county", parent=cls.state)
+        cls.riverside_county = Jurisdiction.objects.create(
+            name="Riverside", level="county", parent=cls.state
+        )
+        cls.lakeview_county = Jurisdiction.objects.create(
+            name="Lakeview", level="county", parent=cls.state
+        )
         cls.health = Agency.objects.create(name="Health Dept", sector=Sector.PUBLIC_HEALTH)
         cls.sheriff = Agency.objects.create(name="Sheriff", sector=Sector.LAW_ENFORCEMENT)
         cls.team = Team.objects.create(name="Riverside OFR", short_code="RIV")
@@ -54,7 +60,9 @@ class Cast:
         cls.outsider = make_member("outsider", cls.other_team, Role.COORDINATOR, cls.health)
         cls.admin = make_user("admin", is_staff=True, is_superuser=True)
 
-        cls.case = Case.objects.create(team=cls.team, reference="RIV-2025-001", summary="Test summary.")
+        cls.case = Case.objects.create(
+            team=cls.team, reference="RIV-2025-001", summary="Test summary."
+        )
         cls.other_case = Case.objects.create(team=cls.other_team, reference="LKV-2025-001")
 
     # Every role of the cast, by the name the matrix uses.

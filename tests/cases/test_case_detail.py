@@ -1,3 +1,4 @@
+from django.db import connection
 from django.urls import reverse
 
 from ofr.models import AccessEvent
@@ -54,5 +55,8 @@ class CaseDetailTestCase(OFRTestCase):
     def test_its_query_count_is_pinned(self):
         self.client.force_login(self.reviewer)
         self.client.get(self.url())  # warm the content-type cache
-        with self.assertNumQueries(9):
+        # session, user, case, permissions, access event (savepoint, [advisory lock,]
+        # chain head, insert, release), memberships for the header.
+        expected = 10 if connection.vendor == "postgresql" else 9
+        with self.assertNumQueries(expected):
             self.client.get(self.url())

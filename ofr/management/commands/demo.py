@@ -15,22 +15,66 @@ from ofr.roles import Role, Sector
 DEMO_PASSWORD = "ofr-demo-2024"  # noqa: S105  (printed for the demo; refused outside DEBUG)
 
 RIVERSIDE_CASES = [
-    ("RIV-2025-001", "reviewed", "34-year-old man found unresponsive at home. Fentanyl and xylazine detected. Released from county jail 11 days before death; no MOUD at release."),
-    ("RIV-2025-002", "reviewed", "27-year-old woman; two non-fatal overdoses in the prior year, both with EMS naloxone and no ED follow-up referral."),
-    ("RIV-2025-003", "closed", "52-year-old man with chronic back pain; prescription opioids tapered abruptly eight months before death."),
-    ("RIV-2025-004", "ready_for_review", "41-year-old man experiencing homelessness; found in a park shelter. Fentanyl and methamphetamine detected."),
-    ("RIV-2025-005", "ready_for_review", "23-year-old woman; discharged from residential treatment 9 days before death."),
-    ("RIV-2025-006", "summary_in_preparation", "45-year-old man; ED visit for an abscess 3 weeks before death; no naloxone dispensed."),
-    ("RIV-2025-007", "records_requested", "38-year-old woman on probation; missed two MOUD appointments in the month before death."),
-    ("RIV-2025-008", "records_requested", "61-year-old man; cocaine and fentanyl detected; lived alone, last seen alive two days before."),
-    ("RIV-2026-001", "selected", "30-year-old man; recently moved from a neighbouring county; one prior arrest for possession."),
-    ("RIV-2026-002", "awaiting_information", "Toxicology pending; 19-year-old found at a friend's home. Bystander present."),
+    (
+        "RIV-2025-001",
+        "reviewed",
+        "34-year-old man found unresponsive at home. Fentanyl and xylazine detected. Released from county jail 11 days before death; no MOUD at release.",
+    ),
+    (
+        "RIV-2025-002",
+        "reviewed",
+        "27-year-old woman; two non-fatal overdoses in the prior year, both with EMS naloxone and no ED follow-up referral.",
+    ),
+    (
+        "RIV-2025-003",
+        "closed",
+        "52-year-old man with chronic back pain; prescription opioids tapered abruptly eight months before death.",
+    ),
+    (
+        "RIV-2025-004",
+        "ready_for_review",
+        "41-year-old man experiencing homelessness; found in a park shelter. Fentanyl and methamphetamine detected.",
+    ),
+    (
+        "RIV-2025-005",
+        "ready_for_review",
+        "23-year-old woman; discharged from residential treatment 9 days before death.",
+    ),
+    (
+        "RIV-2025-006",
+        "summary_in_preparation",
+        "45-year-old man; ED visit for an abscess 3 weeks before death; no naloxone dispensed.",
+    ),
+    (
+        "RIV-2025-007",
+        "records_requested",
+        "38-year-old woman on probation; missed two MOUD appointments in the month before death.",
+    ),
+    (
+        "RIV-2025-008",
+        "records_requested",
+        "61-year-old man; cocaine and fentanyl detected; lived alone, last seen alive two days before.",
+    ),
+    (
+        "RIV-2026-001",
+        "selected",
+        "30-year-old man; recently moved from a neighbouring county; one prior arrest for possession.",
+    ),
+    (
+        "RIV-2026-002",
+        "awaiting_information",
+        "Toxicology pending; 19-year-old found at a friend's home. Bystander present.",
+    ),
     ("RIV-2026-003", "identified", "47-year-old woman; ME case received this week."),
     ("RIV-2026-004", "deferred", "Deferred: active investigation by the sheriff's office."),
 ]
 
 LAKEVIEW_CASES = [
-    ("LKV-2025-001", "reviewed", "36-year-old man; released from state prison 14 days before death."),
+    (
+        "LKV-2025-001",
+        "reviewed",
+        "36-year-old man; released from state prison 14 days before death.",
+    ),
     ("LKV-2025-002", "ready_for_review", "29-year-old woman; postpartum, 5 months after delivery."),
     ("LKV-2026-001", "selected", "55-year-old man; benzodiazepines and fentanyl detected."),
     ("LKV-2026-002", "identified", "Toxicology pending."),
@@ -38,7 +82,9 @@ LAKEVIEW_CASES = [
 
 
 class Command(BaseCommand):
-    help = "Load fictitious demo data into an empty database (refused outside DEBUG unless --force)."
+    help = (
+        "Load fictitious demo data into an empty database (refused outside DEBUG unless --force)."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--force", action="store_true", help="Run even when DEBUG is off.")
@@ -55,41 +101,86 @@ class Command(BaseCommand):
                 "use --force to load it anyway (never on a real deployment)."
             )
         if Team.objects.exists() or get_user_model().objects.exists():
-            message = "The database already holds data; the demo was not loaded and nothing changed."
+            message = (
+                "The database already holds data; the demo was not loaded and nothing changed."
+            )
             if if_empty:
                 self.stdout.write(message)
                 return
             raise CommandError(message)
         with transaction.atomic():
             self.create()
-        self.stdout.write(self.style.SUCCESS("Demo data loaded. Users (password: %s):" % DEMO_PASSWORD))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data loaded. Users (password: {DEMO_PASSWORD}):")
+        )
         for username, description in USERS:
             self.stdout.write(f"  {username:<12} {description}")
 
     def create(self) -> None:
         state = Jurisdiction.objects.create(name="State of Franklin", level="state")
-        riverside_county = Jurisdiction.objects.create(name="Riverside County", level="county", parent=state)
-        lakeview_county = Jurisdiction.objects.create(name="Lakeview County", level="county", parent=state)
+        riverside_county = Jurisdiction.objects.create(
+            name="Riverside County", level="county", parent=state
+        )
+        lakeview_county = Jurisdiction.objects.create(
+            name="Lakeview County", level="county", parent=state
+        )
 
         agency = {}
         for key, name, sector, place in [
-            ("riv_health", "Riverside County Health Department", Sector.PUBLIC_HEALTH, riverside_county),
-            ("riv_sheriff", "Riverside County Sheriff's Office", Sector.LAW_ENFORCEMENT, riverside_county),
-            ("riv_me", "Riverside County Medical Examiner", Sector.MEDICAL_EXAMINER_CORONER, riverside_county),
+            (
+                "riv_health",
+                "Riverside County Health Department",
+                Sector.PUBLIC_HEALTH,
+                riverside_county,
+            ),
+            (
+                "riv_sheriff",
+                "Riverside County Sheriff's Office",
+                Sector.LAW_ENFORCEMENT,
+                riverside_county,
+            ),
+            (
+                "riv_me",
+                "Riverside County Medical Examiner",
+                Sector.MEDICAL_EXAMINER_CORONER,
+                riverside_county,
+            ),
             ("riv_ems", "Riverside Fire and EMS", Sector.EMS_FIRE, riverside_county),
-            ("riv_hospital", "Riverside Regional Medical Center", Sector.HOSPITAL_HEALTH_SYSTEM, riverside_county),
+            (
+                "riv_hospital",
+                "Riverside Regional Medical Center",
+                Sector.HOSPITAL_HEALTH_SYSTEM,
+                riverside_county,
+            ),
             ("riv_treatment", "New Path Recovery Center", Sector.SUD_TREATMENT, riverside_county),
-            ("riv_harm", "Riverside Harm Reduction Coalition", Sector.HARM_REDUCTION, riverside_county),
-            ("riv_jail", "Riverside County Detention Center", Sector.JAIL_DETENTION, riverside_county),
+            (
+                "riv_harm",
+                "Riverside Harm Reduction Coalition",
+                Sector.HARM_REDUCTION,
+                riverside_county,
+            ),
+            (
+                "riv_jail",
+                "Riverside County Detention Center",
+                Sector.JAIL_DETENTION,
+                riverside_county,
+            ),
             ("lkv_health", "Lakeview County Public Health", Sector.PUBLIC_HEALTH, lakeview_county),
-            ("lkv_police", "Lakeview City Police Department", Sector.LAW_ENFORCEMENT, lakeview_county),
+            (
+                "lkv_police",
+                "Lakeview City Police Department",
+                Sector.LAW_ENFORCEMENT,
+                lakeview_county,
+            ),
             ("state_health", "Franklin Department of Health", Sector.PUBLIC_HEALTH, state),
         ]:
             agency[key] = Agency.objects.create(name=name, sector=sector, jurisdiction=place)
 
         riverside = Team.objects.create(name="Riverside County OFR Team", short_code="RIV")
         lakeview = Team.objects.create(name="Lakeview County OFR Team", short_code="LKV")
-        oversight_team = Team.objects.create(name="Franklin State OFR Oversight Committee", short_code="FRK")
+        oversight_team = Team.objects.create(
+            name="Franklin State OFR Oversight Committee", short_code="FRK"
+        )
         TeamJurisdiction.objects.create(team=riverside, jurisdiction=riverside_county)
         TeamJurisdiction.objects.create(team=lakeview, jurisdiction=lakeview_county)
         TeamJurisdiction.objects.create(team=oversight_team, jurisdiction=state)
@@ -106,23 +197,40 @@ class Command(BaseCommand):
         }
         coordinator = None
         for username, (first, last, team, role, agency_key) in people.items():
-            user = User(username=username, first_name=first, last_name=last, email=f"{username}@example.org")
+            user = User(
+                username=username, first_name=first, last_name=last, email=f"{username}@example.org"
+            )
             user.set_password(DEMO_PASSWORD)
             user.save()
             Membership.objects.create(
-                user=user, team=team, role=role, agency=agency[agency_key], starts_on=date(2024, 1, 1)
+                user=user,
+                team=team,
+                role=role,
+                agency=agency[agency_key],
+                starts_on=date(2024, 1, 1),
             )
             if username == "coordinator":
                 coordinator = user
             if username == "outsider":
                 outsider = user
-        admin = User(username="admin", first_name="Sys", last_name="Admin", is_staff=True, is_superuser=True)
+        admin = User(
+            username="admin", first_name="Sys", last_name="Admin", is_staff=True, is_superuser=True
+        )
         admin.set_password(DEMO_PASSWORD)
         admin.save()
 
-        for team, rows, author in [(riverside, RIVERSIDE_CASES, coordinator), (lakeview, LAKEVIEW_CASES, outsider)]:
+        for team, rows, author in [
+            (riverside, RIVERSIDE_CASES, coordinator),
+            (lakeview, LAKEVIEW_CASES, outsider),
+        ]:
             for reference, status, summary in rows:
-                case = Case(team=team, reference=reference, status=status, summary=summary, created_by=author)
+                case = Case(
+                    team=team,
+                    reference=reference,
+                    status=status,
+                    summary=summary,
+                    created_by=author,
+                )
                 case._history_user = author
                 case._change_reason = "Demo data"
                 case.save()

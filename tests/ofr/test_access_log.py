@@ -1,0 +1,155 @@
+import threading
+
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection, transaction
+from django.test import RequestFactory
+
+from ofr.audit import Action, record, verify_chain
+from ofr.models import GENESIS_HASH, AccessEvent
+from tests.base import OFRTestCase, OFRTransactionTestCase
+
+
+def raw_sql(sql: str, params=()) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+class AccessLogTestCase(OFRTestCase):
+    def setUp(self):
+        self.request = RequestFactory().get("/", REMOTE_ADDR="192.0.2.7", HTTP_USER_AGENT="Test UA")
+        self.request.user = self.coordinator
+        base = AccessEvent.objects.count()
+        for _ in range(3):
+            record(self.request, Action.VIEW, self.case)
+        self.assertEqual(AccessEvent.objects.count(), base + 3)
+
+    def test_it_records_who_when_where_what(self):
+        event = AccessEvent.objects.order_by("-seq").first()
+        self.assertEqual(event.user, self.coordinator)
+        self.assertEqual(event.username, "coordinator")
+        self.assertEqual(event.ip_address, "192.0.2.7")
+        self.assertEqual(event.user_agent, "Test UA")
+        self.assertEqual((event.object_type, event.object_id), ("cases.case", str(self.case.code)))
+        self.assertIsNotNone(event.created_at)
+
+    def test_it_chains_each_row_to_the_previous(self):
+        events = list(AccessEvent.objects.order_by("seq"))
+        self.assertEqual(events[0].prev_hash, GENESIS_HASH)
+        for before, after in zip(events, events[1:], strict=False):
+            self.assertEqual(after.prev_hash, before.entry_hash)
+            self.assertEqual(after.seq, before.seq + 1)
+        self.assertEqual(verify_chain(events), (len(events), None))
+
+    def test_the_database_refuses_update(self):
+        with self.assertRaises(DatabaseError), transaction.atomic():
+            raw_sql("UPDATE ofr_accessevent SET username = 'someone else'")
+        with self.assertRaises(DatabaseError), transaction.atomic():
+            AccessEvent.objects.filter(seq=1).update(detail="changed")
+
+    def test_the_database_refuses_delete(self):
+        with self.assertRaises(DatabaseError), transaction.atomic():
+            raw_sql("DELETE FROM ofr_accessevent")
+        with self.assertRaises(DatabaseError), transaction.atomic():
+            AccessEvent.objects.order_by("-seq").first().delete()
+
+    def test_it_cannot_be_written_inside_another_transaction(self):
+        # Durable: an event written inside a transaction could be rolled back with it.
+        with self.assertRaises(RuntimeError), transaction.atomic():
+            record(self.request, Action.VIEW, self.case)
+
+    def test_verify_audit_passes_on_an_intact_log(self):
+        call_command("verify_audit", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    def test_verify_audit_names_an_edited_row(self):
+        target = AccessEvent.objects.order_by("seq")[1]
+        event = AccessEvent.objects.get(pk=target.pk)
+        event.username = "mallory"
+        # Simulate a DBA editing the row: verification runs on the loaded values.
+        events = [event if e.pk == event.pk else e for e in AccessEvent.objects.order_by("seq")]
+        count, problem = verify_chain(events)
+        self.assertIn(f"id={target.pk} seq={target.seq}", problem)
+        self.assertIn("edited", problem)
+
+    def test_verify_audit_names_the_row_after_a_deleted_one(self):
+        events = list(AccessEvent.objects.order_by("seq"))
+        del events[1]
+        count, problem = verify_chain(events)
+        self.assertIn(f"seq={events[1].seq}", problem)
+        self.assertIn("missing", problem)
+
+    def test_verify_audit_names_a_row_inserted_out_of_chain(self):
+        events = list(AccessEvent.objects.order_by("seq"))
+        forged = AccessEvent(
+            seq=events[-1].seq + 1,
+            created_at=events[-1].created_at,
+            action="view",
+            prev_hash="f" * 64,
+        )
+        forged.entry_hash = forged.compute_hash()
+        count, problem = verify_chain([*events, forged])
+        self.assertIn(f"seq={forged.seq}", problem)
+        self.assertIn("does not link", problem)
+
+
+class AccessLogTamperTestCase(OFRTransactionTestCase):
+    """Real SQL against a committed log: the acceptance check for verify_audit."""
+
+    def test_verify_audit_fails_and_names_a_row_changed_by_sql(self):
+        request = RequestFactory().get("/")
+        request.user = self.coordinator
+        for _ in range(4):
+            record(request, Action.VIEW, self.case)
+        call_command("verify_audit", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        target = AccessEvent.objects.order_by("seq")[2]
+        vendor = connection.vendor
+        from ofr.audit import drop_append_only_triggers, install_append_only_triggers
+
+        with connection.cursor() as cursor:
+            # A DBA with DDL rights can lift the trigger; the hash chain still tells.
+            drop_append_only_triggers(vendor, cursor.execute)
+            cursor.execute(
+                "UPDATE ofr_accessevent SET detail = 'edited' WHERE id = %s", [target.pk]
+            )
+            install_append_only_triggers(vendor, cursor.execute)
+        with self.assertRaisesMessage(CommandError, f"id={target.pk} seq={target.seq}"):
+            call_command("verify_audit")
+
+
+class ConcurrentAccessLogTestCase(OFRTransactionTestCase):
+    """Concurrent writers must never fork the chain (on PostgreSQL, SELECT ... FOR
+    UPDATE on the last row does; ofr.models.AccessEvent.append takes an advisory lock)."""
+
+    THREADS = 8
+    EVENTS_PER_THREAD = 25
+
+    def test_concurrent_writers_keep_one_chain(self):
+        start = threading.Barrier(self.THREADS)
+        errors = []
+        user = self.coordinator
+
+        def writer() -> None:
+            try:
+                request = RequestFactory().get("/")
+                request.user = user
+                start.wait()
+                for _ in range(self.EVENTS_PER_THREAD):
+                    record(request, Action.VIEW, self.case)
+            except Exception as exc:  # reported below; a thread cannot fail the test itself
+                errors.append(exc)
+            finally:
+                connection.close()
+
+        before = AccessEvent.objects.count()
+        threads = [threading.Thread(target=writer) for _ in range(self.THREADS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+        self.assertEqual(errors, [])
+        events = list(AccessEvent.objects.order_by("seq"))
+        self.assertEqual(len(events), before + self.THREADS * self.EVENTS_PER_THREAD)
+        prev_hashes = [e.prev_hash for e in events]
+        self.assertEqual(len(prev_hashes), len(set(prev_hashes)), "two rows share a parent: fork")
+        self.assertEqual(verify_chain(events), (len(events), None))
