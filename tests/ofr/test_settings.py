@@ -1,0 +1,139 @@
+"""Fail-closed configuration. Environment variables are read when ofr.settings is
+imported, so the production cases run in subprocesses with a clean environment."""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+from django.test import TestCase
+
+from ofr import settings as project_settings
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+# Variables that change what ofr.settings decides; none may leak in from the caller.
+CONFIG_VARIABLES = (
+    "DEBUG",
+    "SECRET_KEY",
+    "SECRET_KEY_FALLBACKS",
+    "ALLOWED_HOSTS",
+    "SECURE_COOKIES",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_PRELOAD",
+    "BEHIND_TLS_PROXY",
+    "SESSION_IDLE_MINUTES",
+    "SESSION_MAX_HOURS",
+    "AXES_FAILURE_LIMIT",
+    "AXES_COOLOFF_MINUTES",
+    "DJANGO_SETTINGS_MODULE",
+)
+
+PRINT_SETTINGS = """
+import json
+import ofr.settings as s
+print(json.dumps({
+    "DEBUG": s.DEBUG,
+    "SESSION_COOKIE_SECURE": s.SESSION_COOKIE_SECURE,
+    "CSRF_COOKIE_SECURE": s.CSRF_COOKIE_SECURE,
+    "SESSION_COOKIE_NAME": getattr(s, "SESSION_COOKIE_NAME", "sessionid"),
+    "CSRF_COOKIE_NAME": getattr(s, "CSRF_COOKIE_NAME", "csrftoken"),
+    "SECURE_HSTS_SECONDS": s.SECURE_HSTS_SECONDS,
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": s.SECURE_HSTS_INCLUDE_SUBDOMAINS,
+    "SECURE_SSL_REDIRECT": s.SECURE_SSL_REDIRECT,
+    "ALLOWED_HOSTS": s.ALLOWED_HOSTS,
+}))
+"""
+
+
+def clean_env(**values: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in CONFIG_VARIABLES}
+    env.update(values)
+    return env
+
+
+def run_python(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603
+        [sys.executable, *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+class SettingsTestCase(TestCase):
+    def test_it_refuses_to_start_without_a_secret_key_outside_debug(self):
+        result = run_python(["-c", "import ofr.settings"], clean_env())
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("ImproperlyConfigured", result.stderr)
+        self.assertIn("SECRET_KEY", result.stderr)
+
+    def test_production_defaults_are_secure(self):
+        result = run_python(["-c", PRINT_SETTINGS], clean_env(SECRET_KEY=secrets.token_urlsafe(48)))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        values = json.loads(result.stdout)
+        self.assertIs(values["DEBUG"], False)
+        self.assertIs(values["SESSION_COOKIE_SECURE"], True)
+        self.assertIs(values["CSRF_COOKIE_SECURE"], True)
+        self.assertTrue(values["SESSION_COOKIE_NAME"].startswith("__Host-"))
+        self.assertTrue(values["CSRF_COOKIE_NAME"].startswith("__Host-"))
+        self.assertGreaterEqual(values["SECURE_HSTS_SECONDS"], 31536000)
+        self.assertIs(values["SECURE_HSTS_INCLUDE_SUBDOMAINS"], True)
+        self.assertIs(values["SECURE_SSL_REDIRECT"], True)
+        self.assertEqual(values["ALLOWED_HOSTS"], [])
+
+    def test_the_deployment_check_passes_with_a_production_environment(self):
+        secret_key = secrets.token_urlsafe(48)
+        self.assertEqual(len(secret_key), 64)
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": os.environ.get("HOME", "/tmp"),  # noqa: S108
+            "SECRET_KEY": secret_key,
+            "ALLOWED_HOSTS": "ofr.example.org",
+        }
+        if os.environ.get("DATABASE_URL"):
+            env["DATABASE_URL"] = os.environ["DATABASE_URL"]
+        result = run_python(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertIn("no issues", result.stdout)
+
+    def test_the_project_hashes_passwords_with_argon2(self):
+        # The test run swaps in a fast hasher (tests/conftest.py): read the project's own list.
+        self.assertEqual(
+            project_settings.PASSWORD_HASHERS[0], "django.contrib.auth.hashers.Argon2PasswordHasher"
+        )
+
+    def test_requests_are_not_wrapped_in_one_transaction(self):
+        self.assertIs(settings.DATABASES["default"]["ATOMIC_REQUESTS"], False)
+
+    def test_the_database_is_configured_for_durable_concurrent_writes(self):
+        database = settings.DATABASES["default"]
+        if connection.vendor == "sqlite":
+            options = database["OPTIONS"]
+            self.assertEqual(options["transaction_mode"], "IMMEDIATE")
+            self.assertIn("journal_mode=WAL", options["init_command"])
+            self.assertIn("synchronous=FULL", options["init_command"])
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA journal_mode")
+                self.assertEqual(cursor.fetchone()[0].lower(), "wal")
+                cursor.execute("PRAGMA synchronous")
+                self.assertEqual(cursor.fetchone()[0], 2)  # 2 = FULL
+        else:
+            self.assertEqual(connection.vendor, "postgresql")
+            self.assertIs(database["CONN_HEALTH_CHECKS"], True)
+
+    def test_sign_in_is_throttled_per_username_and_address(self):
+        self.assertEqual(settings.AXES_FAILURE_LIMIT, 5)
+        self.assertEqual(settings.AXES_LOCKOUT_PARAMETERS, [["username", "ip_address"]])
+        self.assertEqual(settings.AUTHENTICATION_BACKENDS[0], "axes.backends.AxesStandaloneBackend")
+
+    def test_sessions_end_after_fifteen_idle_minutes_by_default(self):
+        self.assertEqual(settings.SESSION_IDLE_MINUTES, 15)
+        self.assertEqual(project_settings.SESSION_IDLE_MINUTES, 15)
