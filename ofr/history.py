@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import models
+from django.utils import timezone
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ def _display(field: models.Field, value, related_names: dict) -> str:
         return related_names.get((field.related_model, value), f"#{value}")
     if isinstance(value, bool):
         return "Yes" if value else "No"
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     return str(value)
 
 
