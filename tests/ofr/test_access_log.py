@@ -116,6 +116,26 @@ class AccessLogTamperTestCase(OFRTransactionTestCase):
             call_command("verify_audit")
 
 
+class AccessLogSurvivesFailuresTestCase(OFRTransactionTestCase):
+    def test_the_view_event_is_committed_when_the_request_then_fails(self):
+        from unittest import mock
+
+        from django.urls import reverse
+
+        self.client.force_login(self.reviewer)
+        self.client.raise_request_exception = False
+        with mock.patch("cases.views.render", side_effect=RuntimeError("late failure")):
+            response = self.client.get(reverse("cases:detail", args=[self.case.code]))
+        self.assertEqual(response.status_code, 500)
+        # Read through a fresh connection: the row must be committed, not just visible.
+        connection.close()
+        self.assertTrue(
+            AccessEvent.objects.filter(
+                user=self.reviewer, action="view", object_id=str(self.case.code)
+            ).exists()
+        )
+
+
 class ConcurrentAccessLogTestCase(OFRTransactionTestCase):
     """Concurrent writers must never fork the chain (on PostgreSQL, SELECT ... FOR
     UPDATE on the last row does; ofr.models.AccessEvent.append takes an advisory lock)."""
