@@ -12,11 +12,6 @@ from ofr.models import Team
 from ofr.roles import CASE_PERMISSIONS, Role, SensitiveCategory, category_permission
 
 
-class CaseQuerySet(models.QuerySet):
-    def for_team(self, team: Team) -> "CaseQuerySet":
-        return self.filter(team=team)
-
-
 class Case(models.Model):
     """One death under review, addressed by an unguessable code."""
 
@@ -47,8 +42,6 @@ class Case(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     history = HistoricalRecords(excluded_fields=["updated_at"])
-
-    objects = CaseQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -3,7 +3,6 @@
 from django.db.models import QuerySet
 from guardian.shortcuts import get_objects_for_user
 
-from ofr.audit import DeniedForbidden, DeniedNotFound
 from ofr.models import Membership, Team
 from ofr.roles import CASE_PERMISSIONS
 
@@ -36,12 +35,3 @@ def teams_for_user(user, perm: str = "view_team") -> QuerySet[Team]:
         accept_global_perms=False,
         with_superuser=False,
     )
-
-
-def get_team_for_user(user, code, perm: str = "view_team") -> Team:
-    team = teams_for_user(user, "view_team").filter(code=code).first()
-    if team is None:
-        raise DeniedNotFound("ofr.team", code, perm)
-    if perm != "view_team" and not teams_for_user(user, perm).filter(pk=team.pk).exists():
-        raise DeniedForbidden("ofr.team", code, perm)
-    return team

@@ -10,9 +10,10 @@ from django.contrib.auth.models import Group
 from django.db import connection, models, transaction
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from guardian.shortcuts import assign_perm
 from simple_history.models import HistoricalRecords
 
-from ofr.roles import Role, Sector, SensitiveCategory, categories_for
+from ofr.roles import TEAM_PERMISSIONS, Role, Sector, SensitiveCategory, categories_for
 
 
 class Jurisdiction(models.Model):
@@ -119,17 +120,10 @@ class Team(models.Model):
 
     def grant_team_permissions(self) -> None:
         """Give each role group of this team its team-level permissions."""
-        from guardian.shortcuts import assign_perm
-
-        from ofr.roles import TEAM_PERMISSIONS
-
         for role, codenames in TEAM_PERMISSIONS.items():
             group = self.role_group(role)
             for codename in codenames:
                 assign_perm(f"ofr.{codename}", group, self)
-
-    def active_memberships(self, on: date | None = None) -> models.QuerySet["Membership"]:
-        return self.memberships.active(on)
 
 
 class TeamJurisdiction(models.Model):
@@ -221,10 +215,6 @@ class Membership(models.Model):
     @property
     def sector(self) -> str | None:
         return self.agency.sector if self.agency_id else None
-
-    def is_active(self, on: date | None = None) -> bool:
-        on = on or timezone.localdate()
-        return self.starts_on <= on and (self.ends_on is None or self.ends_on >= on)
 
     def end(self, *, on: date | None = None, reason: str = "") -> None:
         """End the membership; the user loses the team's grants at once."""
