@@ -13,7 +13,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from guardian.shortcuts import assign_perm
 from simple_history.models import HistoricalRecords
 
-from ofr.roles import TEAM_PERMISSIONS, Role, Sector, SensitiveCategory, categories_for
+from ofr.roles import TEAM_PERMISSIONS, Role, Sector, categories_for
 
 
 class Jurisdiction(models.Model):
@@ -353,16 +353,3 @@ class AccessEvent(models.Model):
             event.entry_hash = event.compute_hash()
             event.save(force_insert=True)
         return event
-
-
-__all__ = [
-    "AccessEvent",
-    "Agency",
-    "Jurisdiction",
-    "Membership",
-    "Role",
-    "Sector",
-    "SensitiveCategory",
-    "Team",
-    "TeamJurisdiction",
-]

@@ -65,19 +65,6 @@ class Cast:
         )
         cls.other_case = Case.objects.create(team=cls.other_team, reference="LKV-2025-001")
 
-    # Every role of the cast, by the name the matrix uses.
-    ROLE_NAMES = (
-        "coordinator",
-        "data_manager",
-        "facilitator",
-        "reviewer",
-        "officer",
-        "partner",
-        "oversight",
-        "outsider",
-        "admin",
-    )
-
 
 class OFRTestCase(Cast, TestCase):
     @classmethod

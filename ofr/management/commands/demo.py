@@ -195,7 +195,7 @@ class Command(BaseCommand):
             "oversight": ("Helen", "Cho", oversight_team, Role.OVERSIGHT, "state_health"),
             "outsider": ("Sam", "Lindqvist", lakeview, Role.COORDINATOR, "lkv_health"),
         }
-        coordinator = None
+        users = {}
         for username, (first, last, team, role, agency_key) in people.items():
             user = User(
                 username=username, first_name=first, last_name=last, email=f"{username}@example.org"
@@ -209,10 +209,7 @@ class Command(BaseCommand):
                 agency=agency[agency_key],
                 starts_on=date(2024, 1, 1),
             )
-            if username == "coordinator":
-                coordinator = user
-            if username == "outsider":
-                outsider = user
+            users[username] = user
         admin = User(
             username="admin", first_name="Sys", last_name="Admin", is_staff=True, is_superuser=True
         )
@@ -220,8 +217,8 @@ class Command(BaseCommand):
         admin.save()
 
         for team, rows, author in [
-            (riverside, RIVERSIDE_CASES, coordinator),
-            (lakeview, LAKEVIEW_CASES, outsider),
+            (riverside, RIVERSIDE_CASES, users["coordinator"]),
+            (lakeview, LAKEVIEW_CASES, users["outsider"]),
         ]:
             for reference, status, summary in rows:
                 case = Case(
