@@ -3,9 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 export DEBUG ?= 1
 
-.PHONY: run test lint check-deploy clean
+.PHONY: run test test-unit test-browser lint check-deploy clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,10 +21,23 @@ run: $(VENV)/.installed
 	$(PY) manage.py demo --if-empty
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-test: $(VENV)/.installed
+# The unit suite, then the browser suite (its own pytest session: it keeps the
+# demo loaded in its test database for all its tests).
+test: test-unit test-browser
+
+test-unit: $(VENV)/.installed
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Debian's Chromium, never a browser downloaded by Playwright.
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null
+
+test-browser: $(VENV)/.installed $(CHROMIUM)
+	$(PY) manage.py collectstatic --no-input --verbosity 0
+	CHROMIUM=$(CHROMIUM) $(PY) -m pytest tests_browser $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -36,4 +51,4 @@ check-deploy: $(VENV)/.installed
 	  $(PY) manage.py collectstatic --no-input --verbosity 0 && echo "collectstatic (manifest) OK"' 
 
 clean:
-	rm -rf $(VENV) staticfiles .test-db.*
+	rm -rf $(VENV) staticfiles build .test-db.*

@@ -2,6 +2,8 @@
 a system administrator is not a reviewer."""
 
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
 from simple_history.admin import SimpleHistoryAdmin
 
 from ofr.models import AccessEvent, Agency, Jurisdiction, Membership, Team, TeamJurisdiction
@@ -9,7 +11,9 @@ from ofr.models import AccessEvent, Agency, Jurisdiction, Membership, Team, Team
 admin.site.site_header = "OFR case management — administration"
 
 
-class TeamJurisdictionInline(admin.TabularInline):
+class TeamJurisdictionInline(admin.StackedInline):
+    """Stacked: a tabular inline's columns have headers, not labels (axe "label")."""
+
     model = TeamJurisdiction
     extra = 0
 
@@ -37,10 +41,40 @@ class TeamAdmin(SimpleHistoryAdmin):
 class MembershipAdmin(SimpleHistoryAdmin):
     list_display = ["user", "team", "role", "agency", "member_type", "starts_on", "ends_on"]
     list_filter = ["team", "role", "member_type"]
-    autocomplete_fields = ["agency"]
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # end a membership instead: its history must stay
+
+
+# Groups and object permissions follow memberships (ofr.models.sync_team_groups):
+# a hand edit would be undone or, worse, grant case access outside a membership.
+# So the admin shows them but does not edit them. This also keeps out the
+# two-box permission widget, whose markup fails axe (aria-prohibited-attr).
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class OFRUserAdmin(UserAdmin):
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("Personal info", {"fields": ("first_name", "last_name", "email")}),
+        ("Status", {"fields": ("is_active", "is_staff", "is_superuser")}),
+        ("Set by memberships", {"fields": ("groups",)}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    readonly_fields = ["groups", "last_login", "date_joined"]
+
+
+@admin.register(Group)
+class OFRGroupAdmin(GroupAdmin):
+    readonly_fields = ["name", "permissions"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(AccessEvent)

@@ -12,6 +12,8 @@ from django.utils.cache import patch_cache_control
 
 from ofr.audit import DeniedForbidden, DeniedNotFound, record_denied
 
+ADMIN_PREFIX = "/admin/"
+
 
 class SecurityHeadersMiddleware:
     """Content-Security-Policy on every page; no caching of signed-in pages."""
@@ -21,7 +23,10 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        response.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        policy = settings.CONTENT_SECURITY_POLICY
+        if request.path.startswith(ADMIN_PREFIX):
+            policy = settings.ADMIN_CONTENT_SECURITY_POLICY
+        response.setdefault("Content-Security-Policy", policy)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             # Confidential pages must not stay in browser or proxy caches.

@@ -104,6 +104,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ofr.context_processors.memberships",
+                "cases.context_processors.navigation",
             ],
         },
     },
@@ -241,6 +242,9 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
     "frame-ancestors 'none'; form-action 'self'"
 )
+# Django's admin templates put style attributes on some elements; the admin
+# alone may use them (attributes only: no inline <style> or script anywhere).
+ADMIN_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY + "; style-src-attr 'unsafe-inline'"
 # HSTS preload is a commitment of the whole domain; the operator opts in.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -18,7 +19,18 @@ login = auth_views.LoginView.as_view(
     redirect_authenticated_user=True,
     extra_context={"idle_minutes": settings.SESSION_IDLE_MINUTES},
 )
-logout = auth_views.LogoutView.as_view()
+
+
+class LogoutView(auth_views.LogoutView):
+    """Django's POST-only sign-out, saying so on the sign-in page it returns to."""
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        messages.success(request, "You have signed out.")
+        return response
+
+
+logout = LogoutView.as_view()
 
 
 def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:

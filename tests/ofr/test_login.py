@@ -69,6 +69,7 @@ class LoginTestCase(OFRTestCase):
         self.client.force_login(self.coordinator)
         response = self.client.post(reverse("logout"))
         self.assertRedirects(response, reverse("login"), fetch_redirect_response=False)
+        self.assertContains(self.client.get(reverse("login")), "You have signed out.")
         self.assertIsNone(self.signed_in_user_id())
         event = self.last_event("logout")
         self.assertIsNotNone(event)

@@ -68,3 +68,15 @@ class SecurityHeadersTestCase(OFRTestCase):
         )
         self.assertEqual(response.status_code, 403)
         self.assertEqual(Case.objects.count(), cases_before)
+
+    def test_only_the_admin_may_use_style_attributes(self):
+        # simple-history's admin pages carry style attributes; nothing else may.
+        self.client.force_login(self.admin)
+        admin_directives = self.csp_directives(self.client.get(reverse("admin:index")))
+        self.assertIn("style-src-attr 'unsafe-inline'", admin_directives)
+        self.assertNotIn(
+            "'unsafe-inline'", " ".join(admin_directives - {"style-src-attr 'unsafe-inline'"})
+        )
+        self.client.force_login(self.coordinator)
+        page_directives = self.csp_directives(self.client.get(reverse("cases:list")))
+        self.assertNotIn("unsafe-inline", " ".join(page_directives))

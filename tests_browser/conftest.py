@@ -1,0 +1,117 @@
+"""Browser suite: Debian's Chromium, driven by Playwright, against a live server
+holding the demo data.
+
+It runs in its own pytest session (`make test-browser`) because it loads the demo
+once into its test database and keeps it for every test; the unit suite expects
+an empty database.
+"""
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import setup_databases, teardown_databases
+from playwright.sync_api import sync_playwright
+from pytest_django.live_server_helper import LiveServer
+
+from ofr.management.commands.demo import DEMO_PASSWORD
+
+# Playwright's sync API keeps an asyncio loop on the test thread, which makes
+# Django refuse ORM calls there; the few tests that touch the database are
+# plain synchronous code, so the guard does not apply.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOT_DIR = Path(
+    os.environ.get("SCREENSHOT_DIR", Path(__file__).resolve().parent.parent / "build/screenshots")
+)
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="session")
+def site(django_test_environment, django_db_blocker):
+    """The demo in a fresh test database, served on a free loopback port.
+
+    pytest-django's django_db_setup creates test databases only for tests marked
+    django_db, and that mark would flush the demo after every test, so the test
+    database is set up here.
+    """
+    # Unblocked for the whole session: the server thread and a few tests use it.
+    with django_db_blocker.unblock():
+        databases = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+        name = connection.settings_dict["NAME"]
+        assert name == connection.creation._get_test_db_name(), f"not a test database: {name}"
+        call_command("demo", force=True, stdout=io.StringIO())
+        server = LiveServer("127.0.0.1:0")
+        yield server
+        server.stop()
+        teardown_databases(databases, verbosity=0)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Visitor:
+    """One browser context (one person's cookies) with the console watched."""
+
+    def __init__(self, browser, base_url, viewport=DESKTOP):
+        self.base_url = base_url
+        self.context = browser.new_context(base_url=base_url, viewport=viewport)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(15_000)
+        self.console_errors = []
+        self.page.on("console", self._on_console)
+        self.page.on("pageerror", lambda error: self.console_errors.append(str(error)))
+
+    def _on_console(self, message):
+        if message.type == "error":
+            self.console_errors.append(f"{message.text} ({self.page.url})")
+
+    def sign_in(self, username, password=DEMO_PASSWORD):
+        self.page.goto("/accounts/login/")
+        self.page.get_by_label("Username").fill(username)
+        self.page.get_by_label("Password").fill(password)
+        self.page.get_by_role("button", name="Sign in").click()
+        self.page.wait_for_load_state()
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def visitor(browser, site):
+    visitor = Visitor(browser, site.url)
+    yield visitor
+    visitor.close()
+
+
+@pytest.fixture
+def phone_visitor(browser, site):
+    visitor = Visitor(browser, site.url, viewport=PHONE)
+    yield visitor
+    visitor.close()
+
+
+def pytest_terminal_summary(terminalreporter):
+    shots = sorted(SCREENSHOT_DIR.glob("*.png")) if SCREENSHOT_DIR.exists() else []
+    if shots:
+        terminalreporter.write_line(f"Screenshots ({len(shots)}): {SCREENSHOT_DIR}")

@@ -1,0 +1,128 @@
+"""The main journeys, done as a person does them: with the keyboard where it
+matters, reading what the page says. Later features add their journeys here."""
+
+import time
+from urllib.parse import urlsplit
+
+import pytest
+from axes.utils import reset as reset_lockouts
+from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
+
+from ofr.management.commands.demo import DEMO_PASSWORD
+
+from .checks import page_problems
+
+
+def wait_for_path(page, path: str, query: str = "") -> None:
+    page.wait_for_url(lambda url: (urlsplit(url).path, urlsplit(url).query) == (path, query))
+
+
+def focused_text(page) -> str:
+    return page.evaluate("document.activeElement.textContent.trim()")
+
+
+def test_keyboard_sign_in_find_a_case_open_it_and_sign_out(visitor):
+    page = visitor.page
+    page.goto("/")
+    page.keyboard.press("Tab")
+    assert focused_text(page) == "Skip to main content"
+    page.get_by_role("link", name="Sign in").last.click()
+
+    page.get_by_label("Username").focus()
+    page.keyboard.type("reviewer")
+    page.keyboard.press("Tab")
+    page.keyboard.type(DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    wait_for_path(page, "/")
+    assert page.get_by_text("Welcome, Priya Raman.").is_visible()
+
+    page.get_by_role("navigation", name="Primary navigation").get_by_role(
+        "link", name="Cases"
+    ).click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Cases"
+    # Narrow the list by status with the keyboard, then open a case.
+    page.get_by_label("Status").select_option(label="Ready for review")
+    page.get_by_role("button", name="Filter").press("Enter")
+    wait_for_path(page, "/cases/", "status=ready_for_review")
+    rows = page.locator("tbody tr")
+    assert rows.count() == 2
+    assert "RIV-2025-003" not in page.locator("tbody").inner_text()  # closed, filtered out
+    page.get_by_role("link", name="RIV-2025-004").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/cases/*/")
+    assert "RIV-2025-004" in page.get_by_role("heading", level=1).inner_text()
+
+    page.get_by_role("button", name="Sign out").click()
+    wait_for_path(page, "/accounts/login/")
+    assert page.get_by_text("You have signed out.").is_visible()
+    page.go_back()  # the case page is not served from the browser's cache
+    page.reload()
+    assert "/accounts/login/" in page.url
+    assert visitor.console_errors == []
+
+
+def test_idle_session_ends_and_sign_in_returns_to_the_page(visitor):
+    visitor.sign_in("coordinator")
+    page = visitor.page
+    page.goto("/cases/")
+    cookie = next(c for c in visitor.context.cookies() if c["name"] == settings.SESSION_COOKIE_NAME)
+    # Age the session as if the person had left the desk for longer than the limit.
+    session = SessionStore(session_key=cookie["value"])
+    session["seen_at"] = time.time() - (settings.SESSION_IDLE_MINUTES * 60 + 5)
+    session.save()
+
+    page.reload()
+    assert "/accounts/login/" in page.url
+    assert page.get_by_text("Your session has ended. Please sign in again.").is_visible()
+    page.get_by_label("Username").fill("coordinator")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_label("Password").press("Enter")
+    wait_for_path(page, "/cases/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Cases"
+
+
+@pytest.fixture
+def facilitator_unlocked():
+    yield "facilitator"
+    reset_lockouts(username="facilitator")
+
+
+def test_locked_out_user_sees_why_and_what_to_do(visitor, facilitator_unlocked):
+    page = visitor.page
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        visitor.sign_in(facilitator_unlocked, password=f"wrong-password-{attempt}")
+    assert page.get_by_role("heading", level=1).inner_text() == "Sign-in locked"
+    assert page.get_by_role("alert").get_by_text("too many failed sign-in attempts").is_visible()
+    assert page.get_by_text("You can try again after 15 minutes.").is_visible()
+    assert page_problems(page) == []
+
+    # The right password does not get through while locked.
+    visitor.sign_in(facilitator_unlocked)
+    assert page.get_by_role("heading", level=1).inner_text() == "Sign-in locked"
+
+
+def test_new_case_form_errors_are_announced_and_accessible(visitor):
+    visitor.sign_in("coordinator")
+    page = visitor.page
+    page.goto("/cases/")
+    page.get_by_role("link", name="New case").click()
+    page.get_by_role("button", name="Save").click()
+    reference = page.get_by_label("Reference")
+    assert reference.get_attribute("aria-invalid") == "true"
+    error_id = reference.get_attribute("aria-describedby").split()[0]
+    assert page.locator(f"#{error_id}").inner_text().strip()
+    assert page_problems(page) == []
+
+
+def test_phone_menu_opens_and_reaches_the_cases(phone_visitor):
+    phone_visitor.sign_in("coordinator")
+    page = phone_visitor.page
+    nav = page.get_by_role("navigation", name="Primary navigation")
+    assert not nav.is_visible()
+    page.get_by_role("button", name="Menu").click()
+    assert nav.is_visible()
+    nav.get_by_role("link", name="Cases").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Cases"
+    assert page_problems(page) == []
+    assert phone_visitor.console_errors == []
