@@ -1,0 +1,192 @@
+"""Checks on uploaded source documents before they are stored.
+
+A file is identified by its first bytes (content sniffing), never by its name or
+the content type the browser sent. Accepted: PDF, PNG, JPEG and UTF-8 plain text.
+The name's extension must agree with the contents, so a renamed executable or a
+web page saved as .txt is refused. Archives, Office files and other formats are
+refused too, with a message naming what the file is.
+"""
+
+import codecs
+import hashlib
+import math
+import os
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+
+MAX_UPLOAD_BYTES = 25 * 1024 * 1024
+SNIFF_BYTES = 64 * 1024  # how much of the file the content checks look at
+ACCEPTED = "a PDF, PNG, JPEG or plain-text document"
+ONLY_ACCEPTED = "Only PDF, PNG, JPEG and plain-text documents are accepted."
+
+
+@dataclass(frozen=True)
+class FileType:
+    description: str  # for messages: "its contents are a PNG image"
+    content_type: str  # the MIME type the file is served with
+    extensions: tuple[str, ...]
+    magic: bytes = b""  # empty for plain text, which is recognised by decoding it
+
+
+PDF = FileType("a PDF document", "application/pdf", (".pdf",), b"%PDF-")
+PNG = FileType("a PNG image", "image/png", (".png",), b"\x89PNG\r\n\x1a\n")
+JPEG = FileType("a JPEG image", "image/jpeg", (".jpg", ".jpeg"), b"\xff\xd8\xff")
+TEXT = FileType("plain text", "text/plain; charset=utf-8", (".txt",))
+ALLOWED_TYPES = (PDF, PNG, JPEG, TEXT)
+
+# Formats people are likely to try, named so the refusal can say what the file is.
+REFUSED_KINDS = (
+    (b"MZ", "a Windows executable"),
+    (b"\x7fELF", "a Linux executable"),
+    (b"\xcf\xfa\xed\xfe", "a macOS executable"),
+    (b"\xce\xfa\xed\xfe", "a macOS executable"),
+    (b"\xca\xfe\xba\xbe", "a program file"),
+    (b"#!", "a script"),
+    (b"PK\x03\x04", "a ZIP archive (Word, Excel and PowerPoint files are ZIP archives)"),
+    (b"PK\x05\x06", "a ZIP archive"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an older Word, Excel or Outlook file"),
+    (b"{\\rtf", "a Rich Text (RTF) document"),
+    (b"\x1f\x8b", "a compressed (gzip) archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+    (b"GIF8", "a GIF image"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+)
+MARKUP = "a web page or other markup (HTML, SVG or XML), which a browser could run"
+
+# Text that opens with a tag (<html, <script, <svg, <?xml, <!DOCTYPE, <!--, ...)
+# could be rendered by a browser that ignores the declared type.
+_MARKUP_START = re.compile(rb"\s*<[a-z!?]", re.IGNORECASE)
+# Control characters other than tab, LF, FF and CR (C0, DEL and C1).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+
+
+@dataclass(frozen=True)
+class UploadInfo:
+    content_type: str  # canonical MIME type to serve it with, from the contents
+    extension: str  # the name's extension, lower case, agreeing with the contents
+    size: int  # bytes
+    sha256: str  # hex digest
+
+
+def inspect_upload(uploaded_file, max_bytes: int = MAX_UPLOAD_BYTES) -> UploadInfo:
+    """Check an uploaded file and describe it, or raise ValidationError saying why not.
+
+    Reads the file once in chunks (never whole into memory) and rewinds it afterwards.
+    """
+    extension = _extension(uploaded_file.name or "")
+    declared = getattr(uploaded_file, "size", None)
+    if declared is not None and declared > max_bytes:
+        raise _too_large(declared, max_bytes)
+
+    digest = hashlib.sha256()
+    head = b""
+    size = 0
+    try:
+        for chunk in uploaded_file.chunks():
+            size += len(chunk)
+            if size > max_bytes:
+                raise _too_large(size, max_bytes)
+            digest.update(chunk)
+            if len(head) < SNIFF_BYTES:
+                head += chunk[: SNIFF_BYTES - len(head)]
+    finally:
+        uploaded_file.seek(0)
+
+    if size == 0:
+        raise ValidationError("This file is empty.", code="empty")
+    file_type, description = _identify(head, whole=size == len(head))
+    if description is None:
+        raise ValidationError(
+            f"This file's contents are not {ACCEPTED}, so it was refused.",
+            code="unrecognised",
+        )
+    if file_type is None:
+        if extension in _accepted_extensions():
+            message = f"The file name says {extension} but its contents are {description}."
+        else:
+            message = f"This file's contents are {description}."
+        raise ValidationError(f"{message} {ONLY_ACCEPTED}", code="refused_type")
+    if extension not in file_type.extensions:
+        says = f"says {extension}" if extension else "has no extension"
+        raise ValidationError(
+            f"The file name {says} but its contents are {description}. If it is the right "
+            f"file, rename it to end in {file_type.extensions[0]} and upload it again.",
+            code="wrong_extension",
+        )
+    return UploadInfo(file_type.content_type, extension, size, digest.hexdigest())
+
+
+def safe_download_name(original_name: str, extension: str) -> str:
+    """A file name safe for a Content-Disposition header, ending in `extension`.
+
+    Keeps only the last path component and ASCII letters, digits, dash, underscore
+    and dot (accents are dropped, anything else becomes "_"); at most 100 characters;
+    "document" when nothing usable is left.
+    """
+    extension = re.sub(r"[^a-z0-9]", "", extension.lower())
+    extension = f".{extension}" if extension else ""
+    base = re.split(r"[\\/]", original_name or "")[-1]
+    stem = os.path.splitext(base)[0]
+    stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._-")
+    stem = stem[: 100 - len(extension)].rstrip("._-")
+    return (stem or "document") + extension
+
+
+def _identify(head: bytes, *, whole: bool) -> tuple[FileType | None, str | None]:
+    """What the first bytes say: (accepted type or None, description or None if unknown)."""
+    for file_type in ALLOWED_TYPES:
+        if file_type.magic and head.startswith(file_type.magic):
+            return file_type, file_type.description
+    for magic, description in REFUSED_KINDS:
+        if head.startswith(magic):
+            return None, description
+    body = head.removeprefix(codecs.BOM_UTF8)
+    if _MARKUP_START.match(body):
+        return None, MARKUP
+    if _is_plain_text(body, whole=whole):
+        return TEXT, TEXT.description
+    return None, None
+
+
+def _is_plain_text(data: bytes, *, whole: bool) -> bool:
+    """UTF-8 without control characters other than tab, CR, LF and FF.
+
+    `whole` is False when `data` is only the start of the file, which may end
+    part-way through a multi-byte character.
+    """
+    try:
+        text = codecs.getincrementaldecoder("utf-8")().decode(data, final=whole)
+    except UnicodeDecodeError:
+        return False
+    return not _CONTROL.search(text)
+
+
+def _extension(name: str) -> str:
+    return os.path.splitext(re.split(r"[\\/]", name)[-1].strip())[1].lower()
+
+
+def _accepted_extensions() -> set[str]:
+    return {extension for file_type in ALLOWED_TYPES for extension in file_type.extensions}
+
+
+def _too_large(size: int, max_bytes: int) -> ValidationError:
+    return ValidationError(
+        f"This file is {_size(size, math.ceil)}; the limit is {_size(max_bytes, math.floor)}.",
+        code="too_large",
+    )
+
+
+def _size(n: int, rounding: Callable[[float], int]) -> str:
+    """'31.2 MB', '12 KB', '900 bytes'; `rounding` keeps a file just over the limit
+    from reading the same as the limit."""
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if n >= scale:
+            return f"{rounding(n * 10 / scale) / 10:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{n} bytes"
