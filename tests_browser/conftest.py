@@ -50,9 +50,10 @@ def site(django_test_environment, django_db_blocker):
     """
     # Unblocked for the whole session: the server thread and a few tests use it.
     with django_db_blocker.unblock():
+        test_name = connection.creation._get_test_db_name()
         databases = setup_databases(verbosity=0, interactive=False, aliases={"default"})
         name = connection.settings_dict["NAME"]
-        assert name == connection.creation._get_test_db_name(), f"not a test database: {name}"
+        assert name == test_name, f"not the test database: {name}"
         call_command("demo", force=True, stdout=io.StringIO())
         server = LiveServer("127.0.0.1:0")
         yield server
