@@ -5,13 +5,24 @@ ofr/roles.py answers "which actions". Superuser status and model-level
 permissions never widen access: a system administrator is not a reviewer.
 """
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Prefetch, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
-from cases.models import Case, CaseGroupObjectPermission, CaseUserObjectPermission
+from cases import valuesets as vs
+from cases.models import (
+    Case,
+    CaseGroupObjectPermission,
+    CaseUserObjectPermission,
+    DecedentIdentifiers,
+    Note,
+    TimelineEvent,
+)
 from ofr.access import active_memberships, has_case_role
 from ofr.audit import DeniedForbidden, DeniedNotFound
-from ofr.roles import TEAM_PERMISSIONS
+from ofr.roles import CASE_PERMISSIONS, TEAM_PERMISSIONS, SensitiveCategory, category_permission
 
 
 def cases_for_user(user, perm: str = "view_case") -> QuerySet[Case]:
@@ -41,7 +52,11 @@ def get_case_for_user(user, code, perm: str = "view_case") -> Case:
     """The case, if the user may see it (else 404) and holds `perm` on it (else 403).
 
     The permissions found are kept on `case.viewer_permissions` for the view."""
-    case = Case.objects.select_related("team").filter(code=code).first()
+    case = (
+        Case.objects.select_related("team", "decedent", "death", "circumstances")
+        .filter(code=code)
+        .first()
+    )
     permissions = case_permissions(user, case) if case is not None else frozenset()
     if "view_case" not in permissions:
         raise DeniedNotFound("cases.case", code, perm)
@@ -56,5 +71,193 @@ def may_list_cases(user) -> bool:
     return has_case_role(user)
 
 
+def may_chase_requests(user) -> bool:
+    """Roles that change case files (coordinator, data manager) keep the record requests going."""
+    return any("change_case" in CASE_PERMISSIONS[m.role] for m in active_memberships(user))
+
+
+def may_edit_finding(user, finding) -> bool:
+    """Editors and facilitators edit any finding; its proposer only while it is proposed."""
+    permissions = finding.case.viewer_permissions
+    if "change_case" in permissions or "confirm_finding" in permissions:
+        return True
+    return finding.status == vs.FindingStatus.PROPOSED and finding.proposed_by_id == user.pk
+
+
 def may_add_cases(user) -> bool:
     return any("add_team_case" in TEAM_PERMISSIONS[m.role] for m in active_memberships(user))
+
+
+# --- What a viewer may see inside a case -------------------------------------
+# One filter for pages, packets and exports: a viewer without a category's
+# permission gets a placeholder with the date coarsened to the month, never
+# the text. Part 2 items shown to a permitted viewer carry the 42 CFR 2.32 notice.
+
+PART2_NOTICE = (
+    "42 CFR part 2 prohibits unauthorized use or disclosure of these records. "
+    "This information has been disclosed to you from records protected by federal "
+    "confidentiality rules (42 CFR part 2), which prohibit further disclosure and its use "
+    "to investigate or prosecute any patient with regard to a crime."
+)
+
+PLACEHOLDER_LABELS = {
+    SensitiveCategory.PART2_SUD: "SUD treatment contact (restricted)",
+    SensitiveCategory.MENTAL_HEALTH: "Mental health contact (restricted)",
+    SensitiveCategory.LE_INVESTIGATIVE: "Law-enforcement investigative item (restricted)",
+    SensitiveCategory.NOK_INTERVIEW: "Next-of-kin interview (restricted)",
+    SensitiveCategory.CHILD_SERVICES: "Child services record (restricted)",
+    SensitiveCategory.EDUCATION: "Education record (restricted)",
+}
+
+
+def may_view_category(permissions: frozenset[str], category: str) -> bool:
+    return not category or category_permission(category) in permissions
+
+
+def notice_for(category: str) -> str:
+    return PART2_NOTICE if category == SensitiveCategory.PART2_SUD else ""
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    """A timeline event as one viewer may see it."""
+
+    anchor: str
+    date: date
+    date_display: str
+    days_before_death: int | None
+    system: str
+    system_label: str
+    missed_opportunity: bool
+    restricted: bool
+    label: str  # the touchpoint type, or the placeholder
+    agency: str = ""
+    description: str = ""
+    sensitivity_label: str = ""
+    notice: str = ""
+    event: TimelineEvent | None = None  # only when not restricted
+    notes: tuple = ()
+
+
+def _date_display(event: TimelineEvent) -> str:
+    if event.date_precision == vs.DatePrecision.MONTH:
+        return event.date.strftime("%B %Y")
+    if event.date_precision == vs.DatePrecision.YEAR:
+        return str(event.date.year)
+    prefix = "about " if event.date_precision == vs.DatePrecision.APPROXIMATE else ""
+    return prefix + event.date.isoformat()
+
+
+def timeline_item(event: TimelineEvent, permissions, date_of_death) -> TimelineItem:
+    anchor = f"event-{event.code}"
+    system_label = vs.TouchpointSystem(event.system).label
+    if not may_view_category(permissions, event.sensitivity):
+        month = event.date.replace(day=1)
+        return TimelineItem(
+            anchor=anchor,
+            date=month,
+            date_display=month.strftime("%B %Y"),
+            days_before_death=None,
+            system=event.system,
+            system_label=system_label,
+            # The team's judgement on a hidden contact is hidden with it.
+            missed_opportunity=False,
+            restricted=True,
+            label=PLACEHOLDER_LABELS[event.sensitivity],
+        )
+    return TimelineItem(
+        anchor=anchor,
+        date=event.date,
+        date_display=_date_display(event),
+        days_before_death=event.days_before_death(date_of_death),
+        system=event.system,
+        system_label=system_label,
+        missed_opportunity=event.missed_opportunity,
+        restricted=False,
+        label=event.get_touchpoint_type_display(),
+        agency=event.agency.name if event.agency_id else "",
+        description=event.description,
+        sensitivity_label=event.get_sensitivity_display() if event.sensitivity else "",
+        notice=notice_for(event.sensitivity),
+        event=event,
+        notes=tuple(visible_notes(event.notes.all(), permissions)),
+    )
+
+
+def visible_timeline(case: Case, permissions: frozenset[str]) -> list[TimelineItem]:
+    """The case's timeline, oldest first, filtered for the viewer (two queries)."""
+    date_of_death = case.death.date_of_death
+    events = case.timeline_events.select_related("agency").prefetch_related(
+        Prefetch("notes", queryset=Note.objects.select_related("author"))
+    )
+    return [timeline_item(event, permissions, date_of_death) for event in events]
+
+
+@dataclass(frozen=True)
+class RestrictedItem:
+    """What a viewer without the category's permission sees of a note or document."""
+
+    label: str
+    date_display: str
+    restricted: bool = True
+
+
+def visible_notes(notes, permissions: frozenset[str]) -> list:
+    visible = []
+    for note in notes:
+        hidden = [c for c in note.categories if not may_view_category(permissions, c)]
+        if not hidden:
+            part2 = SensitiveCategory.PART2_SUD in note.categories
+            note.notice = PART2_NOTICE if part2 else ""
+            note.restricted = False
+            visible.append(note)
+        else:
+            category = hidden[0]
+            visible.append(
+                RestrictedItem(
+                    label=f"Note ({PLACEHOLDER_LABELS[category].replace(' (restricted)', '')}, "
+                    "restricted)",
+                    date_display=note.created_at.strftime("%B %Y"),
+                )
+            )
+    return visible
+
+
+def visible_documents(documents, permissions: frozenset[str]) -> list:
+    visible = []
+    for document in documents:
+        if may_view_category(permissions, document.sensitivity):
+            document.notice = notice_for(document.sensitivity)
+            document.restricted = False
+            visible.append(document)
+        else:
+            received = document.received_on or document.uploaded_at.date()
+            visible.append(
+                RestrictedItem(
+                    label=PLACEHOLDER_LABELS[document.sensitivity].replace("contact", "record"),
+                    date_display=received.strftime("%B %Y"),
+                )
+            )
+    return visible
+
+
+def identifiers_for(case: Case, permissions: frozenset[str]) -> DecedentIdentifiers | None:
+    """The decedent's identifiers, or None: never loaded for those who may not see them."""
+    if "view_identifiers" not in permissions:
+        return None
+    return DecedentIdentifiers.objects.get(case=case)
+
+
+def get_item_for_user(user, case_code, model, item_code, perm: str = "view_case"):
+    """A case item (timeline event, note, document, request, finding) by its
+    code, if the user may see its case and its category (else 404) and holds
+    `perm` (else 403). The case is on `item.case`, with viewer_permissions."""
+    case = get_case_for_user(user, case_code, "view_case")
+    item = model.objects.filter(case=case, code=item_code).first()
+    categories = getattr(item, "categories", (getattr(item, "sensitivity", ""),))
+    if item is None or not all(may_view_category(case.viewer_permissions, c) for c in categories):
+        raise DeniedNotFound(model._meta.label_lower, item_code, perm)
+    if perm not in case.viewer_permissions:
+        raise DeniedForbidden(model._meta.label_lower, item_code, perm)
+    item.case = case
+    return item

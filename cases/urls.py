@@ -1,14 +1,54 @@
 from django.urls import path
 
-from cases import views
+from cases.views import cases, documents, records, sections, timeline
 
 app_name = "cases"
 
 urlpatterns = [
-    path("", views.case_list, name="list"),
-    path("new/", views.case_new, name="new"),
-    path("<uuid:code>/", views.case_detail, name="detail"),
-    path("<uuid:code>/edit/", views.case_edit, name="edit"),
-    path("<uuid:code>/history/", views.case_history, name="history"),
-    path("<uuid:code>/access/", views.case_access_log, name="access_log"),
+    path("", cases.case_list, name="list"),
+    path("new/", cases.case_new, name="new"),
+    path("requests/overdue/", records.overdue_requests, name="overdue_requests"),
+    path("<uuid:code>/", cases.case_detail, name="detail"),
+    path("<uuid:code>/edit/", cases.case_edit, name="edit"),
+    path("<uuid:code>/status/", cases.case_status, name="status"),
+    path("<uuid:code>/history/", cases.case_history, name="history"),
+    path("<uuid:code>/access/", cases.case_access_log, name="access_log"),
+    # Sections of the case file (cases/views/sections.py)
+    path("<uuid:code>/decedent/", sections.edit_decedent, name="edit_decedent"),
+    path("<uuid:code>/identifiers/", sections.edit_identifiers, name="edit_identifiers"),
+    path("<uuid:code>/death/", sections.edit_death, name="edit_death"),
+    path("<uuid:code>/circumstances/", sections.edit_circumstances, name="edit_circumstances"),
+    path("<uuid:code>/toxicology/new/", sections.add_toxicology, name="add_toxicology"),
+    path("<uuid:code>/toxicology/<uuid:item>/", sections.edit_toxicology, name="edit_toxicology"),
+    path(
+        "<uuid:code>/toxicology/<uuid:item>/delete/",
+        sections.delete_toxicology,
+        name="delete_toxicology",
+    ),
+    # Timeline, notes and findings (cases/views/timeline.py)
+    path("<uuid:code>/timeline/new/", timeline.add_event, name="add_event"),
+    path("<uuid:code>/timeline/<uuid:item>/", timeline.edit_event, name="edit_event"),
+    path("<uuid:code>/notes/new/", timeline.add_note, name="add_note"),
+    path("<uuid:code>/notes/<uuid:item>/", timeline.edit_note, name="edit_note"),
+    path("<uuid:code>/findings/new/", timeline.add_finding, name="add_finding"),
+    path("<uuid:code>/findings/<uuid:item>/", timeline.edit_finding, name="edit_finding"),
+    path(
+        "<uuid:code>/findings/<uuid:item>/confirm/",
+        timeline.confirm_finding,
+        name="confirm_finding",
+    ),
+    # Record requests (cases/views/records.py)
+    path("<uuid:code>/requests/new/", records.add_request, name="add_request"),
+    path("<uuid:code>/requests/<uuid:item>/", records.edit_request, name="edit_request"),
+    path(
+        "<uuid:code>/requests/<uuid:item>/letter.pdf", records.request_letter, name="request_letter"
+    ),
+    # Source documents (cases/views/documents.py)
+    path("<uuid:code>/documents/new/", documents.add_document, name="add_document"),
+    path("<uuid:code>/documents/<uuid:item>/", documents.edit_document, name="edit_document"),
+    path(
+        "<uuid:code>/documents/<uuid:item>/download/",
+        documents.download_document,
+        name="download_document",
+    ),
 ]

@@ -6,7 +6,15 @@ from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
 from simple_history.admin import SimpleHistoryAdmin
 
-from ofr.models import AccessEvent, Agency, Jurisdiction, Membership, Team, TeamJurisdiction
+from ofr.models import (
+    AccessEvent,
+    Agency,
+    Holiday,
+    Jurisdiction,
+    Membership,
+    Team,
+    TeamJurisdiction,
+)
 
 admin.site.site_header = "OFR case management — administration"
 
@@ -15,6 +23,13 @@ class TeamJurisdictionInline(admin.StackedInline):
     """Stacked: a tabular inline's columns have headers, not labels (axe "label")."""
 
     model = TeamJurisdiction
+    extra = 0
+
+
+class HolidayInline(admin.StackedInline):
+    """Days the team's record-request deadlines skip."""
+
+    model = Holiday
     extra = 0
 
 
@@ -34,7 +49,7 @@ class AgencyAdmin(SimpleHistoryAdmin):
 @admin.register(Team)
 class TeamAdmin(SimpleHistoryAdmin):
     list_display = ["name", "short_code", "small_cell_threshold", "packets_may_include_identifiers"]
-    inlines = [TeamJurisdictionInline]
+    inlines = [TeamJurisdictionInline, HolidayInline]
 
 
 @admin.register(Membership)

@@ -21,6 +21,7 @@ class HistoryEntry:
     kind: str
     reason: str
     changes: list[FieldChange]
+    record: str = ""  # which record changed, when a page merges several
 
 
 def _display(field: models.Field, value, related_names: dict) -> str:
@@ -30,6 +31,9 @@ def _display(field: models.Field, value, related_names: dict) -> str:
         return str(dict(field.flatchoices).get(value, value))
     if field.is_relation:
         return related_names.get((field.related_model, value), f"#{value}")
+    if isinstance(value, list) and field.validators and hasattr(field.validators[0], "choices"):
+        labels = dict(field.validators[0].choices.choices)
+        return ", ".join(str(labels.get(v, v)) for v in value) or "—"
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, datetime):
@@ -37,29 +41,47 @@ def _display(field: models.Field, value, related_names: dict) -> str:
     return str(value)
 
 
+# Bookkeeping columns nobody needs to read in a history.
+ALWAYS_HIDDEN = frozenset({"version", "file"})
+
+
 def history_entries(instance: models.Model, *, hidden_fields: frozenset[str] = frozenset()):
     """Newest-first entries for one record: who, when, what kind, why, which fields.
 
     `hidden_fields` are left out entirely (fields the viewer may not see)."""
-    model = type(instance)
-    tracked = {f.attname for f in instance.history.model._meta.fields}
+    return entries_from_records(type(instance), instance.history.all(), hidden_fields=hidden_fields)
+
+
+def entries_from_records(
+    model: type[models.Model],
+    history_rows,
+    *,
+    hidden_fields: frozenset[str] = frozenset(),
+    label=None,
+) -> list[HistoryEntry]:
+    """Entries from the history rows of one or more records of `model`,
+    newest first; each record is diffed against its own previous row.
+    `label(row)` names the record when a page shows several."""
+    hidden = hidden_fields | ALWAYS_HIDDEN
+    tracked = {f.attname for f in model.history.model._meta.fields}
     fields = [
         f
         for f in model._meta.concrete_fields
-        if f.attname in tracked and f.name not in hidden_fields and not f.primary_key
+        if f.attname in tracked and f.name not in hidden and not f.primary_key
     ]
     records = list(
-        instance.history.select_related("history_user").order_by("history_date", "history_id")
+        history_rows.select_related("history_user").order_by("history_date", "history_id")
     )
     related_names = _related_names(fields, records)
     entries = []
-    previous = None
+    previous_by_id: dict = {}
     for record in records:
+        previous = previous_by_id.get(record.id)
         changes = []
         for field in fields:
             new = getattr(record, field.attname)
             old = getattr(previous, field.attname) if previous is not None else None
-            if previous is None and new in (None, ""):
+            if previous is None and new in (None, "", []):
                 continue
             if previous is not None and old == new:
                 continue
@@ -78,9 +100,10 @@ def history_entries(instance: models.Model, *, hidden_fields: frozenset[str] = f
                 kind=record.get_history_type_display(),
                 reason=record.history_change_reason or "",
                 changes=changes,
+                record=label(record) if label else "",
             )
         )
-        previous = record
+        previous_by_id[record.id] = record
     entries.reverse()
     return entries
 

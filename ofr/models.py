@@ -83,6 +83,14 @@ class Team(models.Model):
         help_text="Whether meeting packets may carry decedent identifiers "
         "(only for recipients who may see them).",
     )
+    # Record requests fall due after these many business days (MI: 5 for
+    # agencies, 30 for health-care providers; domain.md B2).
+    agency_record_due_days = models.PositiveSmallIntegerField(
+        default=5, help_text="Business days an agency has to answer a record request."
+    )
+    health_care_record_due_days = models.PositiveSmallIntegerField(
+        default=30, help_text="Business days a health-care provider has to answer."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -124,6 +132,24 @@ class Team(models.Model):
             group = self.role_group(role)
             for codename in codenames:
                 assign_perm(f"ofr.{codename}", group, self)
+
+
+class Holiday(models.Model):
+    """A day the team's record-request deadlines skip, besides weekends."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField()
+    name = models.CharField(max_length=100)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "date"], name="holiday_unique_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.date})"
 
 
 class TeamJurisdiction(models.Model):

@@ -71,10 +71,18 @@ ALL_CATEGORIES = frozenset(SensitiveCategory.values)
 # Case permissions (codenames on cases.Case) each role holds on its team's cases.
 CASE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.COORDINATOR: frozenset(
-        {"view_case", "change_case", "annotate_case", "view_identifiers", "view_access_log"}
+        {
+            "view_case",
+            "change_case",
+            "annotate_case",
+            "view_identifiers",
+            "view_access_log",
+            "confirm_finding",
+        }
     ),
     Role.DATA_MANAGER: frozenset({"view_case", "change_case", "annotate_case", "view_identifiers"}),
-    Role.FACILITATOR: frozenset({"view_case", "annotate_case"}),
+    # The facilitator confirms the findings the team agrees on in the meeting.
+    Role.FACILITATOR: frozenset({"view_case", "annotate_case", "confirm_finding"}),
     Role.MEMBER: frozenset({"view_case", "annotate_case"}),
     # Guests see a meeting's cases through direct, meeting-bounded grants only.
     Role.GUEST: frozenset(),

@@ -215,6 +215,10 @@ STORAGES = {
 # Uploaded documents live outside the static root and are served only by
 # permission-checked views.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+OFR_MAX_UPLOAD_BYTES = env_int("OFR_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
+# Django refuses larger request bodies outright (a clear 400) before any view runs.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # Transport and browser security. Production defaults; DEBUG (local http) relaxes
 # only what cannot work without TLS.

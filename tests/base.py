@@ -1,17 +1,29 @@
 """The shared cast: one state, two county teams, a user for every role, a case on each team."""
 
+import hashlib
 from datetime import date
 
 from django.contrib.auth.models import User
+from django.core.files.base import ContentFile
 from django.db import connection
 from django.test import TestCase, TransactionTestCase
 
-from cases.models import Case
+from cases.models import (
+    Case,
+    Finding,
+    Note,
+    RecordRequest,
+    SourceDocument,
+    TimelineEvent,
+    ToxicologyResult,
+)
 from ofr.audit import drop_append_only_triggers, install_append_only_triggers
 from ofr.models import AccessEvent, Agency, Jurisdiction, Membership, Team, TeamJurisdiction
-from ofr.roles import Role, Sector
+from ofr.roles import Role, Sector, SensitiveCategory
 
 PASSWORD = "correct horse battery staple"
+PART2_TEXT = "Methadone clinic intake; dose 80 mg daily."
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def make_user(username: str, **fields) -> User:
@@ -64,6 +76,71 @@ class Cast:
             team=cls.team, reference="RIV-2025-001", summary="Test summary."
         )
         cls.other_case = Case.objects.create(team=cls.other_team, reference="LKV-2025-001")
+        cls.build_case_file()
+
+    @classmethod
+    def build_case_file(cls) -> None:
+        """One of each item on cls.case, among them a Part 2 timeline event."""
+        case = cls.case
+        case.identifiers.legal_name = "Jordan Example"
+        case.identifiers.date_of_birth = date(1990, 6, 15)
+        case.identifiers.save()
+        case.death.date_of_death = date(2025, 3, 1)
+        case.death.manner = "accident"
+        case.death.save()
+        cls.event = TimelineEvent.objects.create(
+            case=case,
+            date=date(2025, 1, 10),
+            system="criminal_legal",
+            touchpoint_type="jail_release",
+            description="Released from county jail without naloxone.",
+            agency=cls.sheriff,
+            missed_opportunity=True,
+            created_by=cls.coordinator,
+        )
+        cls.part2_event = TimelineEvent.objects.create(
+            case=case,
+            date=date(2024, 11, 20),
+            system="sud_treatment",
+            touchpoint_type="treatment_admission",
+            description=PART2_TEXT,
+            sensitivity=SensitiveCategory.PART2_SUD,
+            created_by=cls.coordinator,
+        )
+        cls.toxicology = ToxicologyResult.objects.create(
+            case=case, substance="fentanyl", caused_death=True
+        )
+        cls.note = Note.objects.create(case=case, author=cls.reviewer, text="EMS gave naloxone.")
+        cls.finding = Finding.objects.create(
+            case=case,
+            kind="missed_opportunity",
+            system="criminal_legal",
+            description="No naloxone offered at release.",
+            proposed_by=cls.reviewer,
+        )
+        cls.record_request = RecordRequest.objects.create(
+            case=case,
+            agency=cls.health,
+            record_types=["hospital_ed"],
+            legal_basis="ofr_statute",
+            window_start=date(2023, 3, 1),
+            window_end=date(2025, 3, 1),
+            requested_on=date(2025, 4, 1),
+            created_by=cls.coordinator,
+        )
+        cls.document = SourceDocument(
+            case=case,
+            title="ED record",
+            document_type="hospital_ed",
+            original_name="ed-record.pdf",
+            extension=".pdf",
+            content_type="application/pdf",
+            size=len(PDF_BYTES),
+            sha256=hashlib.sha256(PDF_BYTES).hexdigest(),
+            uploaded_by=cls.coordinator,
+        )
+        cls.document.file.save("ed-record.pdf", ContentFile(PDF_BYTES), save=False)
+        cls.document.save()
 
 
 class OFRTestCase(Cast, TestCase):

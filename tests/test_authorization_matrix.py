@@ -52,6 +52,59 @@ MATRIX = {
     "admin:index": {**expect(ADMIN_LOGIN, admin=200), ANON: ADMIN_LOGIN},
 }
 
+# Pages that change the case file: coordinator and data manager; other case
+# roles may see the case but not change it (403); everyone else 404.
+EDITORS = {
+    **expect(404, coordinator=200, data_manager=200, facilitator=403, reviewer=403, officer=403),
+    ANON: LOGIN,
+}
+ANNOTATORS = {**expect(404, **dict.fromkeys(CASE_ROLES, 200)), ANON: LOGIN}
+POST_ONLY = {**expect(405), ANON: LOGIN}
+for name in (
+    "cases:status",
+    "cases:edit_decedent",
+    "cases:edit_identifiers",
+    "cases:edit_death",
+    "cases:edit_circumstances",
+    "cases:add_toxicology",
+    "cases:edit_toxicology",
+    "cases:add_event",
+    "cases:edit_event",
+    "cases:add_request",
+    "cases:edit_request",
+    "cases:request_letter",
+    "cases:add_document",
+    "cases:edit_document",
+):
+    MATRIX[name] = EDITORS
+for name in ("cases:delete_toxicology", "cases:confirm_finding"):
+    MATRIX[name] = POST_ONLY
+MATRIX["cases:add_note"] = ANNOTATORS
+MATRIX["cases:add_finding"] = ANNOTATORS
+MATRIX["cases:download_document"] = ANNOTATORS  # everyone who sees the case (not sensitive)
+# The cast's note and finding are the reviewer's: authors edit their own notes;
+# a proposed finding is edited by its proposer, the facilitator or an editor.
+MATRIX["cases:edit_note"] = {**EDITORS, "coordinator": 403, "data_manager": 403, "reviewer": 200}
+MATRIX["cases:edit_finding"] = {**EDITORS, "facilitator": 200, "reviewer": 200}
+MATRIX["cases:overdue_requests"] = {
+    **expect(403, coordinator=200, data_manager=200, outsider=200),
+    ANON: LOGIN,
+}
+
+# Which cast item fills the <item> of an item URL.
+ITEMS = {
+    "cases:edit_toxicology": "toxicology",
+    "cases:delete_toxicology": "toxicology",
+    "cases:edit_event": "event",
+    "cases:edit_note": "note",
+    "cases:edit_finding": "finding",
+    "cases:confirm_finding": "finding",
+    "cases:edit_request": "record_request",
+    "cases:request_letter": "record_request",
+    "cases:edit_document": "document",
+    "cases:download_document": "document",
+}
+
 # Django's admin has hundreds of generated URLs; admin:index stands for them all
 # (the admin site itself refuses non-staff users on every one of its views).
 SKIPPED_NAMESPACES = {"admin"}
@@ -86,11 +139,13 @@ class AuthorizationMatrixTestCase(OFRTestCase):
         }
 
     def url_for(self, name: str) -> str:
-        pattern_kwargs = {"code": self.case.code}
+        if name in ITEMS:
+            item = getattr(self, ITEMS[name])
+            return reverse(name, kwargs={"code": self.case.code, "item": item.code})
         try:
             return reverse(name)
         except Exception:
-            return reverse(name, kwargs=pattern_kwargs)
+            return reverse(name, kwargs={"code": self.case.code})
 
     def test_every_url_has_an_expectation(self):
         names = {name for name in url_names() if name.split(":")[0] not in SKIPPED_NAMESPACES} | {

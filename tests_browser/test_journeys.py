@@ -12,6 +12,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from ofr.management.commands.demo import DEMO_PASSWORD
 
 from .checks import page_problems
+from .conftest import Visitor
 
 
 def wait_for_path(page, path: str, query: str = "") -> None:
@@ -43,8 +44,8 @@ def test_keyboard_sign_in_find_a_case_open_it_and_sign_out(visitor):
     assert page.get_by_role("heading", level=1).inner_text() == "Cases"
     # Narrow the list by status with the keyboard, then open a case.
     page.get_by_label("Status").select_option(label="Ready for review")
-    page.get_by_role("button", name="Filter").press("Enter")
-    wait_for_path(page, "/cases/", "status=ready_for_review")
+    page.get_by_role("button", name="Search").press("Enter")
+    page.wait_for_url(lambda url: "status=ready_for_review" in urlsplit(url).query)
     rows = page.locator("tbody tr")
     assert rows.count() == 2
     assert "RIV-2025-003" not in page.locator("tbody").inner_text()  # closed, filtered out
@@ -126,3 +127,56 @@ def test_phone_menu_opens_and_reaches_the_cases(phone_visitor):
     assert page.get_by_role("heading", level=1).inner_text() == "Cases"
     assert page_problems(page) == []
     assert phone_visitor.console_errors == []
+
+
+def open_case(page, reference: str) -> None:
+    page.goto("/cases/")
+    page.get_by_label("Search").fill(reference)
+    page.get_by_label("Search").press("Enter")
+    page.get_by_role("link", name=reference, exact=True).click()
+    assert reference in page.get_by_role("heading", level=1).inner_text()
+
+
+def test_part2_items_are_placeholders_for_law_enforcement_and_noticed_for_others(browser, site):
+    from cases.models import TimelineEvent
+    from ofr.roles import SensitiveCategory
+
+    event = TimelineEvent.objects.filter(
+        case__reference="RIV-2025-001", sensitivity=SensitiveCategory.PART2_SUD
+    ).first()
+    assert event is not None, "the demo's RIV-2025-001 has Part 2 touchpoints"
+    officer = Visitor(browser, site.url)
+    reviewer = Visitor(browser, site.url)
+    try:
+        officer.sign_in("officer")
+        open_case(officer.page, "RIV-2025-001")
+        officer_text = officer.page.locator("main").inner_text()
+        assert "SUD treatment contact (restricted)" in officer_text
+        assert event.description not in officer_text
+        assert "42 CFR part 2" not in officer_text
+
+        reviewer.sign_in("reviewer")
+        open_case(reviewer.page, "RIV-2025-001")
+        reviewer_text = reviewer.page.locator("main").inner_text()
+        assert event.description in reviewer_text
+        assert "42 CFR part 2 prohibits unauthorized use or disclosure" in reviewer_text
+        assert officer.console_errors == [] and reviewer.console_errors == []
+    finally:
+        officer.close()
+        reviewer.close()
+
+
+def test_coordinator_edits_a_section_and_reads_it_in_the_history(visitor):
+    visitor.sign_in("coordinator")
+    page = visitor.page
+    open_case(page, "RIV-2025-002")
+    page.get_by_role("link", name="Edit death details").click()
+    page.get_by_label("County of injury").fill("Riverside County (edited)")
+    page.get_by_role("button", name="Save").press("Enter")
+    assert page.get_by_text("Death: saved.").is_visible()
+    assert page.locator("#death").get_by_text("Riverside County (edited)").is_visible()
+    page.get_by_role("link", name="Change history of case RIV-2025-002").click()
+    first_change = page.locator("tbody tr").first
+    assert "Death edited" in first_change.inner_text()
+    assert "Riverside County (edited)" in first_change.inner_text()
+    assert page_problems(page) == []

@@ -1,8 +1,13 @@
+from datetime import date
+
 from django.db import connection
 from django.urls import reverse
 
+from cases.models import Finding, FindingEvent, Note, RecordRequest, TimelineEvent, ToxicologyResult
 from ofr.models import AccessEvent
 from tests.base import OFRTestCase
+
+DETAIL_QUERIES = 17
 
 
 class CaseDetailTestCase(OFRTestCase):
@@ -48,15 +53,54 @@ class CaseDetailTestCase(OFRTestCase):
 
     def test_it_shows_the_edit_button_only_to_editors(self):
         self.client.force_login(self.coordinator)
-        self.assertContains(self.client.get(self.url()), "Edit case")
+        self.assertContains(self.client.get(self.url()), "Edit reference and summary")
         self.client.force_login(self.reviewer)
-        self.assertNotContains(self.client.get(self.url()), "Edit case")
+        self.assertNotContains(self.client.get(self.url()), "Edit reference and summary")
 
-    def test_its_query_count_is_pinned(self):
+    def test_its_query_count_is_pinned_and_does_not_grow_with_the_case_file(self):
         self.client.force_login(self.reviewer)
         self.client.get(self.url())  # warm the content-type cache
-        # session, user, case, permissions, access event (savepoint, [advisory lock,]
-        # chain head, insert, release), memberships for the header.
-        expected = 10 if connection.vendor == "postgresql" else 9
+        # session, user, case with its sections, permissions, access event
+        # (savepoint, [advisory lock,] chain head, insert, release), timeline,
+        # notes on events, case notes, documents, findings, their events,
+        # memberships for the header, toxicology, record requests.
+        expected = DETAIL_QUERIES + (1 if connection.vendor == "postgresql" else 0)
         with self.assertNumQueries(expected):
             self.client.get(self.url())
+        self.grow_case_file()
+        with self.assertNumQueries(expected):
+            response = self.client.get(self.url())
+        self.assertContains(response, "Second overdose")
+
+    def grow_case_file(self):
+        for day in range(1, 6):
+            event = TimelineEvent.objects.create(
+                case=self.case,
+                date=date(2024, 6, day),
+                system="ems",
+                touchpoint_type="nonfatal_overdose",
+                description="Second overdose",
+                agency=self.health,
+            )
+            Note.objects.create(
+                case=self.case, timeline_event=event, author=self.coordinator, text="n"
+            )
+            Note.objects.create(case=self.case, author=self.facilitator, text="case note")
+            finding = Finding.objects.create(
+                case=self.case,
+                kind="system_gap",
+                system="ems",
+                description="No referral.",
+                proposed_by=self.facilitator,
+            )
+            FindingEvent.objects.create(finding=finding, event=event)
+            ToxicologyResult.objects.create(case=self.case, substance="xylazine")
+            RecordRequest.objects.create(
+                case=self.case,
+                agency=self.sheriff,
+                record_types=["law_enforcement_report"],
+                legal_basis="ofr_statute",
+                window_start=date(2023, 3, 1),
+                window_end=date(2025, 3, 1),
+                requested_on=date(2025, 4, day),
+            )

@@ -11,8 +11,8 @@ class CaseEditTestCase(OFRTestCase):
     def data(self, **changes):
         return {
             "reference": self.case.reference,
-            "status": "selected",
             "summary": "Updated.",
+            "opened_version": self.case.version,
             **changes,
         }
 
@@ -22,11 +22,11 @@ class CaseEditTestCase(OFRTestCase):
         response = self.client.post(self.url(), self.data())
         self.assertRedirects(response, reverse("cases:detail", args=[self.case.code]))
         self.case.refresh_from_db()
-        self.assertEqual(self.case.status, "selected")
+        self.assertEqual((self.case.summary, self.case.version), ("Updated.", 2))
         self.assertEqual(self.case.history.count(), before + 1)
         latest = self.case.history.first()
         self.assertEqual(latest.history_user, self.coordinator)
-        self.assertEqual(latest.history_change_reason, "Edited")
+        self.assertEqual(latest.history_change_reason, "Reference or summary edited")
 
     def test_data_manager_may_edit(self):
         self.client.force_login(self.data_manager)
@@ -35,11 +35,9 @@ class CaseEditTestCase(OFRTestCase):
     def test_read_only_members_get_403_and_nothing_changes(self):
         for user in (self.facilitator, self.reviewer, self.officer):
             self.client.force_login(user)
-            self.assertEqual(
-                self.client.post(self.url(), self.data(status="closed")).status_code, 403
-            )
+            self.assertEqual(self.client.post(self.url(), self.data()).status_code, 403)
         self.case.refresh_from_db()
-        self.assertEqual(self.case.status, "identified")
+        self.assertEqual(self.case.summary, "Test summary.")
 
     def test_outsider_gets_404(self):
         self.client.force_login(self.outsider)
@@ -57,16 +55,34 @@ class CaseEditTestCase(OFRTestCase):
         Case.objects.create(team=self.team, reference="RIV-2025-009")
         self.client.force_login(self.coordinator)
         before = self.case.history.count()
-        response = self.client.post(
-            self.url(), self.data(reference="riv-2025-009", status="nonsense")
-        )
+        response = self.client.post(self.url(), self.data(reference="riv-2025-009"))
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "already has a case with this reference")
-        self.assertContains(response, "Select a valid choice")
         self.assertEqual(self.case.history.count(), before)
 
     def test_extra_fields_are_ignored(self):
         self.client.force_login(self.coordinator)
-        self.client.post(self.url(), self.data(team=self.other_team.pk, code="x"))
+        self.client.post(
+            self.url(), self.data(team=self.other_team.pk, code="x", status="closed", version=9)
+        )
         self.case.refresh_from_db()
-        self.assertEqual(self.case.team, self.team)
+        self.assertEqual(
+            (self.case.team, self.case.status, self.case.version), (self.team, "identified", 2)
+        )
+
+    def test_a_stale_form_is_refused_keeps_the_input_and_shows_the_change(self):
+        self.client.force_login(self.coordinator)
+        opened = self.data(summary="Mine.")
+        self.client.force_login(self.data_manager)
+        self.client.post(self.url(), self.data(summary="Theirs."))
+        before = self.case.history.count()
+        self.client.force_login(self.coordinator)
+        response = self.client.post(self.url(), opened)
+        self.assertEqual(response.status_code, 409)
+        self.assertContains(response, "Not saved", status_code=409)
+        self.assertContains(response, "Datamanager", status_code=409)  # who changed it
+        self.assertContains(response, "Theirs.", status_code=409)  # what they changed
+        self.assertContains(response, "Mine.", status_code=409)  # the user's input is kept
+        self.case.refresh_from_db()
+        self.assertEqual(self.case.summary, "Theirs.")
+        self.assertEqual(self.case.history.count(), before)

@@ -124,7 +124,7 @@ class AccessLogSurvivesFailuresTestCase(OFRTransactionTestCase):
 
         self.client.force_login(self.reviewer)
         self.client.raise_request_exception = False
-        with mock.patch("cases.views.render", side_effect=RuntimeError("late failure")):
+        with mock.patch("cases.views.cases.render", side_effect=RuntimeError("late failure")):
             response = self.client.get(reverse("cases:detail", args=[self.case.code]))
         self.assertEqual(response.status_code, 500)
         # Read through a fresh connection: the row must be committed, not just visible.

@@ -13,7 +13,7 @@ class ErrorPagesTestCase(OFRTestCase):
         self.client.force_login(self.coordinator)
         url = reverse("cases:detail", args=[self.case.code])
         with (
-            mock.patch("cases.views.render", side_effect=RuntimeError("boom secret")),
+            mock.patch("cases.views.cases.render", side_effect=RuntimeError("boom secret")),
             self.assertLogs("django.request", "ERROR") as logs,
         ):
             response = self.client.get(url)

@@ -39,7 +39,7 @@ class NoCaseDataInLogsTestCase(OFRTestCase):
                 {"reference": "RIV-2025-001", "status": "nonsense", "summary": "Jane Q. Canary"},
             )
             self.client.raise_request_exception = False
-            with mock.patch("cases.views.render", side_effect=RuntimeError("render failed")):
+            with mock.patch("cases.views.cases.render", side_effect=RuntimeError("render failed")):
                 response = self.client.get(reverse("cases:detail", args=[self.case.code]))
         finally:
             for logger in loggers:

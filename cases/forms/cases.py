@@ -1,0 +1,194 @@
+from urllib.parse import urlencode
+
+from django import forms
+from django.db.models import Exists, OuterRef, Q
+
+from cases import valuesets as vs
+from cases.access import cases_for_user
+from cases.concurrency import VersionedForm
+from cases.models import Case, ToxicologyResult
+from ofr.access import active_memberships
+from ofr.forms import USWDSFormMixin
+from ofr.models import Team
+from ofr.roles import CASE_PERMISSIONS
+
+
+class ReferenceMixin:
+    """A case reference is upper-cased and unique within its team."""
+
+    def clean_reference(self) -> str:
+        return self.cleaned_data["reference"].strip().upper()
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        team = cleaned.get("team") or (self.instance.team if self.instance.team_id else None)
+        reference = cleaned.get("reference")
+        if team and reference:
+            clash = Case.objects.filter(team=team, reference=reference).exclude(pk=self.instance.pk)
+            if clash.exists():
+                self.add_error("reference", "This team already has a case with this reference.")
+        return cleaned
+
+
+class CaseForm(ReferenceMixin, VersionedForm):
+    class Meta:
+        model = Case
+        fields = ["reference", "summary"]
+
+
+class NewCaseForm(ReferenceMixin, USWDSFormMixin, forms.ModelForm):
+    """A new case starts as identified; its lifecycle moves on from the case page."""
+
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), empty_label=None)
+
+    class Meta:
+        model = Case
+        fields = ["team", "reference", "summary"]
+
+    def __init__(self, *args, teams, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+
+
+class StatusForm(USWDSFormMixin, forms.Form):
+    status = forms.ChoiceField(label="New status")
+    exclusion_reason = forms.ChoiceField(
+        label="Reason for exclusion",
+        choices=[("", "—")] + vs.ExclusionReason.choices,
+        required=False,
+        help_text="Needed when the case is excluded.",
+    )
+    deferral_reason = forms.ChoiceField(
+        label="Reason for deferral",
+        choices=[("", "—")] + vs.DeferralReason.choices,
+        required=False,
+        help_text="Needed when the case is deferred.",
+    )
+    note = forms.CharField(
+        label="Note", max_length=300, required=False, help_text="Why the status changes. No names."
+    )
+    opened_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, case: Case, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [(s, Case.Status(s).label) for s in case.allowed_statuses()]
+        self.fields["opened_version"].initial = case.version
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        status = cleaned.get("status")
+        if status == Case.Status.EXCLUDED and not cleaned.get("exclusion_reason"):
+            self.add_error("exclusion_reason", "Say why the case is excluded.")
+        if status == Case.Status.DEFERRED and not cleaned.get("deferral_reason"):
+            self.add_error("deferral_reason", "Say why the case is deferred.")
+        return cleaned
+
+
+class CaseSearchForm(USWDSFormMixin, forms.Form):
+    """Search, filters and sort of the case list. Names are searched only in
+    the cases where the user may see identifiers."""
+
+    SORTS = {
+        "reference": ("reference", "id"),
+        "-reference": ("-reference", "-id"),
+        "death": ("death__date_of_death", "id"),
+        "-death": ("-death__date_of_death", "-id"),
+        "status": ("status", "id"),
+        "-updated": ("-updated_at", "-id"),
+        "updated": ("updated_at", "id"),
+    }
+    DEFAULT_SORT = ("-created_at", "-id")
+
+    q = forms.CharField(label="Search", required=False, max_length=100)
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "All statuses")] + Case.Status.choices
+    )
+    year = forms.IntegerField(label="Year of death", required=False, min_value=1900, max_value=2100)
+    manner = forms.ChoiceField(
+        label="Manner of death",
+        required=False,
+        choices=[("", "Any manner")] + vs.MannerOfDeath.choices,
+    )
+    substance = forms.ChoiceField(
+        label="Substance", required=False, choices=[("", "Any substance")] + vs.Substance.choices
+    )
+    team = forms.ChoiceField(label="Team", required=False)
+    sort = forms.ChoiceField(
+        required=False, choices=[(key, key) for key in SORTS], widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        # From the memberships the header loads anyway: no extra queries.
+        memberships = [m for m in active_memberships(user) if CASE_PERMISSIONS[m.role]]
+        teams = {m.team.code: m.team.name for m in memberships}
+        self.fields["team"].choices = [("", "All teams")] + [
+            (str(code), name) for code, name in teams.items()
+        ]
+        if len(teams) < 2:
+            del self.fields["team"]
+        # The search itself is limited to cases granting view_identifiers.
+        self.may_search_names = any(
+            "view_identifiers" in CASE_PERMISSIONS[m.role] for m in memberships
+        )
+        self.fields["q"].help_text = (
+            "Case reference or decedent name" if self.may_search_names else "Case reference"
+        )
+        self.searches_names = False
+
+    def apply(self, cases):
+        data = self.cleaned_data
+        query = data["q"].strip()
+        if query:
+            match = Q(reference__icontains=query)
+            if self.may_search_names:
+                named = cases_for_user(self.user, "view_identifiers").filter(
+                    Q(identifiers__legal_name__icontains=query)
+                    | Q(identifiers__aliases__icontains=query)
+                )
+                match |= Q(pk__in=named.values("pk"))
+                self.searches_names = True
+            cases = cases.filter(match)
+        if data["status"]:
+            cases = cases.filter(status=data["status"])
+        if data["year"]:
+            cases = cases.filter(death__date_of_death__year=data["year"])
+        if data["manner"]:
+            cases = cases.filter(death__manner=data["manner"])
+        if data["substance"]:
+            cases = cases.filter(
+                Exists(
+                    ToxicologyResult.objects.filter(
+                        case=OuterRef("pk"), substance=data["substance"]
+                    )
+                )
+            )
+        if data.get("team"):
+            cases = cases.filter(team__code=data["team"])
+        return cases.order_by(*self.SORTS.get(data["sort"], self.DEFAULT_SORT))
+
+    def query_string(self, **changes) -> str:
+        """The current filters as a query string, for pagination and sort links."""
+        params = {k: v for k, v in (self.data or {}).items() if k != "page" and v}
+        params.update(changes)
+        return urlencode({k: v for k, v in params.items() if v})
+
+    def sort_links(self) -> dict[str, dict]:
+        """For each sortable column: its link and its current direction (for aria-sort)."""
+        current = (self.data or {}).get("sort", "")
+        links = {}
+        for column, ascending in (
+            ("reference", "reference"),
+            ("death", "-death"),
+            ("status", "status"),
+            ("updated", "-updated"),
+        ):
+            descending = ascending[1:] if ascending.startswith("-") else f"-{ascending}"
+            active = current in (ascending, descending)
+            next_sort = descending if current == ascending else ascending
+            direction = ""
+            if active:
+                direction = "descending" if current.startswith("-") else "ascending"
+            links[column] = {"url": "?" + self.query_string(sort=next_sort), "direction": direction}
+        return links

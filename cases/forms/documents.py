@@ -1,0 +1,131 @@
+"""Forms for source documents: the upload, and the edit of its details."""
+
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+
+from cases import valuesets as vs
+from cases.access import may_view_category
+from cases.concurrency import VersionedForm
+from cases.models import SourceDocument
+from cases.uploads import inspect_upload
+from ofr.forms import USWDSFormMixin
+from ofr.roles import SensitiveCategory
+
+DATE = forms.DateInput(attrs={"type": "date"})
+ACCEPT = ".pdf,.png,.jpg,.jpeg,.txt,application/pdf,image/png,image/jpeg,text/plain"
+NO_CATEGORY = "Not restricted (or the default for the document type)"
+
+
+def default_category(document_type: str) -> str:
+    """The sensitivity a document of this type gets when none is chosen ("" if none)."""
+    return vs.RECORD_TYPE_CATEGORY.get(document_type, "")
+
+
+def _defaults_hint() -> str:
+    pairs = [
+        f"{vs.RecordType(kind).label} → {SensitiveCategory(category).label}"
+        for kind, category in vs.RECORD_TYPE_CATEGORY.items()
+    ]
+    return "Left empty, some document types are restricted by default: " + "; ".join(pairs) + "."
+
+
+class DocumentDetailsMixin:
+    """The details shared by the upload and the edit form.
+
+    `permissions` are the viewer's case permissions: the sensitivity list offers
+    only the categories they may view, and a document may not be filed (by
+    choice or by its type's default) in a category they could not see."""
+
+    def __init__(self, *args, permissions: frozenset[str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.permissions = permissions
+        self.applied_default = ""
+        self.fields["record_request"].queryset = self.instance.case.record_requests.select_related(
+            "agency"
+        )
+        self.fields["record_request"].label_from_instance = lambda request: (
+            f"{request} (requested {request.requested_on:%Y-%m-%d})"
+        )
+        self.fields["record_request"].label = "Answers record request"
+        sensitivity = self.fields["sensitivity"]
+        sensitivity.choices = [("", NO_CATEGORY)] + [
+            (value, label)
+            for value, label in SensitiveCategory.choices
+            if may_view_category(permissions, value)
+        ]
+        sensitivity.help_text = _defaults_hint()
+        sensitivity.error_messages["invalid_choice"] = (
+            "You may not file a document in a category you cannot view yourself. "
+            "Choose another category, or ask someone who may view it to add the document."
+        )
+
+    def clean_received_on(self):
+        received = self.cleaned_data["received_on"]
+        if received and received > timezone.localdate():
+            raise forms.ValidationError("The date received cannot be in the future.")
+        return received
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("document_type")
+        if "sensitivity" in cleaned and not cleaned["sensitivity"] and kind:
+            category = default_category(kind)
+            if category:
+                cleaned["sensitivity"] = category
+                self.applied_default = category
+                if not may_view_category(self.permissions, category):
+                    self.add_error(
+                        "sensitivity",
+                        f"{vs.RecordType(kind).label} documents are restricted to the category "
+                        f"{SensitiveCategory(category).label}, which you may not view, so you "
+                        "cannot add or file this one. Ask someone who may view that category.",
+                    )
+        return cleaned
+
+
+class DocumentForm(DocumentDetailsMixin, USWDSFormMixin, forms.ModelForm):
+    """Upload a new document. The file is checked by its contents (cases/uploads.py);
+    `upload_info` describes it once the form is valid."""
+
+    file = forms.FileField(
+        label="File",
+        allow_empty_file=True,  # inspect_upload says "This file is empty." itself
+        widget=forms.FileInput(attrs={"accept": ACCEPT}),
+    )
+
+    class Meta:
+        model = SourceDocument
+        fields = [
+            "title",
+            "document_type",
+            "agency",
+            "record_request",
+            "received_on",
+            "sensitivity",
+        ]
+        widgets = {"received_on": DATE}
+
+    field_order = ["file", *Meta.fields]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.upload_info = None
+        self.fields["file"].help_text = (
+            "A PDF, PNG or JPEG image, or a plain-text file, up to "
+            f"{filesizeformat(settings.OFR_MAX_UPLOAD_BYTES)}."
+        )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        # Its ValidationError (too large, empty, disguised) becomes this field's error.
+        self.upload_info = inspect_upload(upload, settings.OFR_MAX_UPLOAD_BYTES)
+        return upload
+
+
+class DocumentEditForm(DocumentDetailsMixin, VersionedForm):
+    """The details of a stored document; the file itself is never replaced."""
+
+    class Meta(DocumentForm.Meta):
+        pass

@@ -1,0 +1,219 @@
+"""Forms for record requests to agencies.
+
+The request window is required and kept to the minimum necessary
+(45 CFR 164.502(b)): a window longer than WIDE_WINDOW_MONTHS is refused unless
+the user confirms it is needed. The due date is never typed: it is computed
+from the (re-)request date by the team's business-day rule.
+"""
+
+import calendar
+from datetime import date
+
+from django import forms
+from django.utils import timezone
+
+from cases import valuesets as vs
+from cases.concurrency import VersionedForm
+from cases.models import RecordRequest
+from ofr.forms import USWDSFormMixin
+from ofr.models import Agency
+
+DATE = forms.DateInput(attrs={"type": "date"})
+WIDE_WINDOW_MONTHS = 36
+# A change to any of these moves the due date.
+DUE_DATE_INPUTS = frozenset({"requested_on", "re_requested_on", "record_types"})
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day `months` calendar months earlier (the month's last day if shorter)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    month += 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+def due_rule(team) -> str:
+    return (
+        f"The due date is computed, not typed: {team.agency_record_due_days} business days "
+        f"for an agency, {team.health_care_record_due_days} when a health-care record "
+        "(hospital, outpatient, mental-health or SUD treatment) is asked for, skipping "
+        "weekends and the team's holidays."
+    )
+
+
+class RequestRules(forms.Form):
+    """Fields and validation shared by the add and edit forms (the model's
+    clean() adds the rest). A Form, so that its declared fields are inherited."""
+
+    record_types = forms.MultipleChoiceField(
+        label="Record types",
+        choices=vs.RecordType.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one record type."},
+    )
+    confirm_wide_window = forms.BooleanField(
+        label="I confirm the wider window is necessary",
+        required=False,
+        help_text=(
+            f"Only for a window longer than {WIDE_WINDOW_MONTHS} months. Ask for the minimum "
+            "necessary (45 CFR 164.502(b)): the default is the 24 months before death."
+        ),
+    )
+
+    def setup_fields(self) -> None:
+        self.fields["agency"].queryset = Agency.objects.order_by("name")
+        self.fields["agency"].empty_label = "- Choose an agency -"
+        self.fields["legal_basis"].choices = [
+            ("", "- Choose the legal basis -"),
+            *vs.LegalBasis.choices,
+        ]
+
+    def clean_requested_on(self):
+        return self._not_in_future("requested_on", "The request date cannot be in the future.")
+
+    def clean_window_start(self):
+        return self._not_in_future("window_start", "The window cannot start in the future.")
+
+    def clean_window_end(self):
+        return self._not_in_future("window_end", "The window cannot end in the future.")
+
+    def _not_in_future(self, name: str, message: str):
+        value = self.cleaned_data.get(name)
+        if value and value > timezone.localdate():
+            raise forms.ValidationError(message)
+        return value
+
+    def window_changed(self) -> bool:
+        """A wide window is confirmed once: editing the answer later does not ask again."""
+        return self.instance._state.adding or bool(
+            {"window_start", "window_end"} & set(self.changed_data)
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("window_start"), cleaned.get("window_end")
+        if start and end and start > end:
+            self.add_error("window_end", "The window must end after it starts.")
+        elif (
+            start
+            and end
+            and start < months_before(end, WIDE_WINDOW_MONTHS)
+            and self.window_changed()
+            and not cleaned.get("confirm_wide_window")
+        ):
+            self.add_error(
+                "confirm_wide_window",
+                f"This window is longer than {WIDE_WINDOW_MONTHS} months. Ask only for the "
+                "minimum necessary (45 CFR 164.502(b)): shorten the window, or confirm that "
+                "the wider window is necessary.",
+            )
+        return cleaned
+
+
+class RequestForm(RequestRules, USWDSFormMixin, forms.ModelForm):
+    """A new request. The instance comes with its case and the default window."""
+
+    class Meta:
+        model = RecordRequest
+        fields = [
+            "agency",
+            "record_types",
+            "legal_basis",
+            "window_start",
+            "window_end",
+            "confirm_wide_window",
+            "requested_on",
+        ]
+        widgets = {"window_start": DATE, "window_end": DATE, "requested_on": DATE}
+        labels = {"window_start": "Records from", "window_end": "Records to"}
+        help_texts = {
+            "window_start": "The default window is the 24 months before the date of death.",
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.setup_fields()
+        self.fields["requested_on"].help_text = due_rule(self.instance.case.team)
+
+
+class RequestEditForm(RequestRules, VersionedForm):
+    """A request's answer, re-request and details. A change to the request or
+    re-request date or to the record types recomputes the due date."""
+
+    class Meta:
+        model = RecordRequest
+        fields = [
+            "agency",
+            "record_types",
+            "legal_basis",
+            "window_start",
+            "window_end",
+            "confirm_wide_window",
+            "requested_on",
+            "re_requested_on",
+            "outcome",
+            "answered_on",
+            "withheld_reason",
+        ]
+        widgets = {
+            "window_start": DATE,
+            "window_end": DATE,
+            "requested_on": DATE,
+            "re_requested_on": DATE,
+            "answered_on": DATE,
+        }
+        labels = {
+            "window_start": "Records from",
+            "window_end": "Records to",
+            "re_requested_on": "Re-requested on",
+            "answered_on": "Answered on",
+            "withheld_reason": "Reason withheld",
+        }
+        help_texts = {
+            "answered_on": "The date the records arrived, or the agency answered.",
+            "withheld_reason": "Required when the records are withheld.",
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.setup_fields()
+        self.fields["withheld_reason"].choices = [
+            ("", "- Not withheld -"),
+            *vs.WithheldReason.choices,
+        ]
+        request = self.instance
+        self.fields["re_requested_on"].help_text = (
+            f"Currently due {request.due_on:%Y-%m-%d}. A re-request restarts the clock. "
+            + due_rule(request.case.team)
+        )
+
+    def clean_re_requested_on(self):
+        return self._not_in_future(
+            "re_requested_on", "The re-request date cannot be in the future."
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        outcome = cleaned.get("outcome")
+        answered, requested = cleaned.get("answered_on"), cleaned.get("requested_on")
+        if outcome == RecordRequest.Outcome.PENDING and answered:
+            self.add_error(
+                "answered_on",
+                "A request awaiting an answer has no answer date: choose the outcome, "
+                "or clear the date.",
+            )
+        if answered and requested and answered < requested:
+            self.add_error("answered_on", "The answer cannot come before the request.")
+        if outcome and outcome != RecordRequest.Outcome.WITHHELD:
+            cleaned["withheld_reason"] = ""  # a reason only goes with withheld records
+        return cleaned
+
+    def save(self, commit: bool = True) -> RecordRequest:
+        request = super().save(commit=False)
+        if DUE_DATE_INPUTS & set(self.changed_data):
+            request.due_on = request.compute_due_on()
+        if commit:
+            request.save()
+            self.save_m2m()
+        return request

@@ -1,0 +1,209 @@
+"""Forms for timeline events (touchpoints), notes and findings.
+
+Each form takes its instance with `case` set, and the case carries the
+viewer's permissions (`case.viewer_permissions`, from cases/access.py): the
+choices offered (source documents, sensitivity categories, events to link) are
+only those the viewer may see."""
+
+from django import forms
+from django.db import transaction
+from django.db.models import Q
+
+from cases.access import may_view_category
+from cases.concurrency import VersionedForm
+from cases.models import Finding, FindingEvent, Note, TimelineEvent
+from ofr.forms import USWDSFormMixin
+from ofr.models import Agency
+from ofr.roles import SensitiveCategory
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+def viewable_categories(permissions: frozenset[str]) -> list[str]:
+    return [c for c in SensitiveCategory.values if may_view_category(permissions, c)]
+
+
+def limit_sensitivity(field: forms.ChoiceField, permissions: frozenset[str]) -> None:
+    """Offer only the categories the viewer may see: nobody files an item they
+    would then be unable to open. A value outside them is refused as invalid."""
+    allowed = {"", *viewable_categories(permissions)}
+    field.choices = [(value, label) for value, label in field.choices if value in allowed]
+
+
+def visible_events(case, permissions: frozenset[str]):
+    return case.timeline_events.filter(
+        Q(sensitivity="") | Q(sensitivity__in=viewable_categories(permissions))
+    )
+
+
+# --- Timeline events -----------------------------------------------------------
+
+
+class EventForm(USWDSFormMixin, forms.ModelForm):
+    """A touchpoint. The model's clean() refuses dates in the future and after
+    the date of death (the instance has its case before validation)."""
+
+    class Meta:
+        model = TimelineEvent
+        fields = [
+            "date",
+            "date_precision",
+            "system",
+            "agency",
+            "touchpoint_type",
+            "description",
+            "source_document",
+            "sensitivity",
+            "missed_opportunity",
+        ]
+        widgets = {"date": DATE}
+        labels = {"system": "System or sector", "missed_opportunity": "Missed opportunity"}
+        help_texts = {
+            "date": "For a month or year only, enter its first day and choose the precision.",
+            "description": "What happened, from the record. No names.",
+            "source_document": "The document this touchpoint comes from, if it is uploaded.",
+            "missed_opportunity": "A point where a system could have intervened.",
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        case = self.instance.case
+        permissions = case.viewer_permissions
+        self.fields["agency"].queryset = Agency.objects.order_by("name")
+        self.fields["source_document"].queryset = case.documents.filter(
+            Q(sensitivity="") | Q(sensitivity__in=viewable_categories(permissions))
+        ).order_by("title")
+        limit_sensitivity(self.fields["sensitivity"], permissions)
+
+    def clean(self):
+        cleaned = super().clean()
+        document = cleaned.get("source_document")
+        sensitivity = cleaned.get("sensitivity", "")
+        if document is not None and document.sensitivity and sensitivity != document.sensitivity:
+            self.add_error(
+                "sensitivity",
+                f"The source document is {document.get_sensitivity_display()}: "
+                "give the touchpoint the same category.",
+            )
+        return cleaned
+
+
+class EventEditForm(VersionedForm, EventForm):
+    class Meta(EventForm.Meta):
+        pass
+
+
+# --- Notes -----------------------------------------------------------------------
+
+
+class NoteForm(USWDSFormMixin, forms.ModelForm):
+    """A note on the case, or on one timeline event (instance.timeline_event)."""
+
+    class Meta:
+        model = Note
+        fields = ["text", "sensitivity"]
+        labels = {"text": "Note"}
+        help_texts = {
+            "sensitivity": "Leave empty unless the note repeats content from a protected "
+            "record. A note on a protected touchpoint is protected like the touchpoint."
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        limit_sensitivity(self.fields["sensitivity"], self.instance.case.viewer_permissions)
+
+    def clean_text(self) -> str:
+        text = self.cleaned_data["text"].strip()
+        if not text:
+            raise forms.ValidationError("Write the note.")
+        return text
+
+    def clean_sensitivity(self) -> str:
+        sensitivity = self.cleaned_data["sensitivity"]
+        event = self.instance.timeline_event
+        if event is not None and event.sensitivity and sensitivity not in ("", event.sensitivity):
+            # A different category would let people who may not see the touchpoint read the note.
+            raise forms.ValidationError(
+                f"This touchpoint is {event.get_sensitivity_display()}: its notes keep that "
+                "category. Leave this empty."
+            )
+        return sensitivity
+
+
+class NoteEditForm(VersionedForm, NoteForm):
+    class Meta(NoteForm.Meta):
+        pass
+
+
+# --- Findings --------------------------------------------------------------------
+
+
+class EventChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, event: TimelineEvent) -> str:
+        return f"{event.date:%Y-%m-%d}: {event.get_touchpoint_type_display()}"
+
+
+def save_finding_links(finding: Finding, chosen, visible) -> None:
+    """Link the chosen events and unlink the other visible ones, one row at a
+    time so that each link keeps its history. Links to events the editor may
+    not see are left alone."""
+    chosen_ids = {event.pk for event in chosen}
+    visible_ids = set(visible.values_list("pk", flat=True))
+    with transaction.atomic():
+        linked = FindingEvent.objects.filter(finding=finding).select_related("event")
+        present = set()
+        for link in linked:
+            present.add(link.event_id)
+            if link.event_id in visible_ids and link.event_id not in chosen_ids:
+                link._change_reason = "Touchpoint unlinked from finding"
+                link.delete()
+        for event in chosen:
+            if event.pk not in present:
+                link = FindingEvent(finding=finding, event=event)
+                link._change_reason = "Touchpoint linked to finding"
+                link.save()
+
+
+class FindingForm(USWDSFormMixin, forms.ModelForm):
+    linked_events = EventChoiceField(
+        label="Touchpoints behind this finding",
+        queryset=TimelineEvent.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Finding
+        fields = ["kind", "system", "description"]
+        labels = {"system": "System or sector"}
+        help_texts = {
+            "description": "Blame-neutral: describe what the system missed or did, not who "
+            "is to blame. No names of the decedent, family or staff."
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        case = self.instance.case
+        self.visible = visible_events(case, case.viewer_permissions)
+        self.fields["linked_events"].queryset = self.visible
+        if self.instance.pk:
+            self.fields["linked_events"].initial = list(
+                self.visible.filter(findings=self.instance).values_list("pk", flat=True)
+            )
+
+    def clean_description(self) -> str:
+        description = self.cleaned_data["description"].strip()
+        if not description:
+            raise forms.ValidationError("Describe the finding.")
+        return description
+
+    def _save_m2m(self) -> None:
+        # Called by save() (or save_m2m() after save(commit=False)), inside the
+        # caller's transaction: the links change with the finding or not at all.
+        super()._save_m2m()
+        save_finding_links(self.instance, self.cleaned_data["linked_events"], self.visible)
+
+
+class FindingEditForm(VersionedForm, FindingForm):
+    class Meta(FindingForm.Meta):
+        pass

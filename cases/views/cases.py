@@ -1,0 +1,188 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_safe
+
+from cases.access import (
+    cases_for_user,
+    get_case_for_user,
+    identifiers_for,
+    may_add_cases,
+    may_list_cases,
+    visible_documents,
+    visible_notes,
+    visible_timeline,
+)
+from cases.forms.cases import CaseForm, CaseSearchForm, NewCaseForm, StatusForm
+from cases.history import case_file_history
+from cases.models import Case
+from cases.timeline_svg import legend_items, timeline_strip_svg
+from cases.views.editing import edit_versioned
+from ofr.access import teams_for_user
+from ofr.audit import Action, DeniedForbidden, record
+from ofr.models import AccessEvent
+
+CASES_PER_PAGE = 50
+
+
+@login_required
+@require_safe
+def case_list(request: HttpRequest) -> HttpResponse:
+    if not may_list_cases(request.user):
+        raise DeniedForbidden("cases.case", "", "list_cases")
+    search = CaseSearchForm(request.GET or None, user=request.user)
+    cases = cases_for_user(request.user, "view_case").select_related("death")
+    if search.is_valid():
+        cases = search.apply(cases)
+        if search.searches_names:
+            # Looking a decedent up by name is a read of identifiers.
+            record(
+                request,
+                Action.VIEW,
+                object_type="cases.case",
+                detail=f"name search: {search.cleaned_data['q']}",
+            )
+    page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    # A hint for the button only; case_new checks the team grant itself.
+    can_add = may_add_cases(request.user)
+    return render(
+        request,
+        "cases/case_list.html",
+        {
+            "page": page,
+            "search": search,
+            "can_add": can_add,
+            "query_string": search.query_string(),
+            "sort_links": search.sort_links(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def case_new(request: HttpRequest) -> HttpResponse:
+    teams = teams_for_user(request.user, "add_team_case")
+    if not teams.exists():
+        raise DeniedForbidden("ofr.team", "", "add_team_case")
+    form = NewCaseForm(request.POST or None, teams=teams)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            case = form.save(commit=False)
+            case.created_by = request.user
+            case._change_reason = "Case created"
+            case.save()
+        messages.success(request, f"Case {case.reference} created.")
+        return redirect("cases:detail", case.code)
+    return render(request, "cases/case_form.html", {"form": form, "case": None})
+
+
+@login_required
+@require_safe
+def case_detail(request: HttpRequest, code) -> HttpResponse:
+    case = get_case_for_user(request.user, code, "view_case")
+    permissions = case.viewer_permissions
+    record(request, Action.VIEW, case)
+    timeline = visible_timeline(case, permissions)
+    date_of_death = case.death.date_of_death
+    items_by_event = {item.event.pk: item for item in timeline if item.event is not None}
+    findings = case.findings.select_related("proposed_by", "confirmed_by").prefetch_related(
+        "events"
+    )
+    return render(
+        request,
+        "cases/case_detail.html",
+        {
+            "case": case,
+            "perms_on_case": permissions,
+            "identifiers": identifiers_for(case, permissions),
+            "timeline": timeline,
+            "timeline_svg": timeline_strip_svg(timeline, date_of_death, id_prefix="strip"),
+            "timeline_svg_phone": timeline_strip_svg(
+                timeline, date_of_death, width=390, id_prefix="strip-phone"
+            ),
+            "timeline_legend": legend_items(timeline),
+            "toxicology": case.toxicology.all(),
+            "notes": visible_notes(
+                case.notes.filter(timeline_event=None).select_related("author"), permissions
+            ),
+            "documents": visible_documents(case.documents.select_related("agency"), permissions),
+            "record_requests": case.record_requests.select_related("agency"),
+            "findings": [
+                (finding, [items_by_event.get(e.pk) for e in finding.events.all()])
+                for finding in findings
+            ],
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def case_edit(request: HttpRequest, code) -> HttpResponse:
+    case = get_case_for_user(request.user, code, "change_case")
+    form = CaseForm(request.POST or None, instance=case)
+    return edit_versioned(
+        request,
+        form,
+        case=case,
+        title="Reference and summary",
+        reason="Reference or summary edited",
+        success_url=case_url(case),
+        cancel_url=case_url(case),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def case_status(request: HttpRequest, code) -> HttpResponse:
+    case = get_case_for_user(request.user, code, "change_case")
+    form = StatusForm(request.POST or None, case=case)
+    stale = False
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        with transaction.atomic():
+            current = Case.objects.select_for_update().get(pk=case.pk)
+            stale = current.version != data["opened_version"]
+            if not stale:
+                current.move_to(
+                    data["status"],
+                    by=request.user,
+                    note=data["note"],
+                    exclusion_reason=data["exclusion_reason"],
+                    deferral_reason=data["deferral_reason"],
+                )
+        if not stale:
+            messages.success(request, f"Status: {current.get_status_display()}.")
+            return redirect("cases:detail", case.code)
+    return render(
+        request,
+        "cases/case_status.html",
+        {"case": case, "form": form, "stale": stale},
+        status=409 if stale else 200,
+    )
+
+
+def case_url(case: Case) -> str:
+    return reverse("cases:detail", args=[case.code])
+
+
+@login_required
+@require_safe
+def case_history(request: HttpRequest, code) -> HttpResponse:
+    case = get_case_for_user(request.user, code, "view_case")
+    record(request, Action.VIEW, case, detail="history")
+    entries = case_file_history(case, case.viewer_permissions)
+    return render(request, "cases/case_history.html", {"case": case, "entries": entries})
+
+
+@login_required
+@require_safe
+def case_access_log(request: HttpRequest, code) -> HttpResponse:
+    case = get_case_for_user(request.user, code, "view_access_log")
+    record(request, Action.VIEW, case, detail="access log")
+    events = AccessEvent.objects.filter(object_type="cases.case", object_id=str(case.code))
+    page = Paginator(events.order_by("-seq"), 100).get_page(request.GET.get("page"))
+    return render(request, "cases/case_access_log.html", {"case": case, "page": page})

@@ -1,0 +1,190 @@
+"""Source documents: upload, edit the details, download through a checked view.
+
+Files live on private storage under MEDIA_ROOT, which has no URL: the only way
+out is download_document, which checks the viewer's permission on the case and
+the document's category, checks the file's SHA-256 and logs the download.
+"""
+
+import hashlib
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import DatabaseError, transaction
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from cases.access import get_case_for_user, get_item_for_user
+from cases.forms.documents import DocumentEditForm, DocumentForm
+from cases.models import SourceDocument
+from cases.uploads import safe_download_name
+from cases.views.editing import edit_versioned
+from cases.views.sections import section_url
+from ofr.audit import Action, record
+from ofr.roles import SensitiveCategory
+
+logger = logging.getLogger(__name__)
+
+GET_OR_POST = ["GET", "HEAD", "POST"]
+HASH_CHUNK = 1024 * 1024
+
+
+class StorageFailed(Exception):
+    """The document could not be stored; nothing was kept."""
+
+
+def store_document(form: DocumentForm, *, by) -> SourceDocument:
+    """Write the checked upload and its row together, or neither.
+
+    The file is written first (the row needs its name); if the row cannot be
+    saved the file is deleted again, so there is no orphan file and no row
+    without a file."""
+    document = form.save(commit=False)
+    info = form.upload_info
+    upload = form.cleaned_data["file"]
+    document.original_name = (upload.name or "")[-255:]
+    document.extension = info.extension
+    document.content_type = info.content_type
+    document.size = info.size
+    document.sha256 = info.sha256
+    document.uploaded_by = by
+    document._change_reason = "Document uploaded"
+    try:
+        with transaction.atomic():
+            # The stored name comes from document_path: case code, random hex, extension.
+            document.file.save(f"upload{info.extension}", upload, save=False)
+            document.save()
+    except BaseException as error:
+        if document.file.name:
+            document.file.storage.delete(document.file.name)
+        if isinstance(error, DatabaseError | OSError):
+            logger.exception("Document upload for case %s could not be stored", document.case.code)
+            raise StorageFailed from error
+        raise
+    return document
+
+
+@login_required
+@require_http_methods(GET_OR_POST)
+def add_document(request: HttpRequest, code) -> HttpResponse:
+    case = get_case_for_user(request.user, code, "change_case")
+    posted = request.method == "POST"
+    form = DocumentForm(
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        instance=SourceDocument(case=case),
+        permissions=case.viewer_permissions,
+    )
+    status = 200
+    if posted and form.is_valid():
+        try:
+            document = store_document(form, by=request.user)
+        except StorageFailed:
+            form.add_error(
+                None,
+                "The document could not be stored, so nothing was saved. Please try again; "
+                "if it keeps failing, tell your system administrator.",
+            )
+            status = 503
+        else:
+            message = f"Document “{document.title}” uploaded."
+            if form.applied_default:
+                category = SensitiveCategory(form.applied_default).label
+                message += (
+                    f" It is restricted to {category}, the default for "
+                    f"{document.get_document_type_display()} documents; "
+                    "edit its details to choose another category."
+                )
+            messages.success(request, message)
+            return redirect(section_url(case, "documents"))
+    return render(
+        request,
+        "cases/documents/document_form.html",
+        {
+            "form": form,
+            "case": case,
+            "title": "Upload a document",
+            "cancel_url": section_url(case, "documents"),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(GET_OR_POST)
+def edit_document(request: HttpRequest, code, item) -> HttpResponse:
+    document = get_item_for_user(request.user, code, SourceDocument, item, "change_case")
+    case = document.case
+    form = DocumentEditForm(
+        request.POST or None, instance=document, permissions=case.viewer_permissions
+    )
+    return edit_versioned(
+        request,
+        form,
+        case=case,
+        title="Document details",
+        reason="Document details edited",
+        success_url=section_url(case, "documents"),
+        cancel_url=section_url(case, "documents"),
+    )
+
+
+def _sha256(handle) -> str:
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: handle.read(HASH_CHUNK), b""):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _unavailable(request, document, *, reason: str, status: int) -> HttpResponse:
+    return render(
+        request,
+        "cases/documents/document_unavailable.html",
+        {
+            "case": document.case,
+            "document": document,
+            "reason": reason,
+            "back_url": section_url(document.case, "documents"),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def download_document(request: HttpRequest, code, item) -> HttpResponse:
+    document = get_item_for_user(request.user, code, SourceDocument, item, "view_case")
+    case = document.case
+    try:
+        handle = document.file.open("rb")
+    except OSError:
+        logger.error("Document %s of case %s: stored file is missing", document.code, case.code)
+        record(request, Action.DOWNLOAD, case, detail=f"document {document.code}: file missing")
+        return _unavailable(request, document, reason="missing", status=410)
+    if _sha256(handle) != document.sha256:
+        handle.close()
+        logger.error(
+            "Document %s of case %s: stored file failed its integrity check (SHA-256)",
+            document.code,
+            case.code,
+        )
+        record(
+            request,
+            Action.DOWNLOAD,
+            case,
+            detail=f"document {document.code}: integrity check failed",
+        )
+        return _unavailable(request, document, reason="integrity", status=409)
+    handle.seek(0)
+    record(request, Action.DOWNLOAD, case, detail=f"document {document.code}")
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=safe_download_name(document.original_name, document.extension),
+        content_type=document.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -1,0 +1,45 @@
+from django.urls import reverse
+
+from tests.base import PART2_TEXT, OFRTestCase
+
+
+class CaseFileHistoryTestCase(OFRTestCase):
+    def history(self, user):
+        self.client.force_login(user)
+        response = self.client.get(reverse("cases:history", args=[self.case.code]))
+        self.assertEqual(response.status_code, 200)
+        return response
+
+    def test_it_shows_every_section_and_item_with_readable_changes(self):
+        self.client.force_login(self.coordinator)
+        self.client.post(
+            reverse("cases:edit_death", args=[self.case.code]),
+            {
+                "date_of_death": "2025-03-01",
+                "manner": "undetermined",
+                "autopsy": "yes",
+                "opened_version": self.case.death.version,
+            },
+        )
+        response = self.history(self.coordinator)
+        self.assertContains(response, "Death edited")
+        self.assertContains(response, "<del>Accident</del> → <ins>Undetermined</ins>")
+        for label in (
+            "Touchpoint 2025-01-10: Release from jail",
+            "Toxicology: Fentanyl",
+            "Note",
+            "Finding: Missed opportunity",
+            "Record request",
+            "Document: ED record",
+        ):
+            self.assertContains(response, label)
+
+    def test_it_hides_what_the_viewer_may_not_see(self):
+        response = self.history(self.officer)  # law enforcement: no Part 2
+        self.assertNotContains(response, PART2_TEXT)
+        self.assertNotContains(response, "SUD treatment admission")
+        self.assertNotContains(response, "Jordan Example")
+        response = self.history(self.reviewer)
+        self.assertContains(response, PART2_TEXT)
+        self.assertNotContains(response, "Jordan Example")
+        self.assertContains(self.history(self.coordinator), "Jordan Example")

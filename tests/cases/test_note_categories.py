@@ -1,0 +1,37 @@
+from django.urls import reverse
+
+from cases.models import Note
+from ofr.roles import SensitiveCategory
+from tests.base import OFRTestCase
+
+
+class NoteCategoriesTestCase(OFRTestCase):
+    """A note needs every category it touches: its own and its event's."""
+
+    def test_a_mental_health_note_on_a_part2_event_stays_hidden_from_law_enforcement(self):
+        note = Note.objects.create(
+            case=self.case,
+            timeline_event=self.part2_event,
+            author=self.reviewer,
+            text="Counsellor's observation.",
+            sensitivity=SensitiveCategory.MENTAL_HEALTH,
+        )
+        self.assertEqual(note.categories, ("mental_health", "part2_sud"))
+        self.client.force_login(self.officer)
+        page = self.client.get(reverse("cases:detail", args=[self.case.code]))
+        self.assertNotContains(page, "Counsellor&#x27;s observation.")
+        self.assertNotContains(page, "Counsellor's observation.")
+        edit = reverse("cases:edit_note", args=[self.case.code, note.code])
+        self.assertEqual(self.client.get(edit).status_code, 404)
+        self.client.force_login(self.reviewer)
+        page = self.client.get(reverse("cases:detail", args=[self.case.code]))
+        self.assertContains(page, "Counsellor&#x27;s observation.")
+        self.assertContains(page, "42 CFR part 2 prohibits")
+
+    def test_the_strip_does_not_reveal_a_judgement_on_a_hidden_event(self):
+        self.part2_event.missed_opportunity = True
+        self.part2_event.save()
+        self.client.force_login(self.officer)
+        page = self.client.get(reverse("cases:detail", args=[self.case.code])).content.decode()
+        self.assertIn("1 marked as missed opportunit", page)  # the jail release only
+        self.assertNotIn("2 marked as missed opportunit", page)
