@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import setup_databases, teardown_databases
@@ -41,13 +42,15 @@ PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="session")
-def site(django_test_environment, django_db_blocker):
+def site(django_test_environment, django_db_blocker, tmp_path_factory):
     """The demo in a fresh test database, served on a free loopback port.
 
     pytest-django's django_db_setup creates test databases only for tests marked
     django_db, and that mark would flush the demo after every test, so the test
     database is set up here.
     """
+    # The demo's documents go to a throwaway folder, never the project's media/.
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
     # Unblocked for the whole session: the server thread and a few tests use it.
     with django_db_blocker.unblock():
         test_name = connection.creation._get_test_db_name()

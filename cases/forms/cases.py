@@ -1,3 +1,4 @@
+import uuid
 from urllib.parse import urlencode
 
 from django import forms
@@ -142,6 +143,10 @@ class CaseSearchForm(USWDSFormMixin, forms.Form):
         query = data["q"].strip()
         if query:
             match = Q(reference__icontains=query)
+            try:
+                match |= Q(code=uuid.UUID(query))
+            except ValueError:
+                pass
             if self.may_search_names:
                 named = cases_for_user(self.user, "view_identifiers").filter(
                     Q(identifiers__legal_name__icontains=query)

@@ -27,8 +27,10 @@ class CaseSearchTestCase(OFRTestCase):
         self.assertEqual(response.status_code, 200)
         return [case.reference for case in response.context["page"].object_list]
 
-    def test_it_searches_by_reference(self):
+    def test_it_searches_by_reference_and_by_code(self):
         self.assertEqual(self.references(self.reviewer, q="2024-007"), ["RIV-2024-007"])
+        self.assertEqual(self.references(self.reviewer, q=str(self.second.code)), ["RIV-2024-007"])
+        self.assertEqual(self.references(self.outsider, q=str(self.second.code)), [])
 
     def test_it_searches_names_only_for_those_who_may_see_identifiers(self):
         self.assertEqual(self.references(self.coordinator, q="casey"), ["RIV-2024-007"])

@@ -1,6 +1,7 @@
 """Fictitious but realistic demo data: one state, two county teams, their agencies,
 cases and users. Every name, place and case below is invented."""
 
+import random
 from datetime import date
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from cases.demo import build_case_file
 from cases.models import Case
 from ofr.models import Agency, Jurisdiction, Membership, Team, TeamJurisdiction
 from ofr.roles import Role, Sector
@@ -231,6 +233,13 @@ class Command(BaseCommand):
                 case._history_user = author
                 case._change_reason = "Demo data"
                 case.save()
+                build_case_file(
+                    case,
+                    rng=random.Random(f"ofr-demo:{reference}"),  # noqa: S311 (repeatable demo data)
+                    people=users,
+                    agencies=agency,
+                    overdue=reference == "RIV-2025-007",
+                )
 
 
 USERS = [
