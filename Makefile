@@ -7,7 +7,7 @@ CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 export DEBUG ?= 1
 
-.PHONY: run test test-unit test-browser lint check-deploy clean
+.PHONY: run test test-unit test-browser bench lint check-deploy clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ $(CHROMIUM):
 test-browser: $(VENV)/.installed $(CHROMIUM)
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 	CHROMIUM=$(CHROMIUM) $(PY) -m pytest tests_browser $(PYTEST_ARGS)
+
+# Performance benchmark on a throwaway SQLite file (never db.sqlite3);
+# BENCH_ARGS="--cases 2000" etc. (manage.py bench --help).
+bench: $(VENV)/.installed
+	$(PY) manage.py bench $(BENCH_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

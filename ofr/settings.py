@@ -271,6 +271,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # django-axes logs every sign-in at INFO; failures reach the access log instead.
         "axes": {"level": "WARNING"},
+        # WeasyPrint reports each layout step at INFO.
+        "weasyprint": {"level": "WARNING"},
     },
 }
 ADMINS = []

@@ -1,0 +1,206 @@
+"""`manage.py bench`: build a synthetic case load in a separate SQLite database
+and time the case pages. See cases/bench.py for what is built and measured."""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from cases import bench
+from ofr.models import Team
+
+HELP = """\
+Build a synthetic dataset of the given size in a separate SQLite database and
+report, per page, the median and p95 server time and the query count, as the
+team's coordinator and as a review member. Exit status 0 when the targets are
+met (case list and case detail under 150 ms median, query counts that do not
+grow with the rows), 1 when not.
+
+The configured database is never touched: the command re-runs itself in a
+subprocess whose SQLITE_PATH points at the benchmark database (DATABASE_URL
+removed). Without --database, that is a new temporary file, deleted at the end
+unless --keep is given. With --database PATH, a missing file is created and
+kept; an existing file is reused only with --keep, and only if this command
+built it with the same --cases, --events and --detail-events (then the second
+run only measures). The project's own database is always refused.
+"""
+
+
+class Command(BaseCommand):
+    help = HELP
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        from argparse import RawDescriptionHelpFormatter
+
+        kwargs.setdefault("formatter_class", RawDescriptionHelpFormatter)
+        return super().create_parser(prog_name, subcommand, **kwargs)
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--cases", type=int, default=10_000, help="Cases (default 10000).")
+        parser.add_argument(
+            "--events", type=int, default=300_000, help="Timeline events in all (default 300000)."
+        )
+        parser.add_argument(
+            "--detail-events",
+            type=int,
+            default=60,
+            help="Events on the case whose detail page is measured (default 60).",
+        )
+        parser.add_argument(
+            "--requests", type=int, default=30, help="Timed requests per page (default 30)."
+        )
+        parser.add_argument(
+            "--database",
+            metavar="PATH",
+            help="SQLite file for the benchmark (default: a new temporary file).",
+        )
+        parser.add_argument(
+            "--keep",
+            action="store_true",
+            help="Keep the temporary database; or reuse the existing --database file.",
+        )
+        parser.add_argument(
+            "--json", action="store_true", dest="as_json", help="Print the report as JSON."
+        )
+        parser.add_argument("--worker", action="store_true", help="Internal: the measuring run.")
+
+    def handle(self, *args, **options) -> None:
+        if options["requests"] < 1:
+            raise CommandError("--requests must be at least 1.")
+        sizes = {k: options[k] for k in ("cases", "events", "detail_events")}
+        try:
+            bench.check_sizes(**sizes)
+        except ValueError as refused:
+            raise CommandError(str(refused)) from refused
+        if options["worker"]:
+            return self.work(**options)
+        return self.launch(**options)
+
+    # --- The parent: choose the database, run the worker, pass its answer on --
+
+    def launch(self, *, database, keep, **options) -> None:
+        temporary = database is None
+        if temporary:
+            handle, name = tempfile.mkstemp(prefix="ofr-bench-", suffix=".sqlite3")
+            os.close(handle)
+            path = Path(name)
+        else:
+            path = Path(database).expanduser().resolve()
+            refuse_project_database(path, configured=True)
+            if path.exists() and not keep:
+                raise CommandError(
+                    f"{path} already exists. Add --keep to reuse it (only a database built "
+                    "by this command with the same sizes is reused), or choose a new file."
+                )
+            if not path.parent.is_dir():
+                raise CommandError(f"The folder {path.parent} does not exist.")
+        command = [sys.executable, str(settings.BASE_DIR / "manage.py"), "bench", "--worker"]
+        for name in ("cases", "events", "detail_events", "requests"):
+            command += [f"--{name.replace('_', '-')}", str(options[name])]
+        if options["as_json"]:
+            command.append("--json")
+        environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        environment["SQLITE_PATH"] = str(path)
+        environment.setdefault("LOG_LEVEL", "WARNING")
+        self.stderr.write(f"Benchmark database: {path}")
+        try:
+            returncode = subprocess.run(command, env=environment, check=False).returncode  # noqa: S603
+        finally:
+            if temporary and not keep:
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{path}{suffix}").unlink(missing_ok=True)
+            else:
+                self.stderr.write(f"Benchmark database kept: {path}")
+        if returncode:
+            raise CommandError(
+                f"The benchmark did not pass (worker exit status {returncode}): see above.",
+                returncode=returncode,
+            )
+
+    # --- The worker: runs against the benchmark database ----------------------
+
+    def work(self, *, cases, events, detail_events, requests, as_json, **options) -> None:
+        database = settings.DATABASES["default"]
+        if (
+            database["ENGINE"] != "django.db.backends.sqlite3"
+            or os.environ.get("DATABASE_URL")
+            or not os.environ.get("SQLITE_PATH")
+        ):
+            raise CommandError(
+                "--worker is internal: run `manage.py bench`, which points it at a separate "
+                "SQLite file."
+            )
+        refuse_project_database(Path(database["NAME"]).resolve(), configured=False)
+
+        def progress(message: str) -> None:
+            self.stderr.write(message)
+
+        if not bench.is_benchmark_database():
+            raise CommandError(
+                f"{database['NAME']} holds data that this command did not build; "
+                "it will not touch it."
+            )
+        started = time.perf_counter()
+        call_command("migrate", interactive=False, verbosity=0)
+        progress(f"Migrated in {time.perf_counter() - started:.1f} s.")
+        # Built and timed as in production and in Django's test runner: with
+        # DEBUG off (no query log, no template debug information).
+        settings.DEBUG = False
+        try:
+            dataset = bench.find_dataset()
+        except bench.IncompleteDataset as incomplete:
+            raise CommandError(f"{incomplete} Choose a new --database.") from incomplete
+        if dataset is None:
+            if Team.objects.exists():
+                raise CommandError(
+                    f"{database['NAME']} holds data that this command did not build; "
+                    "it will not touch it."
+                )
+            progress(f"Building {cases} cases and {events} timeline events...")
+            dataset = bench.build_dataset(
+                cases=cases, events=events, detail_events=detail_events, progress=progress
+            )
+        elif (dataset.cases, dataset.events, dataset.detail_events) != (
+            cases,
+            events,
+            detail_events,
+        ):
+            raise CommandError(
+                f"{database['NAME']} holds a benchmark of {dataset.cases} cases, "
+                f"{dataset.events} events and a detail case with {dataset.detail_events}, "
+                "not the sizes asked for. Choose a new --database."
+            )
+        else:
+            progress(f"Reusing the benchmark dataset in {database['NAME']}.")
+        progress(f"Measuring ({requests} requests per page)...")
+        try:
+            report = bench.measure(dataset, requests=requests, progress=progress)
+        except bench.PageFailed as failure:
+            raise CommandError(str(failure)) from failure
+        if as_json:
+            self.stdout.write(json.dumps(report.as_dict(), indent=2))
+        else:
+            self.stdout.write(bench.format_report(report))
+        if not report.ok:
+            raise CommandError("Targets not met.", returncode=1)
+
+
+def refuse_project_database(path: Path, *, configured: bool) -> None:
+    """Never the project's db.sqlite3, nor (in the parent, `configured`) the
+    SQLite file the settings point at."""
+    protected = {(settings.BASE_DIR / "db.sqlite3").resolve()}
+    database = settings.DATABASES["default"]
+    if configured and database["ENGINE"] == "django.db.backends.sqlite3":
+        protected.add(Path(database["NAME"]).resolve())
+    if path in protected:
+        raise CommandError(
+            f"{path} is the project's database: the benchmark never writes to it. "
+            "Leave --database out to use a temporary file, or name a new file."
+        )

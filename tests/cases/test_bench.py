@@ -1,0 +1,170 @@
+import json
+import os
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+from unittest import mock
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import TestCase
+
+from cases import bench
+from cases.access import cases_for_user
+from cases.models import (
+    Case,
+    CaseGroupObjectPermission,
+    Circumstances,
+    DeathDetails,
+    Decedent,
+    DecedentIdentifiers,
+    TimelineEvent,
+)
+from ofr.models import Membership
+
+SIZES = {"cases": 30, "events": 200, "detail_events": 20}
+
+
+class BenchTestCase(TestCase):
+    """The benchmark's build and measure functions at a tiny size, in-process."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.dataset = bench.build_dataset(**SIZES)
+        cls.report = bench.measure(cls.dataset, requests=1, warmup=1)
+        cls.results = {(r.user, r.page): r for r in cls.report.results}
+
+    def grants(self, case: Case) -> set[tuple[int, int]]:
+        rows = CaseGroupObjectPermission.objects.filter(content_object=case)
+        return set(rows.values_list("group_id", "permission_id"))
+
+    def test_it_builds_the_requested_sizes(self):
+        team = self.dataset.team
+        self.assertEqual(team.cases.count(), 30)
+        self.assertEqual(TimelineEvent.objects.filter(case__team=team).count(), 200)
+        self.assertEqual(self.dataset.detail_case.timeline_events.count(), 20)
+        self.assertEqual(self.dataset.small_case.timeline_events.count(), 1)
+        found = bench.find_dataset()
+        self.assertEqual((found.cases, found.events, found.detail_events), (30, 200, 20))
+        self.assertTrue(bench.is_benchmark_database())
+
+    def test_it_writes_a_history_row_for_every_row(self):
+        self.assertEqual(Case.history.filter(team=self.dataset.team).count(), 30)
+        self.assertEqual(TimelineEvent.history.count(), TimelineEvent.objects.count())
+        row = TimelineEvent.history.first()
+        self.assertEqual(row.history_change_reason, "Benchmark data")
+        self.assertEqual(row.history_user, self.dataset.coordinator)
+        for model in (Decedent, DecedentIdentifiers, DeathDetails, Circumstances):
+            with_history = model.history.values("id").distinct().count()
+            self.assertEqual(with_history, model.objects.count(), model)
+
+    def test_it_gives_bulk_built_cases_what_case_save_gives(self):
+        saved = Case.objects.create(team=self.dataset.team, reference="SAVED-1")
+        bulk_built = self.dataset.small_case
+        self.assertEqual(self.grants(bulk_built), self.grants(saved))
+        for model in bench.SECTION_MODELS:
+            self.assertTrue(model.objects.filter(case=bulk_built).exists(), model)
+        sections = {f.related_model for f in Case._meta.related_objects if f.one_to_one}
+        self.assertEqual(sections, set(bench.SECTION_MODELS))
+        self.assertIsNotNone(bulk_built.death.date_of_death)
+
+    def test_it_keeps_the_other_teams_cases_from_the_benchmark_users(self):
+        visible = cases_for_user(self.dataset.coordinator, "view_case")
+        self.assertEqual(visible.count(), 30)
+        self.assertGreater(Case.objects.exclude(team=self.dataset.team).count(), 0)
+
+    def test_it_measures_every_page_with_status_200(self):
+        pages = [key for key, _label, _url, _coordinator_only in bench.pages(self.dataset)]
+        for user in ("coordinator", "reviewer"):
+            for page in pages:
+                if user == "reviewer" and page == "overdue":
+                    continue
+                result = self.results[(user, page)]
+                self.assertEqual(result.status, 200, (user, page))
+                self.assertGreater(result.queries, 0, (user, page))
+                self.assertGreater(result.median_ms, 0, (user, page))
+                self.assertGreater(result.bytes, 0, (user, page))
+        self.assertEqual(len(self.report.results), 2 * len(pages) - 1)
+
+    def test_it_finds_the_detail_query_count_constant(self):
+        for user in ("coordinator", "reviewer"):
+            self.assertEqual(
+                self.results[(user, "detail")].queries,
+                self.results[(user, "detail_small")].queries,
+            )
+            self.assertEqual(
+                self.results[(user, "list")].queries, self.results[(user, "list_far")].queries
+            )
+        invariance = [passed for name, passed, _ in self.report.checks if "query count" in name]
+        self.assertEqual(invariance, [True] * 4)
+
+    def test_it_fails_a_slow_page_or_a_growing_query_count(self):
+        results = [
+            bench.PageResult(
+                user="coordinator",
+                page=page,
+                label=page,
+                url="/",
+                status=200,
+                queries=queries,
+                bytes=1,
+                median_ms=median,
+                p95_ms=median,
+                min_ms=median,
+                max_ms=median,
+                requests=1,
+            )
+            for page, median, queries in (
+                ("list", 10.0, 5),
+                ("list_far", 10.0, 5),
+                ("detail", 151.0, 19),
+                ("detail_small", 10.0, 18),
+            )
+        ]
+        checks = {name: passed for name, passed, _ in bench.checks(results, 60)}
+        self.assertFalse(checks["coordinator: detail median < 150 ms"])
+        self.assertTrue(checks["coordinator: list median < 150 ms"])
+        self.assertFalse(checks["coordinator: same query count, case detail, 1 vs 60 events"])
+        self.assertTrue(checks["coordinator: same query count, case list, page 1 vs page 20"])
+
+    def test_it_reports_a_table_and_json(self):
+        text = bench.format_report(self.report)
+        self.assertIn("Case detail, 20 events", text)
+        self.assertIn("Targets", text)
+        data = json.loads(json.dumps(self.report.as_dict()))
+        self.assertEqual(len(data["results"]), len(self.report.results))
+        self.assertIn("ok", data)
+
+    def test_it_fails_loudly_when_a_page_does_not_answer_200(self):
+        membership = Membership.objects.get(user=self.dataset.coordinator)
+        membership.end(on=date.today() - timedelta(days=1), reason="Left the team")
+        with self.assertRaises(bench.PageFailed):
+            bench.measure(self.dataset, requests=1, warmup=0)
+
+    def test_it_takes_the_p95_by_nearest_rank(self):
+        self.assertEqual(bench.percentile([float(n) for n in range(1, 31)], 0.95), 29.0)
+        self.assertEqual(bench.percentile([5.0], 0.95), 5.0)
+
+    def test_it_refuses_the_project_database(self):
+        project_db = str(Path(settings.BASE_DIR) / "db.sqlite3")
+        for extra in ([], ["--keep"]):
+            with self.assertRaisesMessage(CommandError, "the project's database"):
+                call_command("bench", "--database", project_db, *extra)
+
+    def test_it_refuses_an_existing_file_without_keep(self):
+        with tempfile.NamedTemporaryFile(suffix=".sqlite3") as existing:
+            with self.assertRaisesMessage(CommandError, "already exists. Add --keep"):
+                call_command("bench", "--database", existing.name)
+
+    def test_it_refuses_sizes_it_cannot_build(self):
+        with self.assertRaisesMessage(CommandError, "at least 2 cases"):
+            call_command("bench", "--cases", "1")
+        with self.assertRaisesMessage(CommandError, "do not fit"):
+            call_command("bench", "--events", "10", "--detail-events", "60")
+
+    def test_its_worker_refuses_to_run_on_its_own(self):
+        environment = {k: v for k, v in os.environ.items() if k != "SQLITE_PATH"}
+        with mock.patch.dict(os.environ, environment, clear=True):
+            with self.assertRaisesMessage(CommandError, "--worker is internal"):
+                call_command("bench", "--worker")
