@@ -235,6 +235,25 @@ def visible_notes(notes, permissions: frozenset[str]) -> list:
     return visible
 
 
+def visible_findings(findings, permissions: frozenset[str]) -> list:
+    """Findings the viewer may read; a finding in a hidden category becomes a
+    placeholder (its kind and system stay hidden too)."""
+    visible = []
+    for finding in findings:
+        if may_view_category(permissions, finding.sensitivity):
+            finding.notice = notice_for(finding.sensitivity)
+            finding.restricted = False
+            visible.append(finding)
+        else:
+            visible.append(
+                RestrictedItem(
+                    label="Finding (restricted)",
+                    date_display=finding.proposed_at.strftime("%B %Y"),
+                )
+            )
+    return visible
+
+
 def visible_documents(documents, permissions: frozenset[str]) -> list:
     visible = []
     for document in documents:

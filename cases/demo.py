@@ -592,12 +592,22 @@ def _findings(rng, case, events, told, people) -> None:
     first = missed[: max(1, count - 1)]  # and one of another kind when there are several
     for (kind, text, system), event in (first + others + missed[len(first) :])[:count]:
         author = people[rng.choice(["reviewer", "facilitator"])]
-        finding = Finding(case=case, kind=kind, system=system, description=text, proposed_by=author)
-        _save(finding, author)
         linked = [event]
         related = [e for e in events if e.system == event.system and e.pk != event.pk]
         if related and rng.random() < 0.5:
             linked.append(rng.choice(related))
+        # A finding drawn from a protected touchpoint takes its category (one at most).
+        sensitivity = next((e.sensitivity for e in linked if e.sensitivity), "")
+        linked = [e for e in linked if e.sensitivity in ("", sensitivity)]
+        finding = Finding(
+            case=case,
+            kind=kind,
+            system=system,
+            description=text,
+            proposed_by=author,
+            sensitivity=sensitivity,
+        )
+        _save(finding, author)
         for linked_event in linked:
             _save(FindingEvent(finding=finding, event=linked_event), author)
         if confirm:

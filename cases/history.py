@@ -33,7 +33,16 @@ def case_file_history(case: Case, permissions: frozenset[str]) -> list[HistoryEn
         .exclude(sensitivity__in=allowed)
         .values_list("pk", flat=True)
     )
-    finding_ids = set(Finding.history.filter(case_id=case.pk).values_list("id", flat=True))
+    finding_ids = set(
+        Finding.history.filter(case_id=case.pk, sensitivity__in=allowed).values_list(
+            "id", flat=True
+        )
+    )
+    hidden_findings = set(
+        Finding.objects.filter(case=case)
+        .exclude(sensitivity__in=allowed)
+        .values_list("pk", flat=True)
+    )
     sources = [
         (Case, Case.history.filter(id=case.pk), lambda r: "Case"),
         (Decedent, Decedent.history.filter(case_id=case.pk), lambda r: "Decedent"),
@@ -64,14 +73,16 @@ def case_file_history(case: Case, permissions: frozenset[str]) -> list[HistoryEn
         ),
         (
             Finding,
-            Finding.history.filter(case_id=case.pk),
+            Finding.history.filter(case_id=case.pk, sensitivity__in=allowed).exclude(
+                id__in=hidden_findings
+            ),
             lambda r: f"Finding: {r.get_kind_display()}",
         ),
         (
             FindingEvent,
-            FindingEvent.history.filter(finding_id__in=finding_ids).exclude(
-                event_id__in=restricted_events
-            ),
+            FindingEvent.history.filter(finding_id__in=finding_ids)
+            .exclude(finding_id__in=hidden_findings)
+            .exclude(event_id__in=restricted_events),
             lambda r: "Finding linked to a touchpoint",
         ),
         (

@@ -715,6 +715,8 @@ class Finding(models.Model):
     description = models.TextField(
         help_text="Describe what the system missed or did, not who is to blame."
     )
+    # A finding drawn from protected touchpoints is as protected as they are.
+    sensitivity = sensitivity_field()
     status = models.CharField(
         max_length=20, choices=vs.FindingStatus.choices, default=vs.FindingStatus.PROPOSED
     )

@@ -174,16 +174,19 @@ class FindingForm(USWDSFormMixin, forms.ModelForm):
 
     class Meta:
         model = Finding
-        fields = ["kind", "system", "description"]
+        fields = ["kind", "system", "description", "sensitivity"]
         labels = {"system": "System or sector"}
         help_texts = {
             "description": "Blame-neutral: describe what the system missed or did, not who "
-            "is to blame. No names of the decedent, family or staff."
+            "is to blame. No names of the decedent, family or staff.",
+            "sensitivity": "Leave empty unless the finding rests on a protected record; a "
+            "finding linked to a protected touchpoint takes its category.",
         }
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         case = self.instance.case
+        limit_sensitivity(self.fields["sensitivity"], case.viewer_permissions)
         self.visible = visible_events(case, case.viewer_permissions)
         self.fields["linked_events"].queryset = self.visible
         if self.instance.pk:
@@ -196,6 +199,27 @@ class FindingForm(USWDSFormMixin, forms.ModelForm):
         if not description:
             raise forms.ValidationError("Describe the finding.")
         return description
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        linked = {e.sensitivity for e in cleaned.get("linked_events") or () if e.sensitivity}
+        chosen = cleaned.get("sensitivity", "")
+        if len(linked) > 1:
+            self.add_error(
+                "linked_events",
+                "These touchpoints are in different protected categories; "
+                "write one finding for each.",
+            )
+        elif linked:
+            category = linked.pop()
+            if chosen and chosen != category:
+                self.add_error(
+                    "sensitivity",
+                    "A finding linked to a protected touchpoint keeps the touchpoint's category.",
+                )
+            cleaned["sensitivity"] = category
+            self.instance.sensitivity = category
+        return cleaned
 
     def _save_m2m(self) -> None:
         # Called by save() (or save_m2m() after save(commit=False)), inside the

@@ -14,6 +14,7 @@ from cases.access import (
     may_add_cases,
     may_list_cases,
     visible_documents,
+    visible_findings,
     visible_notes,
     visible_timeline,
 )
@@ -113,7 +114,9 @@ def case_detail(request: HttpRequest, code) -> HttpResponse:
             "record_requests": case.record_requests.select_related("agency"),
             "findings": [
                 (finding, [items_by_event.get(e.pk) for e in finding.events.all()])
-                for finding in findings
+                if not finding.restricted
+                else (finding, [])
+                for finding in visible_findings(findings, permissions)
             ],
         },
     )

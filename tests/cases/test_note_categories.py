@@ -35,3 +35,52 @@ class NoteCategoriesTestCase(OFRTestCase):
         page = self.client.get(reverse("cases:detail", args=[self.case.code])).content.decode()
         self.assertIn("1 marked as missed opportunit", page)  # the jail release only
         self.assertNotIn("2 marked as missed opportunit", page)
+
+
+class FindingCategoriesTestCase(OFRTestCase):
+    def test_a_finding_linked_to_a_part2_touchpoint_takes_its_category(self):
+        self.client.force_login(self.reviewer)
+        response = self.client.post(
+            reverse("cases:add_finding", args=[self.case.code]),
+            {
+                "kind": "missed_opportunity",
+                "system": "sud_treatment",
+                "description": "Methadone dose not continued after discharge.",
+                "linked_events": [self.part2_event.pk],
+            },
+        )
+        self.assertEqual(response.status_code, 302)
+        finding = self.case.findings.get(description__startswith="Methadone dose")
+        self.assertEqual(finding.sensitivity, SensitiveCategory.PART2_SUD)
+        self.client.force_login(self.officer)
+        page = self.client.get(reverse("cases:detail", args=[self.case.code]))
+        self.assertNotContains(page, "Methadone dose")
+        self.assertContains(page, "Finding (restricted)")
+        history = self.client.get(reverse("cases:history", args=[self.case.code]))
+        self.assertNotContains(history, "Methadone dose")
+        edit = reverse("cases:edit_finding", args=[self.case.code, finding.code])
+        self.assertEqual(self.client.get(edit).status_code, 404)
+        self.client.force_login(self.reviewer)
+        page = self.client.get(reverse("cases:detail", args=[self.case.code]))
+        self.assertContains(page, "Methadone dose")
+
+    def test_one_finding_cannot_mix_protected_categories(self):
+        mental_health = self.part2_event.__class__.objects.create(
+            case=self.case,
+            date=self.part2_event.date,
+            system="behavioral_health",
+            touchpoint_type="mental_health_contact",
+            sensitivity=SensitiveCategory.MENTAL_HEALTH,
+        )
+        self.client.force_login(self.reviewer)
+        response = self.client.post(
+            reverse("cases:add_finding", args=[self.case.code]),
+            {
+                "kind": "system_gap",
+                "system": "behavioral_health",
+                "description": "No warm hand-off.",
+                "linked_events": [self.part2_event.pk, mental_health.pk],
+            },
+        )
+        self.assertContains(response, "write one finding for each")
+        self.assertFalse(self.case.findings.filter(description="No warm hand-off.").exists())
