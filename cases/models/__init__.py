@@ -1,0 +1,51 @@
+"""The case file: the case and its lifecycle, the decedent (de-identified facts
+and, apart, the identifiers), death details, circumstances, toxicology, the
+timeline of touchpoints, record requests, source documents, notes and findings.
+
+Every model keeps its history (django-simple-history). Editable records carry a
+`version` for optimistic concurrency (cases/concurrency.py). Sensitive items
+carry a `sensitivity` category; cases/access.py filters them for each viewer."""
+
+from cases.models.case import Case, CaseGroupObjectPermission, CaseUserObjectPermission
+from cases.models.items import (
+    Finding,
+    FindingEvent,
+    Note,
+    RecordRequest,
+    SourceDocument,
+    TimelineEvent,
+    ToxicologyResult,
+    document_path,
+    private_storage,
+    sensitivity_field,
+)
+from cases.models.sections import (
+    ChoiceListValidator,
+    Circumstances,
+    DeathDetails,
+    Decedent,
+    DecedentIdentifiers,
+    tristate,
+)
+
+__all__ = [
+    "Case",
+    "CaseGroupObjectPermission",
+    "CaseUserObjectPermission",
+    "ChoiceListValidator",
+    "Circumstances",
+    "DeathDetails",
+    "Decedent",
+    "DecedentIdentifiers",
+    "Finding",
+    "FindingEvent",
+    "Note",
+    "RecordRequest",
+    "SourceDocument",
+    "TimelineEvent",
+    "ToxicologyResult",
+    "document_path",
+    "private_storage",
+    "sensitivity_field",
+    "tristate",
+]

@@ -1,0 +1,230 @@
+"""The case, its lifecycle and its object-permission tables."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from simple_history.models import HistoricalRecords
+
+from cases import valuesets as vs
+from ofr.models import Team
+from ofr.roles import CASE_PERMISSIONS, Role, SensitiveCategory, category_permission
+
+MAX_AGE = 120
+
+
+class Case(models.Model):
+    """One death under review, addressed by an unguessable code."""
+
+    class Status(models.TextChoices):
+        IDENTIFIED = "identified", "Identified"
+        AWAITING_INFORMATION = "awaiting_information", "Awaiting toxicology / investigation"
+        SELECTED = "selected", "Selected for review"
+        RECORDS_REQUESTED = "records_requested", "Records requested"
+        SUMMARY_IN_PREPARATION = "summary_in_preparation", "Summary in preparation"
+        READY_FOR_REVIEW = "ready_for_review", "Ready for review"
+        REVIEWED = "reviewed", "Reviewed"
+        CLOSED = "closed", "Closed"
+        EXCLUDED = "excluded", "Excluded"
+        DEFERRED = "deferred", "Deferred"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="cases")
+    reference = models.CharField(
+        max_length=30, help_text="The team's own case number, e.g. RIV-2025-004. No names."
+    )
+    status = models.CharField(max_length=30, choices=Status.choices, default=Status.IDENTIFIED)
+    summary = models.TextField(
+        blank=True, help_text="De-identified case summary: no names, dates of birth or addresses."
+    )
+    exclusion_reason = models.CharField(
+        max_length=40, choices=vs.ExclusionReason.choices, blank=True
+    )
+    deferral_reason = models.CharField(max_length=40, choices=vs.DeferralReason.choices, blank=True)
+    status_note = models.CharField(
+        max_length=300, blank=True, help_text="Why the status last changed."
+    )
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    # The lifecycle (domain.md B2). Excluded and deferred need a reason; a
+    # deferred case resumes where the team decides.
+    TRANSITIONS: dict[str, set[str]] = {
+        Status.IDENTIFIED: {Status.AWAITING_INFORMATION, Status.SELECTED},
+        Status.AWAITING_INFORMATION: {Status.IDENTIFIED, Status.SELECTED},
+        Status.SELECTED: {Status.RECORDS_REQUESTED, Status.SUMMARY_IN_PREPARATION},
+        Status.RECORDS_REQUESTED: {Status.SUMMARY_IN_PREPARATION},
+        Status.SUMMARY_IN_PREPARATION: {Status.RECORDS_REQUESTED, Status.READY_FOR_REVIEW},
+        Status.READY_FOR_REVIEW: {Status.SUMMARY_IN_PREPARATION, Status.REVIEWED},
+        Status.REVIEWED: {Status.READY_FOR_REVIEW, Status.CLOSED},
+        Status.CLOSED: {Status.REVIEWED},
+        Status.EXCLUDED: {Status.IDENTIFIED},
+        Status.DEFERRED: {
+            Status.IDENTIFIED,
+            Status.AWAITING_INFORMATION,
+            Status.SELECTED,
+            Status.RECORDS_REQUESTED,
+            Status.SUMMARY_IN_PREPARATION,
+        },
+    }
+    # Any open case may be excluded or deferred.
+    OPEN_STATUSES = {
+        Status.IDENTIFIED,
+        Status.AWAITING_INFORMATION,
+        Status.SELECTED,
+        Status.RECORDS_REQUESTED,
+        Status.SUMMARY_IN_PREPARATION,
+        Status.READY_FOR_REVIEW,
+    }
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("annotate_case", "Annotate the case"),
+            ("view_identifiers", "View decedent identifiers"),
+            ("view_access_log", "View who accessed the case"),
+            ("confirm_finding", "Confirm proposed findings"),
+        ] + [(category_permission(c.value), f"View {c.label} content") for c in SensitiveCategory]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "reference"], name="case_unique_reference"),
+        ]
+        indexes = [
+            models.Index(fields=["team", "-created_at"], name="case_team_created"),
+            # The case list's default order (measured with manage.py bench).
+            models.Index(fields=["-created_at", "-id"], name="case_created"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._saved_team_id = self.team_id
+
+    def save(self, *args, **kwargs) -> None:
+        with transaction.atomic():
+            adding = self._state.adding
+            team_changed = adding or self.team_id != self._saved_team_id
+            super().save(*args, **kwargs)
+            if team_changed:
+                self.grant_team_access()
+                self._saved_team_id = self.team_id
+            if adding:
+                self.create_sections()
+
+    def create_sections(self) -> None:
+        """Every case has its one-to-one sections from the start, so that each
+        has one history from its first edit and pages never test for absence."""
+        from cases.models.sections import (
+            Circumstances,
+            DeathDetails,
+            Decedent,
+            DecedentIdentifiers,
+        )
+
+        for model in (Decedent, DecedentIdentifiers, DeathDetails, Circumstances):
+            section = model(case=self)
+            section._history_user = getattr(self, "_history_user", None) or self.created_by
+            section._change_reason = "Case created"
+            section.save()
+
+    def allowed_statuses(self) -> list[str]:
+        allowed = set(self.TRANSITIONS[self.status])
+        if self.status in self.OPEN_STATUSES:
+            allowed |= {self.Status.EXCLUDED, self.Status.DEFERRED}
+        return [s for s in self.Status.values if s in allowed]
+
+    def move_to(
+        self,
+        status: str,
+        *,
+        by,
+        note: str = "",
+        exclusion_reason: str = "",
+        deferral_reason: str = "",
+    ) -> None:
+        """Change the lifecycle status, recording who, when and why (in the
+        case's history, with the note as the change reason)."""
+        if status not in self.allowed_statuses():
+            raise ValidationError(
+                f"A case that is {self.get_status_display().lower()} cannot move to "
+                f"{self.Status(status).label.lower() if status in self.Status.values else status}."
+            )
+        if status == self.Status.EXCLUDED and exclusion_reason not in vs.ExclusionReason.values:
+            raise ValidationError("Say why the case is excluded.")
+        if status == self.Status.DEFERRED and deferral_reason not in vs.DeferralReason.values:
+            raise ValidationError("Say why the case is deferred.")
+        self.status = status
+        self.exclusion_reason = exclusion_reason if status == self.Status.EXCLUDED else ""
+        self.deferral_reason = deferral_reason if status == self.Status.DEFERRED else ""
+        self.status_note = note.strip()
+        self.status_changed_at = timezone.now()
+        self.status_changed_by = by
+        self.version += 1
+        self._history_user = by
+        label = self.Status(status).label
+        self._change_reason = f"Status: {label}" + (f" ({note.strip()})" if note.strip() else "")
+        self.save()
+
+    @property
+    def status_reason_display(self) -> str:
+        if self.status == self.Status.EXCLUDED and self.exclusion_reason:
+            return vs.ExclusionReason(self.exclusion_reason).label
+        if self.status == self.Status.DEFERRED and self.deferral_reason:
+            return vs.DeferralReason(self.deferral_reason).label
+        return ""
+
+    def grant_team_access(self) -> None:
+        """Give the case's team groups their permissions on it, and no one else's.
+
+        Runs when a case is created or moves team, in the same transaction."""
+        CaseGroupObjectPermission.objects.filter(content_object=self).delete()
+        by_codename = {
+            p.codename: p
+            for p in Permission.objects.filter(
+                content_type__app_label="cases", content_type__model="case"
+            )
+        }
+        grants = []
+        for role in Role:
+            group = self.team.role_group(role)
+            grants += [(group, by_codename[c]) for c in CASE_PERMISSIONS[role]]
+        for category in SensitiveCategory:
+            group = self.team.category_group(category)
+            grants.append((group, by_codename[category_permission(category)]))
+        # Permission rows are not audited models; the case's own history records the move.
+        CaseGroupObjectPermission.objects.bulk_create(
+            [
+                CaseGroupObjectPermission(group=g, permission=p, content_object=self)
+                for g, p in grants
+            ]
+        )
+
+
+class CaseUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        pass
+
+
+class CaseGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        pass
