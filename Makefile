@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
+PDFTOTEXT := /usr/bin/pdftotext
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 export DEBUG ?= 1
 
@@ -25,7 +26,7 @@ run: $(VENV)/.installed
 # demo loaded in its test database for all its tests).
 test: test-unit test-browser
 
-test-unit: $(VENV)/.installed
+test-unit: $(VENV)/.installed $(PDFTOTEXT)
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -34,6 +35,11 @@ test-unit: $(VENV)/.installed
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null
+
+# Packet tests read the PDFs' text with poppler's pdftotext.
+$(PDFTOTEXT):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq poppler-utils >/dev/null
 
 test-browser: $(VENV)/.installed $(CHROMIUM)
 	$(PY) manage.py collectstatic --no-input --verbosity 0

@@ -22,7 +22,13 @@ from cases.models import (
 )
 from ofr.access import active_memberships, has_case_role
 from ofr.audit import DeniedForbidden, DeniedNotFound
-from ofr.roles import CASE_PERMISSIONS, TEAM_PERMISSIONS, SensitiveCategory, category_permission
+from ofr.roles import (
+    CASE_PERMISSIONS,
+    TEAM_PERMISSIONS,
+    SensitiveCategory,
+    categories_for,
+    category_permission,
+)
 
 
 def cases_for_user(user, perm: str = "view_case") -> QuerySet[Case]:
@@ -252,6 +258,36 @@ def visible_findings(findings, permissions: frozenset[str]) -> list:
                 )
             )
     return visible
+
+
+def visible_requests(requests, permissions: frozenset[str]) -> list:
+    """Record requests the viewer may see; one asking for records of a hidden
+    category becomes a placeholder (the agency and record types stay hidden)."""
+    visible = []
+    for request in requests:
+        hidden = [c for c in request.categories if not may_view_category(permissions, c)]
+        if not hidden:
+            request.restricted = False
+            visible.append(request)
+        else:
+            visible.append(
+                RestrictedItem(
+                    label="Record request (restricted)",
+                    date_display=request.requested_on.strftime("%B %Y"),
+                )
+            )
+    return visible
+
+
+def may_view_request_on_team(user, record_request) -> bool:
+    """For lists across cases: the categories the user's memberships give on
+    the request's team (from the memberships the header already loads)."""
+    allowed = set()
+    for membership in active_memberships(user):
+        if membership.team_id == record_request.case.team_id:
+            sector = membership.agency.sector if membership.agency_id else None
+            allowed |= categories_for(membership.role, sector)
+    return all(c in allowed for c in record_request.categories)
 
 
 def visible_documents(documents, permissions: frozenset[str]) -> list:

@@ -273,6 +273,7 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         # WeasyPrint reports each layout step at INFO.
         "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 ADMINS = []

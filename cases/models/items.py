@@ -214,6 +214,13 @@ class RecordRequest(models.Model):
         super().save(*args, **kwargs)
 
     @property
+    def categories(self) -> tuple[str, ...]:
+        """Categories a viewer needs to see this request: asking for SUD
+        treatment records says the person was in treatment (42 CFR part 2)."""
+        found = (vs.RECORD_TYPE_CATEGORY.get(t, "") for t in self.record_types)
+        return tuple(c for c in dict.fromkeys(found) if c)
+
+    @property
     def is_health_care(self) -> bool:
         return any(t in vs.HEALTH_CARE_RECORD_TYPES for t in self.record_types)
 

@@ -16,6 +16,7 @@ from cases.access import (
     visible_documents,
     visible_findings,
     visible_notes,
+    visible_requests,
     visible_timeline,
 )
 from cases.forms.cases import CaseForm, CaseSearchForm, NewCaseForm, StatusForm
@@ -111,7 +112,9 @@ def case_detail(request: HttpRequest, code) -> HttpResponse:
                 case.notes.filter(timeline_event=None).select_related("author"), permissions
             ),
             "documents": visible_documents(case.documents.select_related("agency"), permissions),
-            "record_requests": case.record_requests.select_related("agency"),
+            "record_requests": visible_requests(
+                case.record_requests.select_related("agency"), permissions
+            ),
             "findings": [
                 (finding, [items_by_event.get(e.pk) for e in finding.events.all()])
                 if not finding.restricted

@@ -11,7 +11,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from cases.access import cases_for_user, get_case_for_user, get_item_for_user, may_chase_requests
+from cases.access import (
+    cases_for_user,
+    get_case_for_user,
+    get_item_for_user,
+    may_chase_requests,
+    may_view_request_on_team,
+)
 from cases.business_days import business_days_between
 from cases.forms.records import RequestEditForm, RequestForm
 from cases.letters import letter_filename, letter_pdf
@@ -109,6 +115,9 @@ def overdue_requests(request: HttpRequest) -> HttpResponse:
         .select_related("case", "case__team", "agency")
         .order_by("due_on", "id")
     )
+    # The same category rule as the case page: a request for records the user
+    # may not see on that team (e.g. SUD treatment, for law enforcement) is left out.
+    overdue = [r for r in overdue if may_view_request_on_team(request.user, r)]
     closures = defaultdict(list)
     if overdue:
         holidays = Holiday.objects.filter(

@@ -84,3 +84,28 @@ class FindingCategoriesTestCase(OFRTestCase):
         )
         self.assertContains(response, "write one finding for each")
         self.assertFalse(self.case.findings.filter(description="No warm hand-off.").exists())
+
+
+class RequestCategoriesTestCase(OFRTestCase):
+    def test_a_request_for_sud_treatment_records_is_hidden_from_law_enforcement(self):
+        treatment = self.record_request.__class__.objects.create(
+            case=self.case,
+            agency=self.health,
+            record_types=["sud_treatment"],
+            legal_basis="ofr_statute",
+            window_start=self.record_request.window_start,
+            window_end=self.record_request.window_end,
+            requested_on=self.record_request.requested_on,
+        )
+        self.assertEqual(treatment.categories, (SensitiveCategory.PART2_SUD,))
+        detail = reverse("cases:detail", args=[self.case.code])
+        self.client.force_login(self.officer)
+        page = self.client.get(detail)
+        self.assertContains(page, "Record request (restricted)")
+        self.assertNotContains(page, "SUD treatment record")
+        self.client.force_login(self.coordinator)
+        page = self.client.get(detail)
+        self.assertNotContains(page, "Record request (restricted)")
+        self.assertContains(page, treatment.get_outcome_display())
+        edit = reverse("cases:edit_request", args=[self.case.code, treatment.code])
+        self.assertEqual(self.client.get(edit).status_code, 200)

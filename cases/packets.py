@@ -1,0 +1,277 @@
+"""Meeting packets: one PDF per recipient, rendered from templates by WeasyPrint.
+
+    html = packet_html(team=team, cases=cases, recipient=user,
+                       permissions_by_case={c.pk: case_permissions(user, c) for c in cases},
+                       copy_number=3, prepared_on=date.today())
+    pdf = packet_pdf(...same arguments...)
+
+The packet holds, in order (design.md "Meeting packets"): a cover with the
+team's confidentiality statement, the agenda, the guiding principles and ground
+rules, then per case its de-identified summary, death details, circumstances,
+toxicology, timeline (with the SVG strip), records received, members' notes and
+findings; then the open recommendations. Every page carries the watermark
+"CONFIDENTIAL — copy N — prepared for NAME — DATE" and "Page X of Y".
+
+What a recipient may see is decided by cases/access.py, exactly as on the
+pages: the timeline and notes come through visible_timeline / visible_notes
+(placeholders for restricted items, the 42 CFR 2.32 notice on Part 2 items),
+and identifiers only through identifiers_for, and only when the caller asks for
+them, the team's policy allows them and the recipient holds view_identifiers.
+Nothing a recipient may not see is put in the HTML.
+
+WeasyPrint fetches only the project's static files (cases.letters.StaticFilesOnly)
+and writes tagged PDF (PDF/UA-1). Rendering takes seconds (about 5 pages a
+second): callers run it off the request thread.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from django.template.loader import render_to_string
+from weasyprint import HTML
+
+from cases import valuesets as vs
+from cases.access import (
+    PART2_NOTICE,
+    PLACEHOLDER_LABELS,
+    TimelineItem,
+    identifiers_for,
+    may_view_category,
+    visible_findings,
+    visible_notes,
+    visible_timeline,
+)
+from cases.letters import LETTER_ORIGIN, StaticFilesOnly, static_prefix
+from cases.models import Case, DecedentIdentifiers, RecordRequest
+from cases.timeline_svg import timeline_strip_svg
+from ofr.models import Team
+
+TEMPLATE = "cases/packets/packet.html"
+PDF_VARIANT = "pdf/ua-1"
+STRIP_WIDTH = 720  # viewBox units: the strip fills the text width of a letter page
+
+# The nine facilitation steps of an OFR meeting (domain.md A6, from the FACIL toolkit).
+AGENDA_STEPS: tuple[tuple[str, str], ...] = (
+    (
+        "Opening remarks and introductions",
+        "Member introductions, updates from previous meetings, upcoming events, "
+        "data presentation, the case selection criteria.",
+    ),
+    (
+        "Goals and ground rules",
+        "The facilitator reads the goals, guiding principles and ground rules aloud and asks "
+        "whether new ground rules are needed.",
+    ),
+    (
+        "Confidentiality",
+        "The facilitator or coordinator collects everyone's signed confidentiality agreement.",
+    ),
+    ("Case presentation", "The facilitator presents each decedent's basic case information."),
+    (
+        "Member report-outs",
+        "Each member shares what their agency knew of the decedent, their social connections "
+        "and the overdose: medical examiner or coroner, EMS and fire, law enforcement, health "
+        "care, social services, public health, prosecutor, others.",
+    ),
+    ("Group discussion", "Missed opportunities, system gaps, risk and protective factors."),
+    ("Case and timeline summary", "The facilitator summarises the case and its timeline."),
+    ("Recommendations", "The team formulates recommendations for system change."),
+    ("Summary and adjournment", "Next steps; every packet copy is handed back for destruction."),
+)
+
+GUIDING_PRINCIPLES = (
+    "Overdose deaths are preventable.",
+    "Substance use disorder is a chronic, treatable disease.",
+    "Multisector data inform the response.",
+    "The team continually improves its review process and its prevention work.",
+)
+
+GROUND_RULES = (
+    "Blame-neutral: we discuss what systems did and could do, not who is at fault. Use "
+    "person-first, non-stigmatising language.",
+    "Confidentiality: what is shared in the meeting stays in the meeting. It is used only for "
+    "the review and is never repeated outside it.",
+    "No copies: do not copy, photograph, scan, forward or take away any part of this packet. "
+    "It is handed back at the end of the meeting and destroyed.",
+    "Each member speaks for what their own agency knew; everyone may ask clarifying questions.",
+)
+
+
+@dataclass(frozen=True)
+class ReceivedRecord:
+    """A record request answered with the records, as one recipient may see it."""
+
+    agency: str
+    record_types: tuple[str, ...]
+    received_on: date | None
+    restricted: bool = False
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class PacketCase:
+    case: Case
+    identifiers: DecedentIdentifiers | None
+    timeline: list[TimelineItem]
+    timeline_svg: str
+    toxicology: list
+    records: list[ReceivedRecord]
+    notes: list
+    findings: list  # (finding, [TimelineItem or None for each linked event])
+    shows_part2: bool
+
+
+def received_records(case: Case, permissions: frozenset[str]) -> list[ReceivedRecord]:
+    """Answered requests: agency and record types, or a placeholder when any
+    type is in a category the recipient may not view (the agency would tell)."""
+    requests = case.record_requests.filter(outcome=RecordRequest.Outcome.RECEIVED)
+    records = []
+    for request in requests.select_related("agency").order_by("answered_on", "id"):
+        hidden = [
+            category
+            for category in (vs.RECORD_TYPE_CATEGORY.get(t, "") for t in request.record_types)
+            if not may_view_category(permissions, category)
+        ]
+        if hidden:
+            label = PLACEHOLDER_LABELS[hidden[0]].replace("contact", "record")
+            records.append(ReceivedRecord("", (), request.answered_on, True, label))
+        else:
+            labels = tuple(str(vs.RecordType(t).label) for t in request.record_types)
+            records.append(ReceivedRecord(request.agency.name, labels, request.answered_on))
+    return records
+
+
+def packet_case(case: Case, permissions: frozenset[str], *, with_identifiers: bool) -> PacketCase:
+    """One case's part of the packet, filtered for the recipient's permissions."""
+    timeline = visible_timeline(case, permissions)
+    by_event = {item.event.pk: item for item in timeline if item.event is not None}
+    findings = (
+        case.findings.exclude(status=vs.FindingStatus.WITHDRAWN)
+        .select_related("proposed_by")
+        .prefetch_related("events")
+    )
+    notes = visible_notes(
+        case.notes.filter(timeline_event=None).select_related("author"), permissions
+    )
+    return PacketCase(
+        case=case,
+        identifiers=identifiers_for(case, permissions) if with_identifiers else None,
+        timeline=timeline,
+        timeline_svg=timeline_strip_svg(
+            timeline, case.death.date_of_death, width=STRIP_WIDTH, id_prefix=f"strip-{case.pk}"
+        ),
+        toxicology=list(case.toxicology.all()),
+        records=received_records(case, permissions),
+        notes=notes,
+        findings=[
+            (f, []) if f.restricted else (f, [by_event.get(e.pk) for e in f.events.all()])
+            for f in visible_findings(findings, permissions)
+        ],
+        shows_part2=any(
+            getattr(shown, "notice", "")
+            for shown in [*timeline, *notes, *(n for item in timeline for n in item.notes)]
+        ),
+    )
+
+
+def agenda_items(agenda: Iterable) -> list[tuple[str, str]]:
+    """(title, detail) pairs: the caller's agenda (strings or pairs), else the nine steps."""
+    items = [(item, "") if isinstance(item, str) else tuple(item) for item in agenda]
+    return items or list(AGENDA_STEPS)
+
+
+def display_date(day: date) -> str:
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def recipient_name(recipient) -> str:
+    return recipient.get_full_name().strip() or recipient.get_username()
+
+
+def watermark_text(recipient, copy_number: int, prepared_on: date) -> str:
+    name = recipient_name(recipient)
+    return f"CONFIDENTIAL — copy {copy_number} — prepared for {name} — {display_date(prepared_on)}"
+
+
+def packet_html(
+    *,
+    team: Team,
+    cases: Sequence[Case],
+    recipient,
+    permissions_by_case: dict[int, frozenset[str]],
+    copy_number: int,
+    prepared_on: date,
+    meeting_title: str = "",
+    agenda: Iterable = (),
+    include_identifiers: bool = False,
+) -> str:
+    """The packet as HTML, for one recipient. `permissions_by_case` maps each
+    case's pk to the recipient's permission codenames on it
+    (cases.access.case_permissions); a case the recipient may not view, or of
+    another team, is refused with PermissionError. `agenda` holds strings or
+    (title, detail) pairs; empty means the nine facilitation steps."""
+    if copy_number < 1:
+        raise ValueError("Copies are numbered from 1.")
+    # Identifiers need the caller's request, the team's policy and the recipient's permission.
+    with_identifiers = include_identifiers and team.packets_may_include_identifiers
+    packet_cases = []
+    for case in cases:
+        permissions = permissions_by_case.get(case.pk, frozenset())
+        if case.team_id != team.pk or "view_case" not in permissions:
+            # Refused outright: a packet never carries a case its recipient may not open.
+            raise PermissionError(f"The recipient may not view case {case.reference}.")
+        packet_cases.append(packet_case(case, permissions, with_identifiers=with_identifiers))
+    context = {
+        "team": team,
+        "title": meeting_title or f"{team.name}: case review packet",
+        "recipient_name": recipient_name(recipient),
+        "copy_number": copy_number,
+        "prepared_on": display_date(prepared_on),
+        "watermark": watermark_text(recipient, copy_number, prepared_on),
+        "agenda": agenda_items(agenda),
+        "guiding_principles": GUIDING_PRINCIPLES,
+        "ground_rules": GROUND_RULES,
+        "packet_cases": packet_cases,
+        "shows_part2": any(pc.shows_part2 for pc in packet_cases),
+        "part2_notice": PART2_NOTICE,
+        "static_prefix": static_prefix(),
+    }
+    return render_to_string(TEMPLATE, context)
+
+
+def packet_pdf(
+    *,
+    team: Team,
+    cases: Sequence[Case],
+    recipient,
+    permissions_by_case: dict[int, frozenset[str]],
+    copy_number: int,
+    prepared_on: date,
+    meeting_title: str = "",
+    agenda: Iterable = (),
+    include_identifiers: bool = False,
+) -> bytes:
+    """The packet as a tagged PDF (PDF/UA-1), for one recipient: see packet_html."""
+    html = packet_html(
+        team=team,
+        cases=cases,
+        recipient=recipient,
+        permissions_by_case=permissions_by_case,
+        copy_number=copy_number,
+        prepared_on=prepared_on,
+        meeting_title=meeting_title,
+        agenda=agenda,
+        include_identifiers=include_identifiers,
+    )
+    return render_pdf(html)[0]
+
+
+def render_pdf(html: str) -> tuple[bytes, int]:
+    """The PDF (PDF/UA-1) and its page count. WeasyPrint fetches only the
+    project's static files: the stylesheet and its fonts."""
+    options = {"pdf_variant": PDF_VARIANT}
+    document = HTML(
+        string=html, base_url=LETTER_ORIGIN + "/", url_fetcher=StaticFilesOnly()
+    ).render(**options)
+    return document.write_pdf(**options), len(document.pages)
