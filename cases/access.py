@@ -220,63 +220,84 @@ class RestrictedItem:
     restricted: bool = True
 
 
-def visible_notes(notes, permissions: frozenset[str]) -> list:
+def viewable_categories(permissions: frozenset[str]) -> list[str]:
+    """The sensitive categories whose content the viewer may see."""
+    return [c for c in SensitiveCategory.values if may_view_category(permissions, c)]
+
+
+def _visible(items, permissions, *, categories, placeholder) -> list:
+    """Each item as the viewer may see it: itself (with the Part 2 notice when it
+    is Part 2 content), or placeholder(item, first hidden category)."""
     visible = []
-    for note in notes:
-        hidden = [c for c in note.categories if not may_view_category(permissions, c)]
-        if not hidden:
-            part2 = SensitiveCategory.PART2_SUD in note.categories
-            note.notice = PART2_NOTICE if part2 else ""
-            note.restricted = False
-            visible.append(note)
+    for item in items:
+        needed = categories(item)
+        hidden = [c for c in needed if not may_view_category(permissions, c)]
+        if hidden:
+            visible.append(placeholder(item, hidden[0]))
         else:
-            category = hidden[0]
-            visible.append(
-                RestrictedItem(
-                    label=f"Note ({PLACEHOLDER_LABELS[category].replace(' (restricted)', '')}, "
-                    "restricted)",
-                    date_display=note.created_at.strftime("%B %Y"),
-                )
-            )
+            item.notice = PART2_NOTICE if SensitiveCategory.PART2_SUD in needed else ""
+            item.restricted = False
+            visible.append(item)
     return visible
+
+
+def _own_category(item) -> tuple[str, ...]:
+    return (item.sensitivity,) if item.sensitivity else ()
+
+
+def _month(day) -> str:
+    return day.strftime("%B %Y")
+
+
+def visible_notes(notes, permissions: frozenset[str]) -> list:
+    """A note needs its own category and its event's."""
+    return _visible(
+        notes,
+        permissions,
+        categories=lambda note: note.categories,
+        placeholder=lambda note, category: RestrictedItem(
+            label=f"Note ({PLACEHOLDER_LABELS[category].replace(' (restricted)', '')}, restricted)",
+            date_display=_month(note.created_at),
+        ),
+    )
 
 
 def visible_findings(findings, permissions: frozenset[str]) -> list:
-    """Findings the viewer may read; a finding in a hidden category becomes a
-    placeholder (its kind and system stay hidden too)."""
-    visible = []
-    for finding in findings:
-        if may_view_category(permissions, finding.sensitivity):
-            finding.notice = notice_for(finding.sensitivity)
-            finding.restricted = False
-            visible.append(finding)
-        else:
-            visible.append(
-                RestrictedItem(
-                    label="Finding (restricted)",
-                    date_display=finding.proposed_at.strftime("%B %Y"),
-                )
-            )
-    return visible
+    """A finding in a hidden category becomes a placeholder (its kind and
+    system stay hidden too)."""
+    return _visible(
+        findings,
+        permissions,
+        categories=_own_category,
+        placeholder=lambda finding, _: RestrictedItem(
+            label="Finding (restricted)", date_display=_month(finding.proposed_at)
+        ),
+    )
 
 
 def visible_requests(requests, permissions: frozenset[str]) -> list:
-    """Record requests the viewer may see; one asking for records of a hidden
-    category becomes a placeholder (the agency and record types stay hidden)."""
-    visible = []
-    for request in requests:
-        hidden = [c for c in request.categories if not may_view_category(permissions, c)]
-        if not hidden:
-            request.restricted = False
-            visible.append(request)
-        else:
-            visible.append(
-                RestrictedItem(
-                    label="Record request (restricted)",
-                    date_display=request.requested_on.strftime("%B %Y"),
-                )
-            )
-    return visible
+    """A request asking for records of a hidden category becomes a placeholder
+    (the agency and record types stay hidden)."""
+    return _visible(
+        requests,
+        permissions,
+        categories=lambda request: request.categories,
+        placeholder=lambda request, _: RestrictedItem(
+            label="Record request (restricted)", date_display=_month(request.requested_on)
+        ),
+    )
+
+
+def visible_documents(documents, permissions: frozenset[str]) -> list:
+    return _visible(
+        documents,
+        permissions,
+        categories=_own_category,
+        placeholder=lambda document, category: RestrictedItem(
+            label=PLACEHOLDER_LABELS[category].replace("contact", "record"),
+            date_display=_month(document.received_on or document.uploaded_at.date()),
+        ),
+    )
 
 
 def may_view_request_on_team(user, record_request) -> bool:
@@ -288,24 +309,6 @@ def may_view_request_on_team(user, record_request) -> bool:
             sector = membership.agency.sector if membership.agency_id else None
             allowed |= categories_for(membership.role, sector)
     return all(c in allowed for c in record_request.categories)
-
-
-def visible_documents(documents, permissions: frozenset[str]) -> list:
-    visible = []
-    for document in documents:
-        if may_view_category(permissions, document.sensitivity):
-            document.notice = notice_for(document.sensitivity)
-            document.restricted = False
-            visible.append(document)
-        else:
-            received = document.received_on or document.uploaded_at.date()
-            visible.append(
-                RestrictedItem(
-                    label=PLACEHOLDER_LABELS[document.sensitivity].replace("contact", "record"),
-                    date_display=received.strftime("%B %Y"),
-                )
-            )
-    return visible
 
 
 def identifiers_for(case: Case, permissions: frozenset[str]) -> DecedentIdentifiers | None:

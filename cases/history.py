@@ -2,7 +2,7 @@
 viewer exactly like the case page: identifiers only with view_identifiers, and
 items in a sensitive category only with that category's permission."""
 
-from cases.access import may_view_category
+from cases.access import viewable_categories
 from cases.models import (
     Case,
     Circumstances,
@@ -20,14 +20,8 @@ from cases.models import (
 from ofr.history import HistoryEntry, entries_from_records
 
 
-def _allowed_categories(permissions: frozenset[str]) -> list[str]:
-    from ofr.roles import SensitiveCategory
-
-    return [""] + [c for c in SensitiveCategory.values if may_view_category(permissions, c)]
-
-
 def case_file_history(case: Case, permissions: frozenset[str]) -> list[HistoryEntry]:
-    allowed = _allowed_categories(permissions)
+    allowed = ["", *viewable_categories(permissions)]
     restricted_events = set(
         TimelineEvent.objects.filter(case=case)
         .exclude(sensitivity__in=allowed)

@@ -31,9 +31,9 @@ def _display(field: models.Field, value, related_names: dict) -> str:
         return str(dict(field.flatchoices).get(value, value))
     if field.is_relation:
         return related_names.get((field.related_model, value), f"#{value}")
-    if isinstance(value, list) and field.validators and hasattr(field.validators[0], "choices"):
-        labels = dict(field.validators[0].choices.choices)
-        return ", ".join(str(labels.get(v, v)) for v in value) or "—"
+    # Multi-choice lists (cases.models.ChoiceListValidator) name their codes.
+    if isinstance(value, list) and field.validators and hasattr(field.validators[0], "labels"):
+        return field.validators[0].labels(value) or "—"
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, datetime):
@@ -43,13 +43,6 @@ def _display(field: models.Field, value, related_names: dict) -> str:
 
 # Bookkeeping columns nobody needs to read in a history.
 ALWAYS_HIDDEN = frozenset({"version", "file"})
-
-
-def history_entries(instance: models.Model, *, hidden_fields: frozenset[str] = frozenset()):
-    """Newest-first entries for one record: who, when, what kind, why, which fields.
-
-    `hidden_fields` are left out entirely (fields the viewer may not see)."""
-    return entries_from_records(type(instance), instance.history.all(), hidden_fields=hidden_fields)
 
 
 def entries_from_records(

@@ -6,7 +6,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from cases import valuesets as vs
-from cases.access import may_view_category
+from cases.access import may_view_category, viewable_categories
 from cases.concurrency import VersionedForm
 from cases.models import SourceDocument
 from cases.uploads import inspect_upload
@@ -51,9 +51,7 @@ class DocumentDetailsMixin:
         self.fields["record_request"].label = "Answers record request"
         sensitivity = self.fields["sensitivity"]
         sensitivity.choices = [("", NO_CATEGORY)] + [
-            (value, label)
-            for value, label in SensitiveCategory.choices
-            if may_view_category(permissions, value)
+            (value, SensitiveCategory(value).label) for value in viewable_categories(permissions)
         ]
         sensitivity.help_text = _defaults_hint()
         sensitivity.error_messages["invalid_choice"] = (

@@ -9,18 +9,13 @@ from django import forms
 from django.db import transaction
 from django.db.models import Q
 
-from cases.access import may_view_category
+from cases.access import viewable_categories
 from cases.concurrency import VersionedForm
 from cases.models import Finding, FindingEvent, Note, TimelineEvent
 from ofr.forms import USWDSFormMixin
 from ofr.models import Agency
-from ofr.roles import SensitiveCategory
 
 DATE = forms.DateInput(attrs={"type": "date"})
-
-
-def viewable_categories(permissions: frozenset[str]) -> list[str]:
-    return [c for c in SensitiveCategory.values if may_view_category(permissions, c)]
 
 
 def limit_sensitivity(field: forms.ChoiceField, permissions: frozenset[str]) -> None:

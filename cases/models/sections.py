@@ -157,6 +157,11 @@ class ChoiceListValidator:
     def __eq__(self, other) -> bool:
         return isinstance(other, ChoiceListValidator) and other.choices is self.choices
 
+    def labels(self, codes) -> str:
+        """The codes' labels, comma-separated (an unknown code shows as itself)."""
+        labels = dict(self.choices.choices)
+        return ", ".join(str(labels.get(code, code)) for code in codes)
+
 
 def tristate(label: str):
     return models.CharField(

@@ -25,6 +25,4 @@ def values(instance, field_name: str) -> str:
     codes = getattr(instance, field_name) or []
     if not codes:
         return NOT_RECORDED
-    validator = instance._meta.get_field(field_name).validators[0]
-    labels = dict(validator.choices.choices)
-    return ", ".join(str(labels.get(code, code)) for code in codes)
+    return instance._meta.get_field(field_name).validators[0].labels(codes)
