@@ -128,11 +128,7 @@ def received_records(case: Case, permissions: frozenset[str]) -> list[ReceivedRe
     requests = case.record_requests.filter(outcome=RecordRequest.Outcome.RECEIVED)
     records = []
     for request in requests.select_related("agency").order_by("answered_on", "id"):
-        hidden = [
-            category
-            for category in (vs.RECORD_TYPE_CATEGORY.get(t, "") for t in request.record_types)
-            if not may_view_category(permissions, category)
-        ]
+        hidden = [c for c in request.categories if not may_view_category(permissions, c)]
         if hidden:
             label = PLACEHOLDER_LABELS[hidden[0]].replace("contact", "record")
             records.append(ReceivedRecord("", (), request.answered_on, True, label))
