@@ -9,14 +9,17 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth.models import Permission
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from cases import valuesets as vs
 from cases.models import (
+    AgendaItem,
+    Attendance,
     Case,
     CaseGroupObjectPermission,
     CaseUserObjectPermission,
     DecedentIdentifiers,
+    Meeting,
     Note,
     TimelineEvent,
 )
@@ -24,17 +27,41 @@ from ofr.access import active_memberships, has_case_role
 from ofr.audit import DeniedForbidden, DeniedNotFound
 from ofr.roles import (
     CASE_PERMISSIONS,
+    MEETING_GATED_ROLES,
+    MEETING_MANAGER_ROLES,
+    MEETING_VIEWER_ROLES,
     TEAM_PERMISSIONS,
     SensitiveCategory,
     categories_for,
     category_permission,
+    ungated_case_role,
 )
+
+
+def ungated_team_ids(user) -> set[int]:
+    """Teams on which the user prepares the review (coordinator, data manager,
+    facilitator) and so sees the cases without signing for a meeting."""
+    return {m.team_id for m in active_memberships(user) if ungated_case_role(m.role)}
+
+
+def signed_agenda_items(user, case_ref=None, *, open_only: bool = False) -> QuerySet[AgendaItem]:
+    """Agenda items of meetings whose agreement the user has signed (one join:
+    the attendance and its signature are the same user's)."""
+    items = AgendaItem.objects.filter(
+        case=case_ref if case_ref is not None else OuterRef("pk"),
+        meeting__attendances__user=user,
+        meeting__attendances__signature__isnull=False,
+    )
+    if open_only:
+        items = items.exclude(meeting__status="closed")
+    return items
 
 
 def cases_for_user(user, perm: str = "view_case") -> QuerySet[Case]:
     """Cases on which the user holds `perm` through an object grant (to the
     user or one of their groups). Model-level permissions and superuser status
-    never count.
+    never count. Members and guests hold a grant only on the cases of meetings
+    whose agreement they signed (guests: until the meeting closes).
 
     Written with EXISTS over guardian's direct-FK tables rather than guardian's
     get_objects_for_user, whose IN (SELECT CAST(...)) lists made the case list
@@ -51,19 +78,31 @@ def cases_for_user(user, perm: str = "view_case") -> QuerySet[Case]:
     direct = CaseUserObjectPermission.objects.filter(
         content_object=OuterRef("pk"), user=user, permission__in=permission
     )
-    return Case.objects.select_related("team").filter(Exists(via_group) | Exists(direct))
+    ungated = Q(team_id__in=ungated_team_ids(user))
+    signed = Exists(signed_agenda_items(user))
+    return Case.objects.select_related("team").filter(
+        (Exists(via_group) & (ungated | signed))
+        | (Exists(direct) & Exists(signed_agenda_items(user, open_only=True)))
+    )
 
 
 def case_permissions(user, case: Case) -> frozenset[str]:
-    """The case permission codenames the user holds on this case (one query)."""
+    """The case permission codenames the user holds on this case: none at all
+    for a member or guest who has not signed for a meeting with the case."""
     if not user.is_authenticated or not user.is_active:
         return frozenset()
     direct = CaseUserObjectPermission.objects.filter(user=user, content_object=case)
     via_groups = CaseGroupObjectPermission.objects.filter(group__user=user, content_object=case)
-    codenames = direct.values_list("permission__codename", flat=True).union(
-        via_groups.values_list("permission__codename", flat=True)
+    codenames = frozenset(
+        direct.values_list("permission__codename", flat=True).union(
+            via_groups.values_list("permission__codename", flat=True)
+        )
     )
-    return frozenset(codenames)
+    if not codenames or case.team_id in ungated_team_ids(user):
+        return codenames
+    if not signed_agenda_items(user, case).exists():
+        return frozenset()
+    return codenames
 
 
 def get_case_for_user(user, code, perm: str = "view_case") -> Case:
@@ -331,3 +370,83 @@ def get_item_for_user(user, case_code, model, item_code, perm: str = "view_case"
         raise DeniedForbidden(model._meta.label_lower, item_code, perm)
     item.case = case
     return item
+
+
+# --- Meetings -----------------------------------------------------------------
+# Coordinators, data managers and facilitators see every meeting of their team;
+# anyone else sees the meetings whose roster they are on. Coordinators and
+# facilitators manage them (agenda, roster, packets, facilitator mode).
+
+
+def team_roles(user, team_id: int) -> set[str]:
+    return {m.role for m in active_memberships(user) if m.team_id == team_id}
+
+
+def may_manage_meetings(user, team_id: int) -> bool:
+    return bool(team_roles(user, team_id) & MEETING_MANAGER_ROLES)
+
+
+def teams_managing_meetings(user) -> list:
+    """Teams on which the user may plan meetings (for the "new meeting" form)."""
+    teams = {m.team_id: m.team for m in active_memberships(user) if m.role in MEETING_MANAGER_ROLES}
+    return sorted(teams.values(), key=lambda team: team.name)
+
+
+def meetings_for_user(user) -> QuerySet[Meeting]:
+    if not user.is_authenticated or not user.is_active:
+        return Meeting.objects.none()
+    team_ids = {m.team_id for m in active_memberships(user) if m.role in MEETING_VIEWER_ROLES}
+    attending = Attendance.objects.filter(meeting=OuterRef("pk"), user=user)
+    return Meeting.objects.select_related("team").filter(
+        Q(team_id__in=team_ids) | Exists(attending)
+    )
+
+
+def may_list_meetings(user) -> bool:
+    """Members and guests (their one-meeting membership) list the meetings they
+    attend; partners, oversight and administrators have no meetings page."""
+    roles = MEETING_VIEWER_ROLES | MEETING_GATED_ROLES
+    return any(m.role in roles for m in active_memberships(user))
+
+
+def get_meeting_for_user(user, code, perm: str = "view_meeting") -> Meeting:
+    """The meeting, if the user may see it (else 404) and, for perm
+    "manage_meeting", manage it (else 403). Sets on the meeting:
+    viewer_attendance (the user's roster row or None), viewer_has_signed and
+    viewer_may_manage."""
+    meeting = (
+        Meeting.objects.select_related("team").filter(code=code).first()
+        if user.is_authenticated and user.is_active
+        else None
+    )
+    roles = team_roles(user, meeting.team_id) if meeting is not None else set()
+    attendance = (
+        Attendance.objects.filter(meeting=meeting, user=user).select_related("signature").first()
+        if meeting is not None
+        else None
+    )
+    if meeting is None or not (roles & MEETING_VIEWER_ROLES or attendance is not None):
+        raise DeniedNotFound("cases.meeting", code, perm)
+    may_manage = bool(roles & MEETING_MANAGER_ROLES)
+    if perm == "manage_meeting" and not may_manage:
+        raise DeniedForbidden("cases.meeting", code, perm)
+    meeting.viewer_attendance = attendance
+    meeting.viewer_has_signed = attendance is not None and attendance.signature_or_none is not None
+    meeting.viewer_may_manage = may_manage
+    return meeting
+
+
+def packet_recipient_problem(meeting: Meeting, recipient, *, requested_by) -> str:
+    """Why a packet cannot be made for this recipient, or "" if it can. Anyone on
+    the roster gets their own once signed; managers make them for signed attendees."""
+    if meeting.is_closed:
+        return "The meeting is closed: no more packet copies can be made."
+    attendance = Attendance.objects.filter(meeting=meeting, user=recipient).first()
+    if attendance is None:
+        return f"{recipient.get_full_name() or recipient} is not on the meeting's roster."
+    if attendance.signature_or_none is None:
+        who = "You have" if recipient == requested_by else f"{recipient.get_full_name()} has"
+        return f"{who} not signed the confidentiality agreement for this meeting yet."
+    if recipient != requested_by and not may_manage_meetings(requested_by, meeting.team_id):
+        return "You may only ask for your own packet."
+    return ""

@@ -19,7 +19,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -27,10 +27,13 @@ from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from cases.business_days import add_business_days
 from cases.models import (
+    AgendaItem,
+    Attendance,
     Case,
     CaseGroupObjectPermission,
     Circumstances,
@@ -39,12 +42,15 @@ from cases.models import (
     DecedentIdentifiers,
     Finding,
     FindingEvent,
+    Meeting,
     Note,
     RecordRequest,
+    Signature,
     SourceDocument,
     TimelineEvent,
     ToxicologyResult,
 )
+from cases.models.meetings import ConfidentialityAgreement
 from ofr.models import Agency, Holiday, Jurisdiction, Membership, Team, TeamJurisdiction
 from ofr.roles import Role, Sector, SensitiveCategory
 
@@ -61,6 +67,10 @@ TARGET_MEDIAN_MS = 150.0
 TARGET_PAGES = ("list", "detail")
 CASES_PER_PAGE = 50  # cases/views/cases.py; page 20 exists from 951 cases on
 FAR_PAGE = 20
+# Members see the cases of meetings they signed for: the reviewer signed for
+# past meetings of four cases each, enough for page FAR_PAGE of their list.
+REVIEWED_CASES = CASES_PER_PAGE * FAR_PAGE + 100
+CASES_PER_MEETING = 4
 BATCH = 500
 
 SURNAMES = [
@@ -253,6 +263,9 @@ def build_dataset(
         other_team, other_ids, dates_of_death, agencies, other_coordinator, rng, today
     )
     progress(f"Toxicology and record requests created ({_since(started)}).")
+
+    _create_meetings(team, case_ids[:REVIEWED_CASES], coordinator, reviewer, today)
+    progress(f"Past meetings with the reviewer's signature created ({_since(started)}).")
 
     detail_case = Case.objects.get(pk=case_ids[0])
     small_case = Case.objects.get(pk=case_ids[1])
@@ -458,6 +471,57 @@ def _create_events(counts, dates_of_death, agencies, author, rng, progress, star
             if total > 20 * BATCH and created % (50 * BATCH) < 10 * BATCH:
                 progress(f"  events: {created} of {total} ({_since(started)})")
     _create_with_history(chunk, TimelineEvent, author)
+
+
+def _create_meetings(team, case_ids, coordinator, reviewer, today) -> None:
+    """Closed weekly meetings of four cases each, the reviewer signed on every one."""
+    agreement = ConfidentialityAgreement.current(team)
+    groups = [
+        case_ids[i : i + CASES_PER_MEETING] for i in range(0, len(case_ids), CASES_PER_MEETING)
+    ]
+    meetings = [
+        Meeting(
+            team=team,
+            title=f"Bench review {number + 1}",
+            status=Meeting.Status.CLOSED,
+            starts_at=timezone.make_aware(
+                datetime.combine(today - timedelta(weeks=number + 1), datetime.min.time())
+            ),
+            place="Bench room",
+            created_by=coordinator,
+        )
+        for number in range(len(groups))
+    ]
+    _create_with_history(meetings, Meeting, coordinator)
+    meetings = list(Meeting.objects.filter(team=team).order_by("pk"))
+    _create_with_history(
+        [
+            AgendaItem(meeting=meeting, case_id=case_id, position=position)
+            for meeting, group in zip(meetings, groups, strict=True)
+            for position, case_id in enumerate(group, start=1)
+        ],
+        AgendaItem,
+        coordinator,
+    )
+    _create_with_history(
+        [Attendance(meeting=m, user=reviewer, added_by=coordinator) for m in meetings],
+        Attendance,
+        coordinator,
+    )
+    attendances = Attendance.objects.filter(meeting__team=team, user=reviewer).order_by("pk")
+    _create_with_history(
+        [
+            Signature(
+                attendance=attendance,
+                agreement=agreement,
+                typed_name=reviewer.get_full_name(),
+                text_sha256=agreement.sha256,
+            )
+            for attendance in attendances
+        ],
+        Signature,
+        reviewer,
+    )
 
 
 def _create_with_history(objects, model, author) -> int:

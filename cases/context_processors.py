@@ -1,9 +1,13 @@
 from django.http import HttpRequest
 
-from cases.access import may_list_cases
+from cases.access import may_list_cases, may_list_meetings
 
 
 def navigation(request: HttpRequest) -> dict:
-    """The header links to the case list only for those who may open it."""
+    """The header links to the case and meeting lists only for those who may open them."""
     user = getattr(request, "user", None)
-    return {"may_list_cases": user is not None and user.is_authenticated and may_list_cases(user)}
+    signed_in = user is not None and user.is_authenticated
+    return {
+        "may_list_cases": signed_in and may_list_cases(user),
+        "may_list_meetings": signed_in and may_list_meetings(user),
+    }

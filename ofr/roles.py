@@ -134,3 +134,18 @@ def categories_for(role: str, sector: str | None) -> frozenset[str]:
 def case_permissions_for(role: str, sector: str | None) -> frozenset[str]:
     """Every case permission codename a member with this role and sector holds."""
     return CASE_PERMISSIONS[role] | {category_permission(c) for c in categories_for(role, sector)}
+
+
+# Meetings (cases/access.py). Members and guests see a case only once they have
+# signed the agreement of a meeting with the case on its agenda (design.md
+# "Meeting gating"); the roles that prepare the review see the team's cases.
+MEETING_GATED_ROLES = frozenset({Role.MEMBER, Role.GUEST})
+# Who plans meetings, keeps the roster, issues packets and runs facilitator mode.
+MEETING_MANAGER_ROLES = frozenset({Role.COORDINATOR, Role.FACILITATOR})
+# Who sees every meeting of the team (others see the meetings they attend).
+MEETING_VIEWER_ROLES = frozenset({Role.COORDINATOR, Role.DATA_MANAGER, Role.FACILITATOR})
+
+
+def ungated_case_role(role: str) -> bool:
+    """Whether the role sees its team's cases without signing for a meeting."""
+    return bool(CASE_PERMISSIONS[role]) and role not in MEETING_GATED_ROLES

@@ -8,5 +8,6 @@ urlpatterns = [
     path("accounts/login/", views.login, name="login"),
     path("accounts/logout/", views.logout, name="logout"),
     path("cases/", include("cases.urls")),
+    path("meetings/", include("cases.meeting_urls")),
     path("admin/", admin.site.urls),
 ]

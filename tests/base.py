@@ -1,7 +1,7 @@
 """The shared cast: one state, two county teams, a user for every role, a case on each team."""
 
 import hashlib
-from datetime import date
+from datetime import UTC, date, datetime
 
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
@@ -9,8 +9,11 @@ from django.db import connection
 from django.test import TestCase, TransactionTestCase
 
 from cases.models import (
+    AgendaItem,
+    Attendance,
     Case,
     Finding,
+    Meeting,
     Note,
     RecordRequest,
     SourceDocument,
@@ -77,6 +80,23 @@ class Cast:
         )
         cls.other_case = Case.objects.create(team=cls.other_team, reference="LKV-2025-001")
         cls.build_case_file()
+        cls.build_meeting()
+
+    @classmethod
+    def build_meeting(cls) -> None:
+        """A planned review of cls.case: members see a case only once they have
+        signed for a meeting with it on the agenda, so reviewer and officer sign."""
+        cls.meeting = Meeting.objects.create(
+            team=cls.team,
+            title="Riverside case review",
+            starts_at=datetime(2026, 12, 3, 14, 0, tzinfo=UTC),
+            place="Health department, room 2",
+            created_by=cls.coordinator,
+        )
+        AgendaItem.objects.create(meeting=cls.meeting, case=cls.case, position=1)
+        for user in (cls.facilitator, cls.reviewer, cls.officer):
+            attendance = Attendance.objects.create(meeting=cls.meeting, user=user)
+            attendance.sign(typed_name=user.get_full_name(), confirmed=True)
 
     @classmethod
     def build_case_file(cls) -> None:

@@ -1,6 +1,7 @@
 """The case file: the case and its lifecycle, the decedent (de-identified facts
 and, apart, the identifiers), death details, circumstances, toxicology, the
-timeline of touchpoints, record requests, source documents, notes and findings.
+timeline of touchpoints, record requests, source documents, notes and findings;
+review meetings, their agenda, roster, signatures and packet copies.
 
 Every model keeps its history (django-simple-history). Editable records carry a
 `version` for optimistic concurrency (cases/concurrency.py). Sensitive items
@@ -19,6 +20,14 @@ from cases.models.items import (
     private_storage,
     sensitivity_field,
 )
+from cases.models.meetings import (
+    AgendaItem,
+    Attendance,
+    ConfidentialityAgreement,
+    Meeting,
+    PacketCopy,
+    Signature,
+)
 from cases.models.sections import (
     ChoiceListValidator,
     Circumstances,
@@ -29,6 +38,12 @@ from cases.models.sections import (
 )
 
 __all__ = [
+    "AgendaItem",
+    "Attendance",
+    "ConfidentialityAgreement",
+    "Meeting",
+    "PacketCopy",
+    "Signature",
     "Case",
     "CaseGroupObjectPermission",
     "CaseUserObjectPermission",

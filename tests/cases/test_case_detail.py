@@ -7,7 +7,8 @@ from cases.models import Finding, FindingEvent, Note, RecordRequest, TimelineEve
 from ofr.models import AccessEvent
 from tests.base import OFRTestCase
 
-DETAIL_QUERIES = 17
+# The reviewer is a member: one more query checks they signed for a meeting with the case.
+DETAIL_QUERIES = 18
 
 
 class CaseDetailTestCase(OFRTestCase):

@@ -17,7 +17,9 @@ class CaseNewTestCase(OFRTestCase):
         self.assertRedirects(response, reverse("cases:detail", args=[case.code]))
         self.assertEqual(case.created_by, self.coordinator)
         self.assertEqual(case.history.count(), 1)
-        self.assertIn(case, cases_for_user(self.reviewer))
+        # Members see it once it is on the agenda of a meeting they signed for.
+        self.assertNotIn(case, cases_for_user(self.reviewer))
+        self.assertIn(case, cases_for_user(self.facilitator))
         self.assertIn(case, cases_for_user(self.coordinator, "change_case"))
         self.assertNotIn(case, cases_for_user(self.reviewer, "change_case"))
         self.assertNotIn(case, cases_for_user(self.outsider))

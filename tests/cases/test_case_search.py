@@ -2,7 +2,7 @@ from datetime import date
 
 from django.urls import reverse
 
-from cases.models import Case, ToxicologyResult
+from cases.models import AgendaItem, Case, ToxicologyResult
 from ofr.models import AccessEvent
 from tests.base import OFRTestCase
 
@@ -20,6 +20,8 @@ class CaseSearchTestCase(OFRTestCase):
         cls.second.identifiers.legal_name = "Casey Sample"
         cls.second.identifiers.save()
         ToxicologyResult.objects.create(case=cls.second, substance="xylazine")
+        # The reviewer signed for the meeting: both cases on its agenda are theirs to see.
+        AgendaItem.objects.create(meeting=cls.meeting, case=cls.second, position=2)
 
     def references(self, user, **params) -> list[str]:
         self.client.force_login(user)
@@ -69,6 +71,6 @@ class CaseSearchTestCase(OFRTestCase):
     def test_pagination_keeps_the_filters(self):
         for number in range(60):
             Case.objects.create(team=self.team, reference=f"RIV-2023-{number:03}")
-        self.client.force_login(self.reviewer)
+        self.client.force_login(self.coordinator)
         response = self.client.get(self.url, {"q": "2023", "sort": "reference"})
         self.assertContains(response, "q=2023&amp;sort=reference&amp;page=2")

@@ -2,12 +2,11 @@ import uuid
 from datetime import date
 
 from django.urls import reverse
-from guardian.shortcuts import assign_perm
 
-from cases.models import Note, TimelineEvent
+from cases.models import Attendance, Note, TimelineEvent
 from ofr.models import AccessEvent
-from ofr.roles import Role, SensitiveCategory
-from tests.base import OFRTestCase, make_member
+from ofr.roles import SensitiveCategory
+from tests.base import OFRTestCase, make_user
 
 
 class NotesTestCase(OFRTestCase):
@@ -22,9 +21,10 @@ class NotesTestCase(OFRTestCase):
         return reverse("cases:detail", args=[self.case.code]) + f"#{anchor}"
 
     def read_only_viewer(self):
-        """A guest with a direct grant to see the case, and nothing more."""
-        guest = make_member("guest", self.team, Role.GUEST)
-        assign_perm("view_case", guest, self.case)
+        """A guest of the meeting, signed: a view grant on its cases, and nothing more."""
+        guest = make_user("guest")
+        attendance = Attendance.invite_guest(self.meeting, guest, kind="guest", by=self.coordinator)
+        attendance.sign(typed_name=guest.get_full_name(), confirmed=True)
         return guest
 
     # --- add_note ---

@@ -100,8 +100,16 @@ class DemoCommandTestCase(TestCase):
         ):
             self.assertTrue(users[name].check_password("ofr-demo-2024"), name)
         self.assertEqual(cases_for_user(users["outsider"]).filter(team=riverside).count(), 0)
+        # Members see the cases of the meetings they signed for: reviewer signed
+        # both demo meetings (3 + 4 cases), officer only the past one.
+        self.assertEqual(cases_for_user(users["reviewer"]).count(), 7)
         self.assertEqual(
-            cases_for_user(users["reviewer"]).count(), Case.objects.filter(team=riverside).count()
+            sorted(cases_for_user(users["officer"]).values_list("reference", flat=True)),
+            ["RIV-2025-001", "RIV-2025-002", "RIV-2025-003"],
+        )
+        self.assertEqual(
+            cases_for_user(users["facilitator"]).count(),
+            Case.objects.filter(team=riverside).count(),
         )
         self.assertEqual(cases_for_user(users["partner"]).count(), 0)
         self.assertEqual(cases_for_user(users["admin"]).count(), 0)
@@ -232,7 +240,9 @@ class DemoCommandTestCase(TestCase):
         officer = User.objects.get(username="officer")
         reviewer = User.objects.get(username="reviewer")
         self.client.force_login(officer)
-        for case in Case.objects.filter(team__short_code="RIV"):
+        visible = cases_for_user(officer)
+        self.assertEqual(visible.count(), 3)
+        for case in visible:
             texts = case.timeline_events.filter(sensitivity="part2_sud").values_list(
                 "description", flat=True
             )

@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from cases.access import case_permissions, cases_for_user
+from cases.models import Attendance
 from ofr.models import Membership, sync_user_groups
 from ofr.roles import CASE_PERMISSIONS, Role, Sector, SensitiveCategory, case_permissions_for
 from tests.base import OFRTestCase
@@ -56,6 +57,10 @@ class RolesTestCase(OFRTestCase):
         self.assertEqual(membership.history.first().history_change_reason, "Left the agency")
 
     def test_a_future_membership_grants_nothing_until_it_starts(self):
+        # Signed for the meeting already: the membership's groups alone decide.
+        Attendance.objects.create(meeting=self.meeting, user=self.outsider).sign(
+            typed_name=self.outsider.get_full_name(), confirmed=True
+        )
         newcomer = Membership.objects.create(
             user=self.outsider,
             team=self.team,

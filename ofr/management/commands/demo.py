@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from cases.demo import build_case_file
+from cases.demo_meetings import build_meetings
 from cases.models import Case
 from ofr.models import Agency, Jurisdiction, Membership, Team, TeamJurisdiction
 from ofr.roles import Role, Sector
@@ -44,7 +45,7 @@ RIVERSIDE_CASES = [
     ),
     (
         "RIV-2025-006",
-        "summary_in_preparation",
+        "ready_for_review",
         "45-year-old man; ED visit for an abscess 3 weeks before death; no naloxone dispensed.",
     ),
     (
@@ -59,7 +60,7 @@ RIVERSIDE_CASES = [
     ),
     (
         "RIV-2026-001",
-        "selected",
+        "ready_for_review",
         "30-year-old man; recently moved from a neighbouring county; one prior arrest for possession.",
     ),
     (
@@ -240,6 +241,7 @@ class Command(BaseCommand):
                     agencies=agency,
                     overdue=reference == "RIV-2025-007",
                 )
+        build_meetings(riverside, users)
 
 
 USERS = [
