@@ -11,7 +11,21 @@ from ofr.forms import LoginForm
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html", {"can_see_cases": has_case_role(request.user)})
+    # Reverse relation, not an import: ofr does not import from cases.
+    upcoming = []
+    if request.user.is_authenticated:
+        upcoming = list(
+            request.user.attendances.filter(
+                meeting__status__in=["planned", "in_session", "adjourned"]
+            )
+            .select_related("meeting", "meeting__team", "signature")
+            .order_by("meeting__starts_at")[:5]
+        )
+    return render(
+        request,
+        "home.html",
+        {"can_see_cases": has_case_role(request.user), "upcoming_attendances": upcoming},
+    )
 
 
 login = auth_views.LoginView.as_view(

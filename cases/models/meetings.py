@@ -260,7 +260,9 @@ class AgendaItem(models.Model):
         return f"{self.case.reference} at {self.meeting}"
 
     def clean(self) -> None:
-        check_agenda_case(self.meeting, self.case)
+        # The rules are for a case joining the agenda; once on it, it stays.
+        if self._state.adding:
+            check_agenda_case(self.meeting, self.case)
 
 
 def check_agenda_case(meeting: Meeting, case: Case) -> None:

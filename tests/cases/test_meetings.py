@@ -235,6 +235,16 @@ class SignatureGatingTestCase(MeetingsTestCase):
         self.assertEqual(self.client.get(self.case_url).status_code, 200)
         self.assertIn(self.case, cases_for_user(self.member))
 
+    def test_the_home_page_reminds_an_unsigned_attendee(self):
+        self.client.force_login(self.member)
+        response = self.client.get(reverse("home"))
+        self.assertContains(response, "Your meetings")
+        self.assertContains(response, "agreement not signed yet")
+        self.client.force_login(self.reviewer)
+        response = self.client.get(reverse("home"))
+        self.assertContains(response, self.meeting.title)
+        self.assertNotContains(response, "agreement not signed yet")
+
     def test_a_wrong_name_or_no_confirmation_signs_nothing(self):
         self.client.force_login(self.member)
         response = self.client.post(
