@@ -21,6 +21,7 @@ from cases.models import (
     DecedentIdentifiers,
     Meeting,
     Note,
+    PacketCopy,
     TimelineEvent,
 )
 from ofr.access import active_memberships, has_case_role
@@ -450,3 +451,17 @@ def packet_recipient_problem(meeting: Meeting, recipient, *, requested_by) -> st
     if recipient != requested_by and not may_manage_meetings(requested_by, meeting.team_id):
         return "You may only ask for your own packet."
     return ""
+
+
+def get_packet_copy_for_user(user, meeting: Meeting, copy_code) -> PacketCopy:
+    """The meeting's copy, if the user is its recipient or manages the meeting
+    (else 404: its existence is not revealed). `meeting` comes from
+    get_meeting_for_user."""
+    copies = PacketCopy.objects.select_related("recipient")
+    packet_copy = copies.filter(meeting=meeting, code=copy_code).first()
+    if packet_copy is None or not (
+        packet_copy.recipient_id == user.pk or meeting.viewer_may_manage
+    ):
+        raise DeniedNotFound("cases.packetcopy", copy_code, "view_packet_copy")
+    packet_copy.meeting = meeting
+    return packet_copy

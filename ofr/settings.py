@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "guardian",
     "simple_history",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "ofr",
     "cases",
     "recommendations",
@@ -216,6 +218,14 @@ STORAGES = {
 # permission-checked views.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 OFR_MAX_UPLOAD_BYTES = env_int("OFR_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
+
+# Meeting packets are laid out by a background task (django-tasks, database
+# backend: no extra server), run by `manage.py db_worker`, in a child process
+# stopped after OFR_PACKET_TIME_LIMIT seconds or at OFR_PACKET_MEMORY_LIMIT_MB
+# of address space (cases/packet_jobs.py).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+OFR_PACKET_TIME_LIMIT = env_int("OFR_PACKET_TIME_LIMIT", 120)
+OFR_PACKET_MEMORY_LIMIT_MB = env_int("OFR_PACKET_MEMORY_LIMIT_MB", 2048)
 # Django refuses larger request bodies outright (a clear 400) before any view runs.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -3,10 +3,14 @@
 URL patterns come from the resolver, so a new URL fails this test until it has
 an expectation here. Case URLs are filled with a case of the Riverside team."""
 
+import hashlib
+
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from cases.models import PacketCopy
 from ofr.models import AccessEvent
-from tests.base import OFRTestCase
+from tests.base import PDF_BYTES, OFRTestCase
 
 ANON = "anonymous"
 LOGIN = "login-redirect"
@@ -91,6 +95,52 @@ MATRIX["cases:overdue_requests"] = {
     ANON: LOGIN,
 }
 
+# Meetings: coordinators, data managers and facilitators see the team's
+# meetings; reviewer and officer are on the cast meeting's roster (signed).
+# Coordinators and facilitators manage meetings.
+MEETING_VIEWERS = {**expect(404, **dict.fromkeys(CASE_ROLES, 200)), ANON: LOGIN}
+MEETING_MANAGERS = {
+    **expect(404, coordinator=200, facilitator=200, data_manager=403, reviewer=403, officer=403),
+    ANON: LOGIN,
+}
+MATRIX["meetings:list"] = {**expect(200, partner=403, oversight=403, admin=403), ANON: LOGIN}
+MATRIX["meetings:new"] = {
+    **expect(403, coordinator=200, facilitator=200, outsider=200),  # outsider: own team
+    ANON: LOGIN,
+}
+MATRIX["meetings:edit_agreement"] = {
+    **expect(404, coordinator=200, facilitator=200),
+    ANON: LOGIN,
+}
+MATRIX["meetings:detail"] = MEETING_VIEWERS
+MATRIX["meetings:sign"] = MEETING_VIEWERS  # the page says who may not sign and why
+for name in (
+    "meetings:edit",
+    "meetings:status",
+    "meetings:history",
+    "meetings:add_agenda_case",
+    "meetings:add_attendee",
+    "meetings:sign_in_sheet",
+    "meetings:facilitate_case",
+):
+    MATRIX[name] = MEETING_MANAGERS
+MATRIX["meetings:facilitate"] = {**MEETING_MANAGERS, "coordinator": 302, "facilitator": 302}
+MATRIX["meetings:request_packet"] = MEETING_VIEWERS  # the page says who may not have one and why
+# A copy: its recipient (the cast's copy is the reviewer's) and the managers.
+COPY_VIEWERS = {**expect(404, coordinator=200, facilitator=200, reviewer=200), ANON: LOGIN}
+for name in ("meetings:packet_status", "meetings:packet_progress", "meetings:download_packet"):
+    MATRIX[name] = COPY_VIEWERS
+for name in (
+    "meetings:move_agenda_case",
+    "meetings:remove_agenda_case",
+    "meetings:remove_attendee",
+    "meetings:dispose_copy",
+    "meetings:quick_finding",
+    "meetings:save_discussion",
+    "meetings:mark_reviewed",
+):
+    MATRIX[name] = POST_ONLY
+
 # Which cast item fills the <item> of an item URL.
 ITEMS = {
     "cases:edit_toxicology": "toxicology",
@@ -124,6 +174,22 @@ def url_names(patterns=None, namespace=""):
 
 
 class AuthorizationMatrixTestCase(OFRTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        # The reviewer's packet copy, ready for download.
+        cls.packet_copy = PacketCopy(
+            meeting=cls.meeting,
+            number=1,
+            recipient=cls.reviewer,
+            requested_by=cls.reviewer,
+            status=PacketCopy.Status.READY,
+            sha256=hashlib.sha256(PDF_BYTES).hexdigest(),
+            size=len(PDF_BYTES),
+        )
+        cls.packet_copy.file.save("packet.pdf", ContentFile(PDF_BYTES), save=False)
+        cls.packet_copy.save()
+
     def users(self):
         return {
             "coordinator": self.coordinator,
@@ -139,6 +205,8 @@ class AuthorizationMatrixTestCase(OFRTestCase):
         }
 
     def url_for(self, name: str) -> str:
+        if name.startswith("meetings:"):
+            return self.meeting_url_for(name)
         if name in ITEMS:
             item = getattr(self, ITEMS[name])
             return reverse(name, kwargs={"code": self.case.code, "item": item.code})
@@ -146,6 +214,22 @@ class AuthorizationMatrixTestCase(OFRTestCase):
             return reverse(name)
         except Exception:
             return reverse(name, kwargs={"code": self.case.code})
+
+    def meeting_url_for(self, name: str) -> str:
+        values = {
+            "code": self.meeting.code,
+            "item": self.meeting.agenda_items.first().pk,
+            "attendance": self.meeting.attendances.first().pk,
+            "copy": self.packet_copy.code,
+            "team": self.team.code,
+        }
+        pattern = next(
+            p
+            for p in get_resolver(None).namespace_dict["meetings"][1].url_patterns
+            if p.name == name.split(":")[1]
+        )
+        keys = pattern.pattern.converters.keys()
+        return reverse(name, kwargs={key: values[key] for key in keys})
 
     def test_every_url_has_an_expectation(self):
         names = {name for name in url_names() if name.split(":")[0] not in SKIPPED_NAMESPACES} | {
@@ -168,7 +252,7 @@ class AuthorizationMatrixTestCase(OFRTestCase):
                 response = self.client.get(url)
                 expected = expectations[role]
                 if (
-                    name.startswith("cases:")
+                    name.startswith(("cases:", "meetings:"))
                     and user is not None
                     and response.status_code in (403, 404)
                 ):

@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
-from django.test.utils import setup_databases, teardown_databases
+from django.test.utils import override_settings, setup_databases, teardown_databases
 from playwright.sync_api import sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
@@ -51,6 +51,12 @@ def site(django_test_environment, django_db_blocker, tmp_path_factory):
     """
     # The demo's documents go to a throwaway folder, never the project's media/.
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+    # No db_worker runs beside the live server (whose test database a worker
+    # process could not see): packets are laid out as soon as they are asked
+    # for, by the same task, still in its limited child process.
+    override_settings(
+        TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    ).enable()
     # Unblocked for the whole session: the server thread and a few tests use it.
     with django_db_blocker.unblock():
         test_name = connection.creation._get_test_db_name()

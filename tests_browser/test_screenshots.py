@@ -12,6 +12,8 @@ def main_pages(page) -> list[tuple[str, str]]:
     """(name, path) of the main pages, found the way a person finds them."""
     page.goto("/cases/?status=reviewed")
     detail = page.locator("tbody a").first.get_attribute("href")
+    page.goto("/meetings/")
+    meeting = page.get_by_role("link", name="Riverside case review, autumn").get_attribute("href")
     return [
         ("home", "/"),
         ("case-list", "/cases/"),
@@ -20,6 +22,9 @@ def main_pages(page) -> list[tuple[str, str]]:
         ("case-edit", f"{detail}edit/"),
         ("case-history", f"{detail}history/"),
         ("case-access-log", f"{detail}access/"),
+        ("meeting-list", "/meetings/"),
+        ("meeting-detail", meeting),
+        ("meeting-sign-in-sheet", f"{meeting}sign-in-sheet/"),
     ]
 
 

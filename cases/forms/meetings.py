@@ -3,11 +3,12 @@ signatures, the agreement text and packet copies."""
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.db.models import Q
 
 from cases.concurrency import VersionedForm
 from cases.models import Case, Meeting, PacketCopy
-from cases.models.meetings import Attendance, check_agenda_case
+from cases.models.meetings import Attendance, check_agenda_case, display_name
 from ofr.forms import USWDSFormMixin
 from ofr.models import Membership
 
@@ -21,10 +22,18 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(format=DATETIME_FORMAT, **kwargs)
 
 
+def https_urls(field, **kwargs):
+    """Links typed without a scheme are https (Django 6's default, said now)."""
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
+
+
 class MeetingForm(VersionedForm):
     """The meeting's details; the team is chosen once, when it is created."""
 
     class Meta:
+        formfield_callback = https_urls
         model = Meeting
         fields = ["team", "title", "kind", "starts_at", "place", "video_link", "minutes"]
         widgets = {"starts_at": DateTimeInput(), "minutes": forms.Textarea(attrs={"rows": 6})}
@@ -209,3 +218,17 @@ class DisposeCopyForm(USWDSFormMixin, forms.Form):
         ],
     )
     note = forms.CharField(label="Note", max_length=300, required=False)
+
+
+class PacketRecipientForm(USWDSFormMixin, forms.Form):
+    """A manager's choice of recipient: the roster's signed attendees."""
+
+    recipient = forms.ChoiceField(label="Prepare a packet for")
+
+    def __init__(self, *args, signed: list, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["recipient"].choices = [(u.get_username(), display_name(u)) for u in signed]
+        self.fields["recipient"].error_messages["invalid_choice"] = (
+            "Choose someone on the roster who has signed the confidentiality agreement for this "
+            "meeting."
+        )

@@ -132,7 +132,6 @@ def meeting_detail(request: HttpRequest, code) -> HttpResponse:
                 if c.status == PacketCopy.Status.READY
                 and c.disposition == PacketCopy.Disposition.OUTSTANDING
             ],
-            "dispose_form": DisposeCopyForm(),
         },
     )
 

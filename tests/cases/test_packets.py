@@ -1,5 +1,4 @@
 import re
-import subprocess
 import zlib
 from datetime import date
 from pathlib import Path
@@ -16,6 +15,7 @@ from cases.models import Case, Note, RecordRequest
 from cases.packets import AGENDA_STEPS, packet_html, packet_pdf
 from ofr.roles import SensitiveCategory
 from tests.base import PART2_TEXT, OFRTestCase
+from tests.pdf import pdf_pages
 
 PREPARED_ON = date(2025, 6, 2)
 WATERMARK = "CONFIDENTIAL — copy 2 — prepared for Casey Coordinator — June 2, 2025"
@@ -32,17 +32,6 @@ def inflated(pdf: bytes) -> bytes:
         except zlib.error:
             pass
     return b"".join(parts)
-
-
-def pdf_pages(pdf: bytes) -> list[str]:
-    """The text of each page, as pdftotext (poppler) extracts it."""
-    text = subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", "-", "-"],  # noqa: S607
-        input=pdf,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    return [page for page in text.split("\f") if page.strip()]
 
 
 class PacketsTestCase(OFRTestCase):
