@@ -92,6 +92,14 @@ def request_packet(request: HttpRequest, code) -> HttpResponse:
             except ValidationError as error:
                 problem, status = " ".join(error.messages), 400
             else:
+                # Making a copy exports the cases' content for its recipient.
+                record(
+                    request,
+                    Action.EXPORT,
+                    packet_copy,
+                    detail=f"packet copy {packet_copy.number} prepared for "
+                    f"{recipient.get_username()}",
+                )
                 messages.success(
                     request,
                     f"Copy {packet_copy.number} is being prepared for {display_name(recipient)}.",

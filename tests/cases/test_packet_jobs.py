@@ -460,6 +460,10 @@ class PacketJobsTestCase(OFRTestCase):
         copy = self.meeting.packet_copies.get(number=3)
         self.assertRedirects(response, self.url("packet_status", copy))
         self.assertEqual((copy.recipient, copy.requested_by), (self.officer, self.facilitator))
+        event = AccessEvent.objects.order_by("-seq").first()
+        self.assertEqual((event.action, event.user), ("export", self.facilitator))
+        self.assertEqual(event.object_id, str(copy.code))
+        self.assertEqual(event.detail, "packet copy 3 prepared for officer")
 
     def test_request_pages_refuse_other_methods(self):
         copy = self.reviewer_copy
