@@ -107,6 +107,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "ofr.context_processors.memberships",
                 "cases.context_processors.navigation",
+                "recommendations.context_processors.navigation",
             ],
         },
     },

@@ -9,5 +9,6 @@ urlpatterns = [
     path("accounts/logout/", views.logout, name="logout"),
     path("cases/", include("cases.urls")),
     path("meetings/", include("cases.meeting_urls")),
+    path("recommendations/", include("recommendations.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,1 +1,343 @@
-"""Recommendations and their implementation tracking (a later issue)."""
+"""Recommendations and their implementation tracking.
+
+A recommendation belongs to a team, names what should change (SMART fields),
+who leads it (an agency, with partner agencies) and the findings behind it.
+Its status changes only through a progress update with a narrative
+(`Recommendation.add_update`), so the history of a recommendation reads as
+the story of its implementation. Every model keeps its history.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from cases.models import Finding, Meeting, private_storage
+from ofr.models import Agency, Team
+
+
+class Category(models.TextChoices):
+    """The seed's six takeaways, refined (issue 6)."""
+
+    NALOXONE_DISTRIBUTION = "naloxone_distribution", "Naloxone distribution"
+    FENTANYL_TEST_STRIPS = "fentanyl_test_strips", "Fentanyl test strips"
+    SYRINGE_SERVICES = "syringe_services", "Syringe services"
+    GOOD_SAMARITAN = "good_samaritan", "Good Samaritan law"
+    DEFLECTION_DIVERSION = "deflection_diversion", "Deflection and diversion"
+    QUICK_RESPONSE_TEAMS = "quick_response_teams", "Quick response teams"
+    DATA_SHARING = "data_sharing", "Data sharing"
+    TRAINING_STIGMA = "training_stigma", "Training and stigma reduction"
+    TREATMENT_MOUD = "treatment_moud", "Treatment access and MOUD"
+    REENTRY = "reentry", "Re-entry"
+    FUNDING = "funding", "Funding"
+    OTHER = "other", "Other"
+
+
+class Level(models.TextChoices):
+    SYSTEM = "system", "System"
+    AGENCY = "agency", "Agency"
+    POPULATION = "population", "Population"
+    RESEARCH = "research", "Research"
+    POLICY = "policy", "Policy"
+
+
+class Status(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    ADOPTED = "adopted", "Adopted"
+    IN_PROGRESS = "in_progress", "In progress"
+    IMPLEMENTED = "implemented", "Implemented"
+    PARTIALLY_IMPLEMENTED = "partially_implemented", "Partially implemented"
+    NOT_IMPLEMENTED = "not_implemented", "Not implemented"
+    NO_LONGER_APPLICABLE = "no_longer_applicable", "No longer applicable"
+
+
+# The four outcomes close a recommendation; an implemented one is still
+# monitored (updates keep coming) and may reopen if the change does not hold.
+CLOSED_STATUSES = frozenset(
+    {
+        Status.IMPLEMENTED,
+        Status.PARTIALLY_IMPLEMENTED,
+        Status.NOT_IMPLEMENTED,
+        Status.NO_LONGER_APPLICABLE,
+    }
+)
+OUTCOMES = CLOSED_STATUSES - {Status.NO_LONGER_APPLICABLE}
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.PROPOSED: frozenset({Status.ADOPTED, Status.NO_LONGER_APPLICABLE}),
+    Status.ADOPTED: frozenset({Status.IN_PROGRESS, *OUTCOMES, Status.NO_LONGER_APPLICABLE}),
+    Status.IN_PROGRESS: frozenset({*OUTCOMES, Status.NO_LONGER_APPLICABLE}),
+    Status.IMPLEMENTED: frozenset({Status.IN_PROGRESS}),
+    Status.PARTIALLY_IMPLEMENTED: frozenset({Status.IN_PROGRESS, Status.IMPLEMENTED}),
+    Status.NOT_IMPLEMENTED: frozenset({Status.IN_PROGRESS}),
+    Status.NO_LONGER_APPLICABLE: frozenset(),
+}
+
+
+class FundingKind(models.TextChoices):
+    OPIOID_SETTLEMENT = "opioid_settlement", "Opioid settlement funds"
+    BYRNE_JAG = "byrne_jag", "Byrne JAG"
+    COSSUP = "cossup", "COSSUP"
+    STATE_OPIOID_RESPONSE = "state_opioid_response", "State Opioid Response"
+    CDC_OD2A = "cdc_od2a", "CDC OD2A"
+    PRIVATE_FOUNDATION = "private_foundation", "Private foundation"
+    LOCAL_BUDGET = "local_budget", "Local budget"
+    OTHER = "other", "Other"
+
+
+class Recommendation(models.Model):
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="recommendations")
+    title = models.CharField(max_length=200)
+    statement = models.TextField(help_text="What should change, and why. No case details.")
+    action = models.TextField("specific action", help_text="What will be done, by whom.")
+    measure = models.CharField(
+        "measure or indicator", max_length=300, help_text="How progress is measured."
+    )
+    baseline = models.CharField(max_length=200, blank=True)
+    target = models.CharField(max_length=200, blank=True)
+    due_on = models.DateField("due date", null=True, blank=True)
+    category = models.CharField(max_length=30, choices=Category.choices)
+    level = models.CharField(max_length=20, choices=Level.choices)
+    lead_agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    partner_agencies = models.ManyToManyField(
+        Agency, through="RecommendationPartner", related_name="partnered_recommendations"
+    )
+    adopted_at = models.ForeignKey(
+        Meeting,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="adopted_recommendations",
+        verbose_name="adopted at meeting",
+    )
+    adopted_on = models.DateField(null=True, blank=True)
+    findings = models.ManyToManyField(
+        Finding, through="RecommendationFinding", related_name="recommendations"
+    )
+    status = models.CharField(max_length=30, choices=Status.choices, default=Status.PROPOSED)
+    status_reason = models.CharField(
+        max_length=300, blank=True, help_text="Why it was not implemented or no longer applies."
+    )
+    public = models.BooleanField(
+        default=False, help_text="The team voted to publish it on the team's public page."
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["team", "due_on", "id"]
+        indexes = [models.Index(fields=["team", "status"], name="recommendation_team_status")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        if self.due_on and self.adopted_on and self.due_on < self.adopted_on:
+            raise ValidationError({"due_on": "The due date cannot be before the adoption date."})
+        if self.adopted_at_id and self.team_id and self.adopted_at.team_id != self.team_id:
+            raise ValidationError({"adopted_at": "That meeting is another team's."})
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in CLOSED_STATUSES
+
+    def is_overdue(self, today: date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return bool(self.due_on) and self.due_on < today and not self.is_closed
+
+    def allowed_statuses(self) -> list[str]:
+        """The statuses an update may set: the current one (progress only) or a next one."""
+        allowed = {self.status} | TRANSITIONS[self.status]
+        if self.status == Status.NO_LONGER_APPLICABLE:
+            allowed = set()
+        return [s for s in Status.values if s in allowed]
+
+    def add_update(
+        self,
+        *,
+        by,
+        new_status: str,
+        narrative: str,
+        reported_on: date | None = None,
+        meeting: Meeting | None = None,
+        reason: str = "",
+        evidence=None,
+    ) -> ProgressUpdate:
+        """Record progress; the only way the status changes. Refuses an empty
+        narrative, a status the lifecycle does not allow, a missing reason for
+        "not implemented" and an update dated in the future."""
+        narrative = narrative.strip()
+        reported_on = reported_on or timezone.localdate()
+        if not narrative:
+            raise ValidationError({"narrative": "Say what happened: an update needs a narrative."})
+        if new_status not in self.allowed_statuses():
+            current = self.get_status_display().lower()
+            wanted = Status(new_status).label.lower() if new_status in Status.values else new_status
+            raise ValidationError(
+                {"new_status": f"A recommendation that is {current} cannot become {wanted}."}
+            )
+        needs_reason = new_status in (Status.NOT_IMPLEMENTED, Status.NO_LONGER_APPLICABLE)
+        if needs_reason and new_status != self.status and not reason.strip():
+            raise ValidationError({"reason": "Say why."})
+        if reported_on > timezone.localdate():
+            raise ValidationError({"reported_on": "An update cannot be dated in the future."})
+        if meeting is not None and meeting.team_id != self.team_id:
+            raise ValidationError({"meeting": "That meeting is another team's."})
+        with transaction.atomic():
+            update = ProgressUpdate(
+                recommendation=self,
+                reported_on=reported_on,
+                author=by,
+                previous_status=self.status,
+                new_status=new_status,
+                narrative=narrative,
+                meeting=meeting,
+            )
+            if evidence is not None:
+                update.evidence.save(evidence.name, evidence, save=False)
+            update._history_user = by
+            update.save()
+            if new_status != self.status or reason.strip():
+                label = Status(new_status).label
+                self.status = new_status
+                if needs_reason:
+                    self.status_reason = reason.strip()[:300]
+                if new_status == Status.ADOPTED and not self.adopted_on:
+                    self.adopted_on = reported_on
+                    self.adopted_at = self.adopted_at or meeting
+                self.version += 1
+                self._history_user = by
+                self._change_reason = f"Status: {label} (update of {reported_on:%Y-%m-%d})"
+                self.save()
+        return update
+
+    @property
+    def case_count(self) -> int:
+        """How many cases the linked findings come from (an aggregate, no case data)."""
+        return Finding.objects.filter(recommendations=self).values("case_id").distinct().count()
+
+
+class RecommendationPartner(models.Model):
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="partner_links"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recommendation", "agency"], name="recommendation_partner_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency} on {self.recommendation}"
+
+
+class RecommendationFinding(models.Model):
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="finding_links"
+    )
+    finding = models.ForeignKey(Finding, on_delete=models.PROTECT, related_name="+")
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recommendation", "finding"], name="recommendation_finding_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Finding {self.finding_id} behind {self.recommendation}"
+
+
+def evidence_path(update: ProgressUpdate, filename: str) -> str:
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"recommendations/{update.recommendation.code}/{uuid.uuid4().hex}.{suffix}"
+
+
+class ProgressUpdate(models.Model):
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="updates"
+    )
+    reported_on = models.DateField(default=timezone.localdate)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    previous_status = models.CharField(max_length=30, choices=Status.choices)
+    new_status = models.CharField(max_length=30, choices=Status.choices)
+    narrative = models.TextField()
+    evidence = models.FileField(
+        storage=private_storage, upload_to=evidence_path, max_length=200, blank=True
+    )
+    meeting = models.ForeignKey(
+        Meeting, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-reported_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"Update of {self.reported_on} on {self.recommendation}"
+
+    @property
+    def changed_status(self) -> bool:
+        return self.previous_status != self.new_status
+
+
+class WorkPlanTask(models.Model):
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="tasks"
+    )
+    task = models.CharField(max_length=300)
+    owner = models.CharField(max_length=200, help_text="Who does it (a person or an agency).")
+    due_on = models.DateField("due date", null=True, blank=True)
+    done = models.BooleanField(default=False)
+    done_on = models.DateField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["done", "due_on", "id"]
+
+    def __str__(self) -> str:
+        return self.task
+
+    def is_overdue(self, today: date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return bool(self.due_on) and self.due_on < today and not self.done
+
+
+class FundingSource(models.Model):
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="funding"
+    )
+    kind = models.CharField("source", max_length=30, choices=FundingKind.choices)
+    amount = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True, help_text="In dollars; optional."
+    )
+    note = models.CharField(max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["recommendation", "kind", "id"]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()

@@ -23,6 +23,7 @@ from cases.models import (
 from ofr.audit import drop_append_only_triggers, install_append_only_triggers
 from ofr.models import AccessEvent, Agency, Jurisdiction, Membership, Team, TeamJurisdiction
 from ofr.roles import Role, Sector, SensitiveCategory
+from recommendations.models import Recommendation, WorkPlanTask
 
 PASSWORD = "correct horse battery staple"
 PART2_TEXT = "Methadone clinic intake; dose 80 mg daily."
@@ -81,6 +82,43 @@ class Cast:
         cls.other_case = Case.objects.create(team=cls.other_team, reference="LKV-2025-001")
         cls.build_case_file()
         cls.build_meeting()
+        cls.build_recommendation()
+
+    @classmethod
+    def build_recommendation(cls) -> None:
+        """A Riverside recommendation led by the health department (the
+        partner's agency), with one update carrying evidence and one task."""
+        cls.recommendation = Recommendation.objects.create(
+            team=cls.team,
+            title="Naloxone at jail release",
+            statement="Every person leaving jail gets naloxone.",
+            action="The jail hands out naloxone kits at release.",
+            measure="Share of releases with a kit",
+            category="naloxone_distribution",
+            level="agency",
+            lead_agency=cls.health,
+            created_by=cls.coordinator,
+        )
+        cls.sheriff_recommendation = Recommendation.objects.create(
+            team=cls.team,
+            title="Deflection at first contact",
+            statement="Officers refer people to treatment instead of arrest.",
+            action="Sheriff's deflection protocol.",
+            measure="Referrals a month",
+            category="deflection_diversion",
+            level="agency",
+            lead_agency=cls.sheriff,
+            created_by=cls.coordinator,
+        )
+        cls.update = cls.recommendation.add_update(
+            by=cls.coordinator,
+            new_status="adopted",
+            narrative="Adopted at the meeting.",
+            evidence=ContentFile(PDF_BYTES, name="minutes.pdf"),
+        )
+        cls.task = WorkPlanTask.objects.create(
+            recommendation=cls.recommendation, task="Order kits", owner="Jail health unit"
+        )
 
     @classmethod
     def build_meeting(cls) -> None:

@@ -141,6 +141,34 @@ for name in (
 ):
     MATRIX[name] = POST_ONLY
 
+# Recommendations: the team's case roles read them, the partner those its
+# agency leads (the cast's is the health department's), oversight those of its
+# jurisdiction; coordinators and facilitators write them; partners add updates.
+RECOMMENDATION_READERS = {
+    **expect(200, outsider=404, admin=404),
+    ANON: LOGIN,
+}
+RECOMMENDATION_EDITORS = {
+    **expect(403, coordinator=200, facilitator=200, outsider=404, admin=404),
+    ANON: LOGIN,
+}
+MATRIX["recommendations:list"] = {**expect(200, admin=403), ANON: LOGIN}
+MATRIX["recommendations:new"] = {
+    **expect(403, coordinator=200, facilitator=200, outsider=200),
+    ANON: LOGIN,
+}
+MATRIX["recommendations:detail"] = RECOMMENDATION_READERS
+MATRIX["recommendations:history"] = RECOMMENDATION_READERS
+MATRIX["recommendations:download_evidence"] = RECOMMENDATION_READERS
+MATRIX["recommendations:add_update"] = {**RECOMMENDATION_EDITORS, "partner": 200}
+for name in (
+    "recommendations:edit",
+    "recommendations:add_task",
+    "recommendations:edit_task",
+    "recommendations:add_funding",
+):
+    MATRIX[name] = RECOMMENDATION_EDITORS
+
 # Which cast item fills the <item> of an item URL.
 ITEMS = {
     "cases:edit_toxicology": "toxicology",
@@ -207,6 +235,16 @@ class AuthorizationMatrixTestCase(OFRTestCase):
     def url_for(self, name: str) -> str:
         if name.startswith("meetings:"):
             return self.meeting_url_for(name)
+        if name.startswith("recommendations:") and name not in (
+            "recommendations:list",
+            "recommendations:new",
+        ):
+            kwargs = {"code": self.recommendation.code}
+            if name == "recommendations:download_evidence":
+                kwargs["update"] = self.update.code
+            if name == "recommendations:edit_task":
+                kwargs["task"] = self.task.code
+            return reverse(name, kwargs=kwargs)
         if name in ITEMS:
             item = getattr(self, ITEMS[name])
             return reverse(name, kwargs={"code": self.case.code, "item": item.code})
@@ -252,7 +290,7 @@ class AuthorizationMatrixTestCase(OFRTestCase):
                 response = self.client.get(url)
                 expected = expectations[role]
                 if (
-                    name.startswith(("cases:", "meetings:"))
+                    name.startswith(("cases:", "meetings:", "recommendations:"))
                     and user is not None
                     and response.status_code in (403, 404)
                 ):

@@ -202,19 +202,29 @@ class Meeting(models.Model):
                     copy.delete_file(by=by, reason="Meeting closed: electronic copy deleted")
 
 
+def names_a_decedent(text: str, team_id: int) -> bool:
+    """Whether the text holds any part (three letters or more, a whole word) of
+    the legal name or aliases of a decedent of the team's cases."""
+    text = (text or "").casefold()
+    if not text:
+        return False
+    identifiers = DecedentIdentifiers.objects.filter(case__team_id=team_id)
+    for legal_name, aliases in identifiers.values_list("legal_name", "aliases"):
+        for part in re.findall(r"[\w'-]{3,}", f"{legal_name} {aliases}"):
+            if re.search(rf"\b{re.escape(part.casefold())}\b", text):
+                return True
+    return False
+
+
 def check_minutes(meeting: Meeting) -> None:
     """Minutes never name a decedent; a public summary names no case at all."""
     text = (meeting.minutes or "").casefold()
     if not text or meeting.team_id is None:
         return
-    identifiers = DecedentIdentifiers.objects.filter(case__team_id=meeting.team_id)
-    for legal_name, aliases in identifiers.values_list("legal_name", "aliases"):
-        # Each name part of three letters or more, as a whole word.
-        for part in re.findall(r"[\w'-]{3,}", f"{legal_name} {aliases}"):
-            if re.search(rf"\b{re.escape(part.casefold())}\b", text):
-                raise ValidationError(
-                    {"minutes": "The minutes contain a decedent's name. Keep them non-identifying."}
-                )
+    if names_a_decedent(text, meeting.team_id):
+        raise ValidationError(
+            {"minutes": "The minutes contain a decedent's name. Keep them non-identifying."}
+        )
     if meeting.kind == Meeting.Kind.PUBLIC_SUMMARY:
         references = Case.objects.filter(team_id=meeting.team_id).values_list(
             "reference", flat=True

@@ -257,3 +257,16 @@ class DemoCommandTestCase(TestCase):
         self.client.force_login(reviewer)
         page = self.client.get(reverse("cases:detail", args=[case.code])).content.decode()
         self.assertTrue(all(escape(text) in page for text in texts))
+
+    def test_it_has_recommendations_in_every_state_with_partner_updates(self):
+        from recommendations.models import Recommendation, Status
+
+        load_demo()
+        riverside = Recommendation.objects.filter(team__short_code="RIV")
+        self.assertGreaterEqual(riverside.count(), 8)
+        self.assertEqual(set(riverside.values_list("status", flat=True)), set(Status.values))
+        self.assertTrue(any(r.is_overdue() for r in riverside))
+        partner = User.objects.get(username="partner")
+        self.assertTrue(riverside.filter(updates__author=partner).exists())
+        self.assertEqual(Recommendation.objects.filter(team__short_code="LKV").count(), 3)
+        self.assertTrue(riverside.filter(findings__isnull=False).exists())

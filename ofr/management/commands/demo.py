@@ -14,6 +14,7 @@ from cases.demo_meetings import build_meetings
 from cases.models import Case
 from ofr.models import Agency, Jurisdiction, Membership, Team, TeamJurisdiction
 from ofr.roles import Role, Sector
+from recommendations.demo import build_recommendations
 
 DEMO_PASSWORD = "ofr-demo-2024"  # noqa: S105  (printed for the demo; refused outside DEBUG)
 
@@ -242,6 +243,7 @@ class Command(BaseCommand):
                     overdue=reference == "RIV-2025-007",
                 )
         build_meetings(riverside, users)
+        build_recommendations(riverside, lakeview, users, agency)
 
 
 USERS = [

@@ -1,0 +1,218 @@
+"""Forms of the recommendation pages."""
+
+from django import forms
+from django.conf import settings
+from django.db import transaction
+
+from cases.concurrency import VersionedForm
+from cases.models import Finding, Meeting
+from cases.models.meetings import names_a_decedent
+from cases.uploads import inspect_upload
+from ofr.forms import USWDSFormMixin
+from ofr.models import Agency
+from recommendations.models import (
+    FundingSource,
+    Recommendation,
+    RecommendationFinding,
+    RecommendationPartner,
+    Status,
+    WorkPlanTask,
+)
+
+NAMES_A_DECEDENT = "This names a decedent. Recommendations never carry case details."
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class RecommendationForm(VersionedForm):
+    """A recommendation, its partners and the findings behind it."""
+
+    partners = forms.ModelMultipleChoiceField(
+        label="Partner agencies",
+        queryset=Agency.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    linked_findings = forms.ModelMultipleChoiceField(
+        label="Findings behind it",
+        queryset=Finding.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Recommendation
+        fields = [
+            "team",
+            "title",
+            "statement",
+            "action",
+            "measure",
+            "baseline",
+            "target",
+            "due_on",
+            "category",
+            "level",
+            "lead_agency",
+            "adopted_at",
+            "adopted_on",
+            "public",
+        ]
+        widgets = {
+            "due_on": DateInput(),
+            "adopted_on": DateInput(),
+            "statement": forms.Textarea(attrs={"rows": 4}),
+            "action": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, teams=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            del self.fields["team"]
+            team_ids = [self.instance.team_id]
+            self.fields["partners"].initial = list(
+                self.instance.partner_links.values_list("agency_id", flat=True)
+            )
+            self.fields["linked_findings"].initial = list(
+                self.instance.finding_links.values_list("finding_id", flat=True)
+            )
+        else:
+            del self.fields["opened_version"]
+            team_ids = [t.pk for t in teams]
+            self.fields["team"].queryset = self.fields["team"].queryset.filter(pk__in=team_ids)
+            if len(team_ids) == 1:
+                self.fields["team"].initial = team_ids[0]
+        self.fields["adopted_at"].queryset = Meeting.objects.filter(team_id__in=team_ids)
+        self.fields["lead_agency"].queryset = Agency.objects.order_by("name")
+        findings = (
+            Finding.objects.filter(case__team_id__in=team_ids)
+            .exclude(status="withdrawn")
+            .select_related("case")
+            .order_by("case__reference", "id")
+        )
+        self.fields["linked_findings"].queryset = findings
+        self.fields["linked_findings"].label_from_instance = lambda f: (
+            f"{f.case.reference}: {f.get_kind_display()}, {f.get_system_display()}"
+        )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        team = cleaned.get("team") or (self.instance.team if self.instance.pk else None)
+        if team is not None:
+            for name in ("title", "statement", "action"):
+                if names_a_decedent(cleaned.get(name, ""), team.pk):
+                    self.add_error(name, NAMES_A_DECEDENT)
+            for finding in cleaned.get("linked_findings") or ():
+                if finding.case.team_id != team.pk:
+                    self.add_error("linked_findings", "A finding of another team's case.")
+                    break
+        return cleaned
+
+    def save_links(self, recommendation: Recommendation, *, by) -> None:
+        """Partners and findings through their own models, so each link has history."""
+        with transaction.atomic():
+            sync_links(
+                recommendation.partner_links,
+                RecommendationPartner,
+                "agency",
+                {a.pk: a for a in self.cleaned_data["partners"]},
+                recommendation,
+                by,
+            )
+            sync_links(
+                recommendation.finding_links,
+                RecommendationFinding,
+                "finding",
+                {f.pk: f for f in self.cleaned_data["linked_findings"]},
+                recommendation,
+                by,
+            )
+
+
+def sync_links(links, model, field: str, wanted: dict, recommendation, by) -> None:
+    current = {getattr(link, f"{field}_id"): link for link in links.all()}
+    for pk in current.keys() - wanted.keys():
+        link = current[pk]
+        link._history_user = by
+        link.delete()
+    for pk in wanted.keys() - current.keys():
+        link = model(recommendation=recommendation, **{field: wanted[pk]})
+        link._history_user = by
+        link.save()
+
+
+class ProgressUpdateForm(USWDSFormMixin, forms.Form):
+    reported_on = forms.DateField(label="Date of the update", widget=DateInput())
+    new_status = forms.ChoiceField(label="Status after this update")
+    narrative = forms.CharField(
+        label="What happened",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Needed for every update, and for every change of status.",
+    )
+    reason = forms.CharField(
+        label="Reason",
+        max_length=300,
+        required=False,
+        help_text="Needed when it is not implemented or no longer applies.",
+    )
+    meeting = forms.ModelChoiceField(
+        label="Reported at meeting", queryset=Meeting.objects.none(), required=False
+    )
+    evidence = forms.FileField(
+        label="Evidence (optional)",
+        required=False,
+        help_text="A PDF, image or plain-text file: minutes, a policy, a report.",
+    )
+
+    def __init__(self, *args, recommendation: Recommendation, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.recommendation = recommendation
+        self.fields["new_status"].choices = [
+            (s, Status(s).label) for s in recommendation.allowed_statuses()
+        ]
+        self.fields["new_status"].initial = recommendation.status
+        self.fields["meeting"].queryset = Meeting.objects.filter(
+            team_id=recommendation.team_id
+        ).order_by("-starts_at")
+
+    def clean_narrative(self) -> str:
+        text = self.cleaned_data["narrative"].strip()
+        if names_a_decedent(text, self.recommendation.team_id):
+            raise forms.ValidationError(NAMES_A_DECEDENT)
+        return text
+
+    def clean_evidence(self):
+        upload = self.cleaned_data.get("evidence")
+        if upload:
+            inspect_upload(upload, settings.OFR_MAX_UPLOAD_BYTES)
+        return upload
+
+
+class TaskForm(VersionedForm):
+    class Meta:
+        model = WorkPlanTask
+        fields = ["task", "owner", "due_on", "done"]
+        widgets = {"due_on": DateInput()}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            del self.fields["opened_version"]
+            del self.fields["done"]
+
+
+class FundingForm(USWDSFormMixin, forms.ModelForm):
+    class Meta:
+        model = FundingSource
+        fields = ["kind", "amount", "note"]
+
+    def clean_amount(self):
+        amount = self.cleaned_data.get("amount")
+        if amount is not None and amount < 0:
+            raise forms.ValidationError("An amount cannot be negative.")
+        return amount

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from recommendations import views
+
+app_name = "recommendations"
+
+urlpatterns = [
+    path("", views.recommendation_list, name="list"),
+    path("new/", views.recommendation_new, name="new"),
+    path("<uuid:code>/", views.recommendation_detail, name="detail"),
+    path("<uuid:code>/edit/", views.recommendation_edit, name="edit"),
+    path("<uuid:code>/history/", views.recommendation_history, name="history"),
+    path("<uuid:code>/updates/new/", views.add_update, name="add_update"),
+    path(
+        "<uuid:code>/updates/<uuid:update>/evidence/",
+        views.download_evidence,
+        name="download_evidence",
+    ),
+    path("<uuid:code>/tasks/new/", views.add_task, name="add_task"),
+    path("<uuid:code>/tasks/<uuid:task>/", views.edit_task, name="edit_task"),
+    path("<uuid:code>/funding/new/", views.add_funding, name="add_funding"),
+]

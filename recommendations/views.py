@@ -1,0 +1,316 @@
+"""Recommendation pages: list, write, follow progress, work plan and funding.
+
+Access comes from recommendations/access.py. No page here shows case data:
+findings behind a recommendation are listed only for the team's case roles,
+and then only by case reference, kind and system.
+"""
+
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_safe
+
+from cases.concurrency import EditConflict, save_versioned
+from cases.uploads import safe_download_name
+from cases.views.editing import edit_versioned
+from ofr.audit import Action, DeniedForbidden, record
+from ofr.history import entries_from_records
+from recommendations.access import (
+    editor_teams,
+    get_recommendation_for_user,
+    may_list_recommendations,
+    may_see_findings,
+    recommendations_for_user,
+)
+from recommendations.forms import FundingForm, ProgressUpdateForm, RecommendationForm, TaskForm
+from recommendations.models import (
+    Category,
+    FundingSource,
+    ProgressUpdate,
+    Recommendation,
+    RecommendationFinding,
+    RecommendationPartner,
+    Status,
+    WorkPlanTask,
+)
+
+logger = logging.getLogger(__name__)
+
+GET_OR_POST = ["GET", "HEAD", "POST"]
+
+
+def detail_url(recommendation: Recommendation, anchor: str = "") -> str:
+    url = reverse("recommendations:detail", args=[recommendation.code])
+    return f"{url}#{anchor}" if anchor else url
+
+
+@login_required
+@require_safe
+def recommendation_list(request: HttpRequest) -> HttpResponse:
+    if not may_list_recommendations(request.user):
+        raise DeniedForbidden("recommendations.recommendation", "", "list_recommendations")
+    recommendations = recommendations_for_user(request.user).select_related("team", "lead_agency")
+    status = request.GET.get("status", "")
+    category = request.GET.get("category", "")
+    if status in Status.values:
+        recommendations = recommendations.filter(status=status)
+    if category in Category.values:
+        recommendations = recommendations.filter(category=category)
+    rows = list(recommendations.order_by("team__name", "due_on", "id"))
+    if request.GET.get("overdue") == "1":
+        rows = [r for r in rows if r.is_overdue()]
+    return render(
+        request,
+        "recommendations/list.html",
+        {
+            "rows": rows,
+            "statuses": Status.choices,
+            "categories": Category.choices,
+            "status": status,
+            "category": category,
+            "overdue": request.GET.get("overdue") == "1",
+            "can_add": bool(editor_teams(request.user)),
+        },
+    )
+
+
+@login_required
+@require_http_methods(GET_OR_POST)
+def recommendation_new(request: HttpRequest) -> HttpResponse:
+    teams = editor_teams(request.user)
+    if not teams:
+        raise DeniedForbidden("recommendations.recommendation", "", "add_recommendation")
+    form = RecommendationForm(request.POST or None, teams=teams)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            recommendation = form.save(commit=False)
+            recommendation.created_by = request.user
+            recommendation._history_user = request.user
+            recommendation._change_reason = "Recommendation proposed"
+            recommendation.save()
+            form.save_links(recommendation, by=request.user)
+        messages.success(request, f"Recommendation proposed: {recommendation.title}.")
+        return redirect(detail_url(recommendation))
+    return render(
+        request,
+        "recommendations/form.html",
+        {"form": form, "title": "Propose a recommendation"},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_safe
+def recommendation_detail(request: HttpRequest, code) -> HttpResponse:
+    recommendation = get_recommendation_for_user(request.user, code)
+    findings = []
+    if may_see_findings(request.user, recommendation):
+        findings = list(
+            recommendation.findings.select_related("case").order_by("case__reference", "id")
+        )
+    today = timezone.localdate()
+    tasks = list(recommendation.tasks.all())
+    return render(
+        request,
+        "recommendations/detail.html",
+        {
+            "recommendation": recommendation,
+            "overdue": recommendation.is_overdue(today),
+            "partners": list(recommendation.partner_agencies.order_by("name")),
+            "findings": findings,
+            "case_count": recommendation.case_count,
+            "updates": list(
+                recommendation.updates.select_related("author", "meeting").order_by(
+                    "-reported_on", "-id"
+                )
+            ),
+            "tasks": [(task, task.is_overdue(today)) for task in tasks],
+            "funding": list(recommendation.funding.all()),
+        },
+    )
+
+
+@login_required
+@require_http_methods(GET_OR_POST)
+def recommendation_edit(request: HttpRequest, code) -> HttpResponse:
+    recommendation = get_recommendation_for_user(request.user, code, "edit")
+    form = RecommendationForm(request.POST or None, instance=recommendation)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                save_versioned(form, by=request.user, reason="Recommendation edited")
+                form.save_links(recommendation, by=request.user)
+        except EditConflict as error:
+            conflict = error
+        else:
+            messages.success(request, f"{recommendation.title}: saved.")
+            return redirect(detail_url(recommendation))
+    return render(
+        request,
+        "cases/versioned_form.html",
+        {
+            "form": form,
+            "title": f"Edit: {recommendation.title}",
+            "conflict": conflict,
+            "cancel_url": detail_url(recommendation),
+        },
+        status=409 if conflict else (400 if form.errors else 200),
+    )
+
+
+@login_required
+@require_http_methods(GET_OR_POST)
+def add_update(request: HttpRequest, code) -> HttpResponse:
+    recommendation = get_recommendation_for_user(request.user, code, "update")
+    form = ProgressUpdateForm(
+        request.POST or None,
+        request.FILES or None,
+        recommendation=recommendation,
+        initial={"reported_on": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                current = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
+                current.add_update(
+                    by=request.user,
+                    new_status=data["new_status"],
+                    narrative=data["narrative"],
+                    reported_on=data["reported_on"],
+                    meeting=data["meeting"],
+                    reason=data["reason"],
+                    evidence=data["evidence"],
+                )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, "Update recorded.")
+            return redirect(detail_url(recommendation, "updates"))
+    return render(
+        request,
+        "recommendations/update_form.html",
+        {"recommendation": recommendation, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def download_evidence(request: HttpRequest, code, update) -> HttpResponse:
+    recommendation = get_recommendation_for_user(request.user, code)
+    progress = get_object_or_404(
+        ProgressUpdate.objects.exclude(evidence=""), recommendation=recommendation, code=update
+    )
+    record(request, Action.DOWNLOAD, progress, detail=f"evidence of {recommendation.code}")
+    name = progress.evidence.name.rsplit("/", 1)[-1]
+    extension = "." + name.rsplit(".", 1)[-1] if "." in name else ""
+    response = FileResponse(
+        progress.evidence.open("rb"),
+        as_attachment=True,
+        filename=safe_download_name(f"evidence-{progress.reported_on}", extension),
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_http_methods(GET_OR_POST)
+def add_task(request: HttpRequest, code) -> HttpResponse:
+    recommendation = get_recommendation_for_user(request.user, code, "edit")
+    form = TaskForm(request.POST or None, instance=WorkPlanTask(recommendation=recommendation))
+    if request.method == "POST" and form.is_valid():
+        task = form.save(commit=False)
+        task._history_user = request.user
+        task.save()
+        messages.success(request, "Task added to the work plan.")
+        return redirect(detail_url(recommendation, "tasks"))
+    return render(
+        request,
+        "recommendations/small_form.html",
+        {"recommendation": recommendation, "form": form, "title": "Add a work-plan task"},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(GET_OR_POST)
+def edit_task(request: HttpRequest, code, task) -> HttpResponse:
+    recommendation = get_recommendation_for_user(request.user, code, "edit")
+    item = get_object_or_404(WorkPlanTask, recommendation=recommendation, code=task)
+    was_done = item.done
+    form = TaskForm(request.POST or None, instance=item)
+    if request.method == "POST" and form.is_valid() and form.cleaned_data["done"] != was_done:
+        form.instance.done_on = timezone.localdate() if form.cleaned_data["done"] else None
+    return edit_versioned(
+        request,
+        form,
+        case=None,
+        title=f"Work-plan task: {item.task}",
+        reason="Task edited",
+        success_url=detail_url(recommendation, "tasks"),
+        cancel_url=detail_url(recommendation, "tasks"),
+    )
+
+
+@login_required
+@require_http_methods(GET_OR_POST)
+def add_funding(request: HttpRequest, code) -> HttpResponse:
+    recommendation = get_recommendation_for_user(request.user, code, "edit")
+    form = FundingForm(request.POST or None, instance=FundingSource(recommendation=recommendation))
+    if request.method == "POST" and form.is_valid():
+        funding = form.save(commit=False)
+        funding._history_user = request.user
+        funding.save()
+        messages.success(request, f"Funding source added: {funding.get_kind_display()}.")
+        return redirect(detail_url(recommendation, "funding"))
+    return render(
+        request,
+        "recommendations/small_form.html",
+        {"recommendation": recommendation, "form": form, "title": "Add a funding source"},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_safe
+def recommendation_history(request: HttpRequest, code) -> HttpResponse:
+    recommendation = get_recommendation_for_user(request.user, code)
+    pk = recommendation.pk
+    sources = [
+        (Recommendation, Recommendation.history.filter(id=pk), lambda r: "Recommendation"),
+        (ProgressUpdate, ProgressUpdate.history.filter(recommendation_id=pk), lambda r: "Update"),
+        (WorkPlanTask, WorkPlanTask.history.filter(recommendation_id=pk), lambda r: "Task"),
+        (FundingSource, FundingSource.history.filter(recommendation_id=pk), lambda r: "Funding"),
+        (
+            RecommendationPartner,
+            RecommendationPartner.history.filter(recommendation_id=pk),
+            lambda r: "Partner agency",
+        ),
+    ]
+    if may_see_findings(request.user, recommendation):
+        sources.append(
+            (
+                RecommendationFinding,
+                RecommendationFinding.history.filter(recommendation_id=pk),
+                lambda r: "Finding behind it",
+            )
+        )
+    entries = []
+    for model, rows, label in sources:
+        entries.extend(entries_from_records(model, rows, label=label))
+    entries.sort(key=lambda entry: entry.when, reverse=True)
+    return render(
+        request,
+        "recommendations/history.html",
+        {"recommendation": recommendation, "entries": entries},
+    )
