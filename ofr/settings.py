@@ -224,6 +224,22 @@ OFR_MAX_UPLOAD_BYTES = env_int("OFR_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
 # backend: no extra server), run by `manage.py db_worker`, in a child process
 # stopped after OFR_PACKET_TIME_LIMIT seconds or at OFR_PACKET_MEMORY_LIMIT_MB
 # of address space (cases/packet_jobs.py).
+# E-mail (overdue reminders): printed to the console unless an SMTP host is set.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if env_str("EMAIL_HOST")
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ofr@localhost")
+# The address people use to reach the app, for links in e-mails.
+OFR_SITE_URL = env_str("OFR_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 OFR_PACKET_TIME_LIMIT = env_int("OFR_PACKET_TIME_LIMIT", 120)
 OFR_PACKET_MEMORY_LIMIT_MB = env_int("OFR_PACKET_MEMORY_LIMIT_MB", 2048)

@@ -1,0 +1,114 @@
+"""Overdue reminders: who leads what that is past due, and the e-mail they get.
+
+A recommendation is overdue when its due date has passed and it is not closed;
+a work-plan task when its due date has passed and it is not done (on an open
+recommendation). Each lead agency's partners on the team and the team's
+coordinators get one e-mail listing their overdue items: titles, due dates and
+links, never case data.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.urls import reverse
+
+from ofr.models import Membership
+from ofr.roles import Role
+from recommendations.models import CLOSED_STATUSES, Recommendation, WorkPlanTask
+
+
+@dataclass
+class Reminder:
+    user: object
+    recommendations: list = field(default_factory=list)
+    tasks: list = field(default_factory=list)
+
+    @property
+    def subject(self) -> str:
+        count = len(self.recommendations) + len(self.tasks)
+        return f"OFR: {count} overdue item{'s' if count != 1 else ''} to report on"
+
+    def body(self, today: date) -> str:
+        lines = [
+            f"Hello {self.user.get_full_name() or self.user.get_username()},",
+            "",
+            f"These overdue items of your review team need an update (as of {today:%Y-%m-%d}):",
+            "",
+        ]
+        for recommendation in self.recommendations:
+            lines.append(
+                f"- {recommendation.title} ({recommendation.team.name}): due "
+                f"{recommendation.due_on:%Y-%m-%d}, {recommendation.get_status_display().lower()}."
+            )
+            lines.append(f"  {link(recommendation)}")
+        for task in self.tasks:
+            lines.append(
+                f'- Task "{task.task}" of {task.recommendation.title}: due {task.due_on:%Y-%m-%d}.'
+            )
+            lines.append(f"  {link(task.recommendation)}")
+        lines += [
+            "",
+            "Add a progress update on each page, or ask your coordinator to change the due date.",
+        ]
+        return "\n".join(lines)
+
+
+def link(recommendation: Recommendation) -> str:
+    return settings.OFR_SITE_URL + reverse("recommendations:detail", args=[recommendation.code])
+
+
+def reminders(today: date) -> list[Reminder]:
+    overdue = list(
+        Recommendation.objects.filter(due_on__lt=today)
+        .exclude(status__in=CLOSED_STATUSES)
+        .select_related("team", "lead_agency")
+    )
+    tasks = list(
+        WorkPlanTask.objects.filter(due_on__lt=today, done=False)
+        .exclude(recommendation__status__in=CLOSED_STATUSES)
+        .select_related("recommendation__team", "recommendation__lead_agency")
+    )
+    memberships = list(
+        Membership.objects.active(today)
+        .filter(role__in=[Role.AGENCY_PARTNER, Role.COORDINATOR], user__is_active=True)
+        .exclude(user__email="")
+        .select_related("user")
+    )
+    by_user: dict[int, Reminder] = {}
+
+    def recipients(recommendation: Recommendation):
+        for m in memberships:
+            if m.team_id != recommendation.team_id:
+                continue
+            lead = m.role == Role.AGENCY_PARTNER and m.agency_id == recommendation.lead_agency_id
+            if lead or m.role == Role.COORDINATOR:
+                yield m.user
+
+    seen: dict[int, set] = defaultdict(set)
+    for recommendation in overdue:
+        for user in recipients(recommendation):
+            if ("r", recommendation.pk) not in seen[user.pk]:
+                seen[user.pk].add(("r", recommendation.pk))
+                by_user.setdefault(user.pk, Reminder(user)).recommendations.append(recommendation)
+    for task in tasks:
+        for user in recipients(task.recommendation):
+            if ("t", task.pk) not in seen[user.pk]:
+                seen[user.pk].add(("t", task.pk))
+                by_user.setdefault(user.pk, Reminder(user)).tasks.append(task)
+    return list(by_user.values())
+
+
+def send_reminders(today: date, *, dry_run: bool = False) -> list[Reminder]:
+    sent = reminders(today)
+    if not dry_run:
+        for reminder in sent:
+            send_mail(
+                reminder.subject,
+                reminder.body(today),
+                settings.DEFAULT_FROM_EMAIL,
+                [reminder.user.email],
+            )
+    return sent
