@@ -45,7 +45,7 @@ from django_tasks import task
 from cases.access import case_permissions, packet_recipient_problem
 from cases.models import AgendaItem, Meeting, PacketCopy
 from cases.models.meetings import display_name
-from cases.packets import packet_html
+from cases.packets import packet_html, previous_meeting_day
 from cases.pdf_worker import EXIT_MEMORY
 
 logger = logging.getLogger(__name__)
@@ -242,6 +242,7 @@ def produce(copy: PacketCopy) -> None:
             prepared_on=timezone.localdate(),
             meeting_title=meeting.title,
             include_identifiers=True,  # the team's policy and view_identifiers decide
+            recommendations_since=previous_meeting_day(meeting),
         )
     except PermissionError as error:
         raise PacketFailed(

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.template.loader import render_to_string
+from django.utils import timezone
 from weasyprint import HTML
 
 from cases import valuesets as vs
@@ -171,6 +172,50 @@ def packet_case(case: Case, permissions: frozenset[str], *, with_identifiers: bo
     )
 
 
+@dataclass(frozen=True)
+class RecommendationProgress:
+    """An open recommendation and what changed since the team's last meeting."""
+
+    recommendation: object
+    overdue: bool
+    updates_since: list
+
+
+def open_recommendations(team: Team, since: date | None) -> list[RecommendationProgress]:
+    """The team's open recommendations, oldest due first, each with its updates
+    reported after `since` (the team's previous meeting). Through the reverse
+    relation: cases does not import recommendations (the dependency runs the
+    other way). Recommendations carry no case data."""
+    rows = (
+        team.recommendations.select_related("lead_agency")
+        .prefetch_related("updates")
+        .order_by("due_on", "id")
+    )
+    progress = []
+    for recommendation in rows:
+        if recommendation.is_closed:
+            continue
+        updates = sorted(
+            (u for u in recommendation.updates.all() if since is None or u.reported_on > since),
+            key=lambda u: (u.reported_on, u.pk),
+        )
+        progress.append(
+            RecommendationProgress(recommendation, recommendation.is_overdue(), updates)
+        )
+    return progress
+
+
+def previous_meeting_day(meeting) -> date | None:
+    """The day of the team's meeting before this one, if any."""
+    earlier = (
+        meeting.team.meetings.filter(starts_at__lt=meeting.starts_at)
+        .order_by("-starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
+    )
+    return timezone.localdate(earlier) if earlier else None
+
+
 def agenda_items(agenda: Iterable) -> list[tuple[str, str]]:
     """(title, detail) pairs: the caller's agenda (strings or pairs), else the nine steps."""
     items = [(item, "") if isinstance(item, str) else tuple(item) for item in agenda]
@@ -201,6 +246,7 @@ def packet_html(
     meeting_title: str = "",
     agenda: Iterable = (),
     include_identifiers: bool = False,
+    recommendations_since: date | None = None,
 ) -> str:
     """The packet as HTML, for one recipient. `permissions_by_case` maps each
     case's pk to the recipient's permission codenames on it
@@ -231,6 +277,8 @@ def packet_html(
         "packet_cases": packet_cases,
         "shows_part2": any(pc.shows_part2 for pc in packet_cases),
         "part2_notice": PART2_NOTICE,
+        "recommendations": open_recommendations(team, recommendations_since),
+        "recommendations_since": recommendations_since,
         "static_prefix": static_prefix(),
     }
     return render_to_string(TEMPLATE, context)

@@ -46,7 +46,7 @@ from cases.models import (
     Signature,
 )
 from cases.models.meetings import grant_guest_view, revoke_guest_view
-from cases.packets import AGENDA_STEPS
+from cases.packets import AGENDA_STEPS, open_recommendations, previous_meeting_day
 from cases.views.editing import edit_versioned
 from ofr.audit import DeniedForbidden, DeniedNotFound, client_ip
 from ofr.history import entries_from_records
@@ -115,6 +115,7 @@ def meeting_detail(request: HttpRequest, code) -> HttpResponse:
     if not meeting.viewer_may_manage:
         copies = copies.filter(recipient=user)
     copies = list(copies)
+    since = previous_meeting_day(meeting)
     return render(
         request,
         "cases/meetings/meeting_detail.html",
@@ -125,6 +126,8 @@ def meeting_detail(request: HttpRequest, code) -> HttpResponse:
             "may_open_cases": may_open,
             "roster": roster,
             "signed_count": sum(1 for a in roster if a.signature_or_none is not None),
+            "recommendations": open_recommendations(meeting.team, since),
+            "recommendations_since": since,
             "copies": copies,
             "outstanding": [
                 c

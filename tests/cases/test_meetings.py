@@ -1,6 +1,6 @@
 """Meetings: list, plan, agenda, roster, signatures and gating, status, copies."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from django.core.files.base import ContentFile
 from django.urls import reverse
@@ -20,7 +20,7 @@ from ofr.roles import Role
 from tests.base import PART2_TEXT, PDF_BYTES, OFRTestCase, make_member, make_user
 
 LIST_QUERIES = 4  # session, user, memberships, meetings (attendance as EXISTS)
-DETAIL_QUERIES = 8
+DETAIL_QUERIES = 11  # + previous meeting, open recommendations, their updates
 
 
 def ready_case(team, reference: str) -> Case:
@@ -498,3 +498,45 @@ class GatingTestCase(MeetingsTestCase):
         # Coordinators and facilitators prepare the review: no signature needed.
         self.assertIn(other, cases_for_user(self.coordinator))
         self.assertIn(other, cases_for_user(self.facilitator))
+
+
+class RecommendationsSinceLastMeetingTestCase(MeetingsTestCase):
+    def test_the_meeting_and_its_packet_show_open_recommendations_since_the_last_meeting(self):
+        from cases.packets import open_recommendations, packet_html, previous_meeting_day
+
+        earlier = Meeting.objects.create(
+            team=self.team, title="Earlier", starts_at=datetime(2026, 9, 1, 14, tzinfo=UTC)
+        )
+        self.assertEqual(previous_meeting_day(self.meeting), date(2026, 9, 1))
+        self.assertIsNone(previous_meeting_day(earlier))
+        self.recommendation.add_update(
+            by=self.coordinator,
+            new_status="in_progress",
+            narrative="Kits ordered for the jail.",
+            reported_on=date(2026, 10, 1),
+        )
+        self.sheriff_recommendation.add_update(
+            by=self.coordinator, new_status="no_longer_applicable", narrative="x", reason="Moot"
+        )
+        rows = open_recommendations(self.team, date(2026, 9, 1))
+        self.assertEqual([row.recommendation for row in rows], [self.recommendation])
+        self.assertEqual(
+            [u.narrative for u in rows[0].updates_since],
+            ["Kits ordered for the jail.", "Adopted at the meeting."],  # by date reported
+        )
+        self.client.force_login(self.reviewer)
+        response = self.client.get(self.url("detail"))
+        self.assertContains(response, "Recommendations: status since the last meeting")
+        self.assertContains(response, "(Adopted → In progress): Kits ordered for the jail.")
+        self.assertNotContains(response, self.sheriff_recommendation.title)
+        html = packet_html(
+            team=self.team,
+            cases=[],
+            recipient=self.reviewer,
+            permissions_by_case={},
+            copy_number=1,
+            prepared_on=date(2026, 12, 1),
+            recommendations_since=date(2026, 9, 1),
+        )
+        self.assertIn("Kits ordered for the jail.", html)
+        self.assertIn("since the last meeting (2026-09-01)", html)

@@ -136,7 +136,7 @@ class PacketsTestCase(OFRTestCase):
         self.assertIn("not subject to subpoena or discovery", html)
         self.assertIn("Return it to the facilitator at the end of the meeting", html)
         self.assertIn("Blame-neutral", html)
-        self.assertIn("No recommendations are tracked yet.", html)
+        self.assertIn(self.recommendation.title, html)  # open recommendations close the packet
 
     def test_it_shows_the_case_file_as_on_the_pages(self):
         html = self.html(self.coordinator)
@@ -162,7 +162,7 @@ class PacketsTestCase(OFRTestCase):
         self.assertNotIn(PART2_NOTICE, html)
         self.assertIn(PART2_PLACEHOLDER, html)
         self.assertIn("SUD treatment record (restricted), received April 2025.", html)
-        self.assertNotIn("Health Dept", html)
+        self.assertNotIn("<strong>Health Dept</strong>", html)  # the hidden request's agency
         # The strip is drawn from the filtered timeline too.
         self.assertNotIn("SUD treatment admission", html)
         text = "".join(pdf_pages(self.officer_pdf))
