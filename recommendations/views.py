@@ -22,6 +22,7 @@ from cases.uploads import safe_download_name
 from cases.views.editing import edit_versioned
 from ofr.audit import Action, DeniedForbidden, record
 from ofr.history import entries_from_records
+from ofr.models import Team
 from recommendations.access import (
     editor_teams,
     get_recommendation_for_user,
@@ -77,6 +78,7 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
             "category": category,
             "overdue": request.GET.get("overdue") == "1",
             "can_add": bool(editor_teams(request.user)),
+            "editor_teams": editor_teams(request.user),
         },
     )
 
@@ -279,6 +281,19 @@ def add_funding(request: HttpRequest, code) -> HttpResponse:
         {"recommendation": recommendation, "form": form, "title": "Add a funding source"},
         status=400 if form.errors else 200,
     )
+
+
+@require_safe
+def public_recommendations(request: HttpRequest, team) -> HttpResponse:
+    """The recommendations a team voted to make public, with their status:
+    readable without signing in. Title, statement, lead agency and status only."""
+    team_obj = get_object_or_404(Team, code=team)
+    rows = (
+        Recommendation.objects.filter(team=team_obj, public=True)
+        .select_related("lead_agency")
+        .order_by("category", "title")
+    )
+    return render(request, "recommendations/public.html", {"team": team_obj, "rows": rows})
 
 
 @login_required

@@ -157,6 +157,7 @@ MATRIX["recommendations:new"] = {
     **expect(403, coordinator=200, facilitator=200, outsider=200),
     ANON: LOGIN,
 }
+MATRIX["recommendations:public"] = {**expect(200), ANON: 200}  # readable without login
 MATRIX["recommendations:detail"] = RECOMMENDATION_READERS
 MATRIX["recommendations:history"] = RECOMMENDATION_READERS
 MATRIX["recommendations:download_evidence"] = RECOMMENDATION_READERS
@@ -235,6 +236,8 @@ class AuthorizationMatrixTestCase(OFRTestCase):
     def url_for(self, name: str) -> str:
         if name.startswith("meetings:"):
             return self.meeting_url_for(name)
+        if name == "recommendations:public":
+            return reverse(name, kwargs={"team": self.team.code})
         if name.startswith("recommendations:") and name not in (
             "recommendations:list",
             "recommendations:new",

@@ -315,3 +315,17 @@ class QueryCountTestCase(RecommendationsTestCase):
             self.client.get(reverse("recommendations:list"))
         with self.assertNumQueries(DETAIL_QUERIES):
             self.client.get(self.url("detail"))
+
+
+class PublicPageTestCase(RecommendationsTestCase):
+    def test_it_lists_only_what_the_team_made_public_without_login(self):
+        self.recommendation.public = True
+        self.recommendation.save()
+        url = reverse("recommendations:public", kwargs={"team": self.team.code})
+        response = self.client.get(url)
+        self.assertContains(response, self.recommendation.title)
+        self.assertContains(response, "Adopted")
+        self.assertNotContains(response, self.sheriff_recommendation.title)
+        self.assertNotContains(response, self.update.narrative)
+        other = reverse("recommendations:public", kwargs={"team": self.other_team.code})
+        self.assertContains(self.client.get(other), "has not published any")
