@@ -7,6 +7,7 @@ app_name = "recommendations"
 urlpatterns = [
     path("", views.recommendation_list, name="list"),
     path("new/", views.recommendation_new, name="new"),
+    path("dashboard/", views.dashboard, name="dashboard"),
     path("public/<uuid:team>/", views.public_recommendations, name="public"),
     path("<uuid:code>/", views.recommendation_detail, name="detail"),
     path("<uuid:code>/edit/", views.recommendation_edit, name="edit"),

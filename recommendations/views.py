@@ -30,6 +30,7 @@ from recommendations.access import (
     may_see_findings,
     recommendations_for_user,
 )
+from recommendations.dashboard import build_dashboard
 from recommendations.forms import FundingForm, ProgressUpdateForm, RecommendationForm, TaskForm
 from recommendations.models import (
     Category,
@@ -79,6 +80,31 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
             "overdue": request.GET.get("overdue") == "1",
             "can_add": bool(editor_teams(request.user)),
             "editor_teams": editor_teams(request.user),
+        },
+    )
+
+
+@login_required
+@require_safe
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Counts and charts over the recommendations the user may see: a team's
+    members see their team, oversight every team of its jurisdiction. One team
+    when ?team=<code> names one of them."""
+    if not may_list_recommendations(request.user):
+        raise DeniedForbidden("recommendations.recommendation", "", "dashboard")
+    visible = recommendations_for_user(request.user).select_related("team", "lead_agency")
+    rows = list(visible)
+    teams = sorted({r.team for r in rows}, key=lambda team: team.name)
+    chosen = next((t for t in teams if str(t.code) == request.GET.get("team", "")), None)
+    if chosen is not None:
+        rows = [r for r in rows if r.team_id == chosen.pk]
+    return render(
+        request,
+        "recommendations/dashboard.html",
+        {
+            "dashboard": build_dashboard(rows, timezone.localdate()),
+            "teams": teams,
+            "chosen": chosen,
         },
     )
 

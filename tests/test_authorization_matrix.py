@@ -153,6 +153,7 @@ RECOMMENDATION_EDITORS = {
     ANON: LOGIN,
 }
 MATRIX["recommendations:list"] = {**expect(200, admin=403), ANON: LOGIN}
+MATRIX["recommendations:dashboard"] = {**expect(200, admin=403), ANON: LOGIN}
 MATRIX["recommendations:new"] = {
     **expect(403, coordinator=200, facilitator=200, outsider=200),
     ANON: LOGIN,
@@ -241,6 +242,7 @@ class AuthorizationMatrixTestCase(OFRTestCase):
         if name.startswith("recommendations:") and name not in (
             "recommendations:list",
             "recommendations:new",
+            "recommendations:dashboard",
         ):
             kwargs = {"code": self.recommendation.code}
             if name == "recommendations:download_evidence":
