@@ -34,15 +34,22 @@ def jurisdiction_and_below(jurisdiction_ids: set[int]) -> set[int]:
 
 
 def oversight_team_ids(user) -> set[int]:
+    """Teams in or under the jurisdictions of the user's oversight teams (found
+    once per request: cached on the user, like the memberships)."""
+    cached = getattr(user, "_ofr_oversight_team_ids", None)
+    if cached is not None:
+        return cached
     teams = [m.team for m in active_memberships(user) if m.role == Role.OVERSIGHT]
-    if not teams:
-        return set()
-    covered = jurisdiction_and_below(
-        set(Jurisdiction.objects.filter(teams__in=teams).values_list("pk", flat=True))
-    )
-    return set(
-        Team.objects.filter(jurisdictions__in=covered).values_list("pk", flat=True).distinct()
-    )
+    found: set[int] = set()
+    if teams:
+        covered = jurisdiction_and_below(
+            set(Jurisdiction.objects.filter(teams__in=teams).values_list("pk", flat=True))
+        )
+        found = set(
+            Team.objects.filter(jurisdictions__in=covered).values_list("pk", flat=True).distinct()
+        )
+    user._ofr_oversight_team_ids = found
+    return found
 
 
 def recommendations_for_user(user) -> QuerySet[Recommendation]:
@@ -123,3 +130,26 @@ def get_recommendation_for_user(user, code, perm: str = "view") -> Recommendatio
     if perm == "update" and not recommendation.viewer_may_update:
         raise DeniedForbidden("recommendations.recommendation", code, perm)
     return recommendation
+
+
+REPORT_ROLES = frozenset({Role.COORDINATOR, Role.DATA_MANAGER, Role.FACILITATOR})
+
+
+def report_team_ids(user) -> set[int]:
+    """Teams whose aggregate reports the user may read: the roles that hold
+    view_aggregates on their team, and oversight over its jurisdiction."""
+    own = {m.team_id for m in active_memberships(user) if m.role in REPORT_ROLES}
+    return own | oversight_team_ids(user)
+
+
+def get_report_team_for_user(user, code) -> Team:
+    """The team, if the user may read its reports (else 404 for a team they have
+    nothing to do with, 403 for their own team without the right role)."""
+    team = Team.objects.filter(code=code).first()
+    if team is None or not user.is_authenticated:
+        raise DeniedNotFound("ofr.team", code, "view_aggregates")
+    if team.pk in report_team_ids(user):
+        return team
+    if any(m.team_id == team.pk for m in active_memberships(user)):
+        raise DeniedForbidden("ofr.team", code, "view_aggregates")
+    raise DeniedNotFound("ofr.team", code, "view_aggregates")

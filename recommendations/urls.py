@@ -8,6 +8,17 @@ urlpatterns = [
     path("", views.recommendation_list, name="list"),
     path("new/", views.recommendation_new, name="new"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("reports/<uuid:team>/<int:year>/", views.annual_report, name="annual_report"),
+    path(
+        "reports/<uuid:team>/<int:year>/report.csv",
+        views.annual_report_csv,
+        name="annual_report_csv",
+    ),
+    path(
+        "reports/<uuid:team>/<int:year>/report.pdf",
+        views.annual_report_pdf,
+        name="annual_report_pdf",
+    ),
     path("public/<uuid:team>/", views.public_recommendations, name="public"),
     path("<uuid:code>/", views.recommendation_detail, name="detail"),
     path("<uuid:code>/edit/", views.recommendation_edit, name="edit"),

@@ -11,8 +11,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
@@ -23,12 +24,15 @@ from cases.views.editing import edit_versioned
 from ofr.audit import Action, DeniedForbidden, record
 from ofr.history import entries_from_records
 from ofr.models import Team
+from recommendations import reports
 from recommendations.access import (
     editor_teams,
     get_recommendation_for_user,
+    get_report_team_for_user,
     may_list_recommendations,
     may_see_findings,
     recommendations_for_user,
+    report_team_ids,
 )
 from recommendations.dashboard import build_dashboard
 from recommendations.forms import FundingForm, ProgressUpdateForm, RecommendationForm, TaskForm
@@ -105,6 +109,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "dashboard": build_dashboard(rows, timezone.localdate()),
             "teams": teams,
             "chosen": chosen,
+            "report_teams": Team.objects.filter(pk__in=report_team_ids(request.user)),
+            "report_year": timezone.localdate().year - 1,
         },
     )
 
@@ -320,6 +326,62 @@ def public_recommendations(request: HttpRequest, team) -> HttpResponse:
         .order_by("category", "title")
     )
     return render(request, "recommendations/public.html", {"team": team_obj, "rows": rows})
+
+
+def _report(request: HttpRequest, team, year: int):
+    team_obj = get_report_team_for_user(request.user, team)
+    if not 1900 <= year <= timezone.localdate().year:
+        raise Http404("No report for that year")
+    return reports.annual_report(team_obj, year)
+
+
+@login_required
+@require_safe
+def annual_report(request: HttpRequest, team, year: int) -> HttpResponse:
+    report = _report(request, team, year)
+    years = range(timezone.localdate().year, timezone.localdate().year - 5, -1)
+    return render(
+        request,
+        "recommendations/annual_report.html",
+        {"report": report, "years": years, "deaths": reports.display_count(report)},
+    )
+
+
+@login_required
+@require_safe
+def annual_report_csv(request: HttpRequest, team, year: int) -> HttpResponse:
+    report = _report(request, team, year)
+    record(request, Action.EXPORT, report.team, detail=f"annual report {year} (CSV)")
+    response = HttpResponse(reports.annual_report_csv(report), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="ofr-report-{year}.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_safe
+def annual_report_pdf(request: HttpRequest, team, year: int) -> HttpResponse:
+    # A few pages of tables (about 2 s with WeasyPrint's start-up), so it is
+    # rendered in the request, unlike meeting packets.
+    # WeasyPrint is imported only when a PDF is asked for (about 1 s per process).
+    from cases.letters import static_prefix
+    from cases.packets import render_pdf
+
+    report = _report(request, team, year)
+    html = render_to_string(
+        "recommendations/annual_report_pdf.html",
+        {
+            "report": report,
+            "deaths": reports.display_count(report),
+            "static_prefix": static_prefix(),
+        },
+    )
+    pdf, _pages = render_pdf(html)
+    record(request, Action.EXPORT, report.team, detail=f"annual report {year} (PDF)")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="ofr-report-{year}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

@@ -158,6 +158,18 @@ MATRIX["recommendations:new"] = {
     **expect(403, coordinator=200, facilitator=200, outsider=200),
     ANON: LOGIN,
 }
+REPORT_READERS = {
+    **expect(403, coordinator=200, data_manager=200, facilitator=200, oversight=200),
+    "outsider": 404,
+    "admin": 404,
+    ANON: LOGIN,
+}
+for name in (
+    "recommendations:annual_report",
+    "recommendations:annual_report_csv",
+    "recommendations:annual_report_pdf",
+):
+    MATRIX[name] = REPORT_READERS
 MATRIX["recommendations:public"] = {**expect(200), ANON: 200}  # readable without login
 MATRIX["recommendations:detail"] = RECOMMENDATION_READERS
 MATRIX["recommendations:history"] = RECOMMENDATION_READERS
@@ -239,6 +251,8 @@ class AuthorizationMatrixTestCase(OFRTestCase):
             return self.meeting_url_for(name)
         if name == "recommendations:public":
             return reverse(name, kwargs={"team": self.team.code})
+        if name.startswith("recommendations:annual_report"):
+            return reverse(name, kwargs={"team": self.team.code, "year": 2025})
         if name.startswith("recommendations:") and name not in (
             "recommendations:list",
             "recommendations:new",

@@ -1,4 +1,5 @@
 import hashlib
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -56,6 +57,15 @@ class PacketJobsTestCase(OFRTestCase):
         cls.officer_copy = cls.made_copy(cls.officer, by=cls.facilitator)
         cls.reviewer_pdf = cls.stored(cls.reviewer_copy)
         cls.officer_pdf = cls.stored(cls.officer_copy)
+
+    def setUp(self) -> None:
+        # A temporary folder of our own, so that another test run on the machine
+        # (CI beside a developer's run) cannot show up in the leftover checks.
+        private = tempfile.mkdtemp(prefix="ofr-test-tmp-")
+        self.addCleanup(shutil.rmtree, private, True)
+        patcher = mock.patch.object(tempfile, "tempdir", private)
+        patcher.start()
+        self.addCleanup(patcher.stop)
 
     @staticmethod
     def stored(copy: PacketCopy) -> bytes:

@@ -8,7 +8,8 @@ from recommendations.charts import Bar, bar_chart_svg
 from recommendations.models import Recommendation
 from tests.base import OFRTestCase
 
-DASHBOARD_QUERIES = 5  # session, user, memberships, recommendations, implemented updates
+DASHBOARD_QUERIES = 6  # session, user, memberships, recommendations, implemented updates,
+# the teams whose annual reports the user may read
 
 
 class DashboardTestCase(OFRTestCase):
