@@ -27,6 +27,7 @@ from cases.access import (
 from cases.concurrency import EditConflict, save_versioned
 from cases.forms.facilitation import DiscussionForm, QuickFindingForm
 from cases.models import AgendaItem, Case, DecedentIdentifiers, Finding, Meeting
+from cases.packets import open_recommendations, previous_meeting_day
 from cases.timeline_svg import legend_items, timeline_strip_svg
 from ofr.audit import Action, DeniedNotFound, record
 
@@ -96,6 +97,7 @@ def facilitation_page(
         )
     if may_change and discussion_form is None:
         discussion_form = DiscussionForm(instance=agenda_item, prefix="discussion")
+    since = previous_meeting_day(meeting)
     return render(
         request,
         "cases/facilitation/case.html",
@@ -130,6 +132,9 @@ def facilitation_page(
             "finding_form": finding_form,
             "discussion_form": discussion_form,
             "conflict": conflict,
+            # Recommendations come up in every case discussion (agenda step 8).
+            "recommendations": open_recommendations(meeting.team, since),
+            "recommendations_since": since,
         },
         status=status,
     )

@@ -12,8 +12,9 @@ from tests.base import PART2_TEXT, OFRTestCase
 # sections, its permissions, access event (savepoint, chain head, insert,
 # release), timeline and its notes, case notes, findings and their
 # touchpoints, who last changed the status, toxicology, the touchpoints
-# offered in the finding form.
-CASE_QUERIES = 20
+# offered in the finding form; the previous meeting, the open recommendations
+# and their updates.
+CASE_QUERIES = 23
 
 IDENTIFYING = ("Jordan", "1990-06-15", "15 June 1990", "June 15, 1990", "06/15/1990")
 
@@ -454,3 +455,15 @@ class FacilitationTestCase(OFRTestCase):
                 messages_of(response),
             )
         self.assert_nothing_changed()
+
+
+class FacilitatorRecommendationsTestCase(OFRTestCase):
+    def test_each_case_screen_shows_the_open_recommendations(self):
+        item = self.meeting.agenda_items.first()
+        self.client.force_login(self.facilitator)
+        response = self.client.get(
+            reverse("meetings:facilitate_case", args=[self.meeting.code, item.pk])
+        )
+        self.assertContains(response, "Recommendations: status since the last meeting")
+        self.assertContains(response, self.recommendation.title)
+        self.assertContains(response, "Adopted at the meeting.")
