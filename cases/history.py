@@ -17,7 +17,7 @@ from cases.models import (
     TimelineEvent,
     ToxicologyResult,
 )
-from ofr.history import HistoryEntry, entries_from_records
+from ofr.history import HistoryEntry, merged_entries
 
 
 def case_file_history(case: Case, permissions: frozenset[str]) -> list[HistoryEntry]:
@@ -98,8 +98,4 @@ def case_file_history(case: Case, permissions: frozenset[str]) -> list[HistoryEn
                 lambda r: "Identifiers",
             )
         )
-    entries = []
-    for model, rows, label in sources:
-        entries.extend(entries_from_records(model, rows, label=label))
-    entries.sort(key=lambda entry: entry.when, reverse=True)
-    return entries
+    return merged_entries(sources)

@@ -20,7 +20,6 @@ job, each save with its history row; the status page polls it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -47,6 +46,7 @@ from cases.models import AgendaItem, Meeting, PacketCopy
 from cases.models.meetings import display_name
 from cases.packets import packet_html, previous_meeting_day
 from cases.pdf_worker import EXIT_MEMORY
+from cases.uploads import sha256_of
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,6 @@ logger = logging.getLogger(__name__)
 DEFAULT_TIME_LIMIT = 120
 DEFAULT_MEMORY_LIMIT_MB = 2048
 NUMBER_ATTEMPTS = 5
-HASH_CHUNK = 1024 * 1024
 
 # How the layout process dies when C code (GLib, Pango, HarfBuzz) cannot
 # allocate under the cap: GLib aborts (SIGTRAP or SIGABRT), others crash; the
@@ -387,11 +386,8 @@ def render_in_subprocess(
 
 
 def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(HASH_CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return sha256_of(handle)
 
 
 def store(copy: PacketCopy, rendered: Rendered) -> None:

@@ -30,7 +30,6 @@ from datetime import date
 
 from django.template.loader import render_to_string
 from django.utils import timezone
-from weasyprint import HTML
 
 from cases import valuesets as vs
 from cases.access import (
@@ -43,7 +42,6 @@ from cases.access import (
     visible_notes,
     visible_timeline,
 )
-from cases.letters import LETTER_ORIGIN, StaticFilesOnly, static_prefix
 from cases.models import Case, DecedentIdentifiers, RecordRequest
 from cases.timeline_svg import timeline_strip_svg
 from ofr.models import Team
@@ -235,6 +233,12 @@ def watermark_text(recipient, copy_number: int, prepared_on: date) -> str:
     return f"CONFIDENTIAL — copy {copy_number} — prepared for {name} — {display_date(prepared_on)}"
 
 
+def static_prefix() -> str:
+    from cases import letters  # loads WeasyPrint: see render_pdf
+
+    return letters.static_prefix()
+
+
 def packet_html(
     *,
     team: Team,
@@ -315,7 +319,16 @@ def render_pdf(html: str) -> tuple[bytes, int]:
     """The PDF (PDF/UA-1) and its page count. WeasyPrint fetches only the
     project's static files: the stylesheet and its fonts."""
     options = {"pdf_variant": PDF_VARIANT}
+    # WeasyPrint (and cases.letters, which subclasses its fetcher) load only
+    # when a PDF is made: the meeting pages import this module for its agenda
+    # and recommendation lists, and the import costs about 1 s per process.
+    from weasyprint import HTML
+
+    from cases import letters
+
     document = HTML(
-        string=html, base_url=LETTER_ORIGIN + "/", url_fetcher=StaticFilesOnly()
+        string=html,
+        base_url=letters.LETTER_ORIGIN + "/",
+        url_fetcher=letters.StaticFilesOnly(),
     ).render(**options)
     return document.write_pdf(**options), len(document.pages)

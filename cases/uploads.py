@@ -190,3 +190,14 @@ def _size(n: int, rounding: Callable[[float], int]) -> str:
         if n >= scale:
             return f"{rounding(n * 10 / scale) / 10:.1f}".removesuffix(".0") + f" {unit}"
     return f"{n} bytes"
+
+
+HASH_CHUNK = 1024 * 1024
+
+
+def sha256_of(handle) -> str:
+    """The SHA-256 of an open binary file, read in chunks (stored files can be large)."""
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: handle.read(HASH_CHUNK), b""):
+        digest.update(chunk)
+    return digest.hexdigest()

@@ -101,6 +101,16 @@ def entries_from_records(
     return entries
 
 
+def merged_entries(sources) -> list[HistoryEntry]:
+    """One history, newest first, from (model, history rows, label) sources:
+    the pages that merge several records (a case file, a meeting, a recommendation)."""
+    entries = []
+    for model, rows, label in sources:
+        entries.extend(entries_from_records(model, rows, label=label))
+    entries.sort(key=lambda entry: entry.when, reverse=True)
+    return entries
+
+
 def _related_names(fields, records) -> dict:
     """One query per related model to name the foreign keys shown in the history."""
     names: dict = {}

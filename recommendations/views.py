@@ -22,7 +22,7 @@ from cases.concurrency import EditConflict, save_versioned
 from cases.uploads import safe_download_name
 from cases.views.editing import edit_versioned
 from ofr.audit import Action, DeniedForbidden, record
-from ofr.history import entries_from_records
+from ofr.history import merged_entries
 from ofr.models import Team
 from recommendations import reports
 from recommendations.access import (
@@ -408,10 +408,7 @@ def recommendation_history(request: HttpRequest, code) -> HttpResponse:
                 lambda r: "Finding behind it",
             )
         )
-    entries = []
-    for model, rows, label in sources:
-        entries.extend(entries_from_records(model, rows, label=label))
-    entries.sort(key=lambda entry: entry.when, reverse=True)
+    entries = merged_entries(sources)
     return render(
         request,
         "recommendations/history.html",

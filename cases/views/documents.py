@@ -5,7 +5,6 @@ out is download_document, which checks the viewer's permission on the case and
 the document's category, checks the file's SHA-256 and logs the download.
 """
 
-import hashlib
 import logging
 
 from django.contrib import messages
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 from cases.access import get_case_for_user, get_item_for_user
 from cases.forms.documents import DocumentEditForm, DocumentForm
 from cases.models import SourceDocument
-from cases.uploads import safe_download_name
+from cases.uploads import safe_download_name, sha256_of
 from cases.views.editing import edit_versioned
 from cases.views.sections import section_url
 from ofr.audit import Action, record
@@ -27,7 +26,6 @@ from ofr.roles import SensitiveCategory
 logger = logging.getLogger(__name__)
 
 GET_OR_POST = ["GET", "HEAD", "POST"]
-HASH_CHUNK = 1024 * 1024
 
 
 class StorageFailed(Exception):
@@ -130,13 +128,6 @@ def edit_document(request: HttpRequest, code, item) -> HttpResponse:
     )
 
 
-def _sha256(handle) -> str:
-    digest = hashlib.sha256()
-    for chunk in iter(lambda: handle.read(HASH_CHUNK), b""):
-        digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _unavailable(request, document, *, reason: str, status: int) -> HttpResponse:
     return render(
         request,
@@ -162,7 +153,7 @@ def download_document(request: HttpRequest, code, item) -> HttpResponse:
         logger.error("Document %s of case %s: stored file is missing", document.code, case.code)
         record(request, Action.DOWNLOAD, case, detail=f"document {document.code}: file missing")
         return _unavailable(request, document, reason="missing", status=410)
-    if _sha256(handle) != document.sha256:
+    if sha256_of(handle) != document.sha256:
         handle.close()
         logger.error(
             "Document %s of case %s: stored file failed its integrity check (SHA-256)",

@@ -49,7 +49,7 @@ from cases.models.meetings import grant_guest_view, revoke_guest_view
 from cases.packets import AGENDA_STEPS, open_recommendations, previous_meeting_day
 from cases.views.editing import edit_versioned
 from ofr.audit import DeniedForbidden, DeniedNotFound, client_ip
-from ofr.history import entries_from_records
+from ofr.history import merged_entries
 from ofr.models import Team
 
 GET_OR_POST = ["GET", "HEAD", "POST"]
@@ -216,10 +216,7 @@ def meeting_history(request: HttpRequest, code) -> HttpResponse:
             lambda r: f"Packet copy {r.number}",
         ),
     ]
-    entries = []
-    for model, rows, label in sources:
-        entries.extend(entries_from_records(model, rows, label=label))
-    entries.sort(key=lambda entry: entry.when, reverse=True)
+    entries = merged_entries(sources)
     return render(
         request, "cases/meetings/meeting_history.html", {"meeting": meeting, "entries": entries}
     )

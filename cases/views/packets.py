@@ -9,7 +9,6 @@ A copy is seen by its recipient and by the meeting's managers; to anyone else
 it does not exist (404).
 """
 
-import hashlib
 import logging
 
 from django.contrib import messages
@@ -31,12 +30,12 @@ from cases.forms.meetings import PacketRecipientForm
 from cases.models import Meeting, PacketCopy
 from cases.models.meetings import display_name
 from cases.packet_jobs import fail_if_stale, start_packet
+from cases.uploads import sha256_of
 from ofr.audit import Action, DeniedForbidden, record, record_denied
 
 logger = logging.getLogger(__name__)
 
 GET_OR_POST = ["GET", "HEAD", "POST"]
-HASH_CHUNK = 1024 * 1024
 OWN_PACKET_ONLY = "You may only ask for your own packet."
 
 
@@ -205,13 +204,6 @@ def unavailable(request: HttpRequest, packet_copy: PacketCopy, *, reason: str, s
     )
 
 
-def _sha256(handle) -> str:
-    digest = hashlib.sha256()
-    for chunk in iter(lambda: handle.read(HASH_CHUNK), b""):
-        digest.update(chunk)
-    return digest.hexdigest()
-
-
 @login_required
 @require_safe
 def download_packet(request: HttpRequest, code, copy) -> HttpResponse:
@@ -228,7 +220,7 @@ def download_packet(request: HttpRequest, code, copy) -> HttpResponse:
         logger.error("Packet copy %s of meeting %s: file missing", packet_copy.code, meeting.code)
         record(request, Action.DOWNLOAD, packet_copy, detail=f"{detail}: file missing")
         return unavailable(request, packet_copy, reason="missing", status=410)
-    if _sha256(handle) != packet_copy.sha256:
+    if sha256_of(handle) != packet_copy.sha256:
         handle.close()
         logger.error(
             "Packet copy %s of meeting %s: stored file failed its integrity check (SHA-256)",

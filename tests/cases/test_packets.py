@@ -243,7 +243,7 @@ class PacketsTestCase(OFRTestCase):
                 return super().fetch(url, headers)
 
         with (
-            mock.patch("cases.packets.StaticFilesOnly", Recording),
+            mock.patch("cases.letters.StaticFilesOnly", Recording),
             mock.patch("urllib.request.OpenerDirector.open") as opened,
         ):
             pdf = packet_pdf(**self.arguments(self.reviewer))
