@@ -61,6 +61,7 @@ lint: $(VENV)/.installed
 # Django's deployment checks with production settings; fails on any warning.
 check-deploy: $(VENV)/.installed
 	DEBUG= SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
+	AUDIT_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
 	ALLOWED_HOSTS=ofr.example.org STATIC_ROOT=$$(mktemp -d) sh -c '\
 	  $(PY) manage.py check --deploy --fail-level WARNING && \
 	  $(PY) manage.py collectstatic --no-input --verbosity 0 && echo "collectstatic (manifest) OK"' 

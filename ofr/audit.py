@@ -5,6 +5,8 @@ attempts on guarded objects come from `DeniedNotFound` / `DeniedForbidden`,
 which the access modules raise and `DeniedAccessAuditMiddleware` records.
 """
 
+import hashlib
+import hmac
 import ipaddress
 
 from axes.signals import user_locked_out
@@ -35,6 +37,21 @@ def client_ip(request: HttpRequest) -> str:
         return str(ipaddress.ip_address(address))
     except ValueError:
         return ""
+
+
+def keyed_digest(purpose: str, text: str, key: str | None = None) -> str:
+    """HMAC-SHA256 of `text` under a key derived from the audit key (or `key`,
+    e.g. a fallback) for one purpose, so that a digest made for one purpose
+    says nothing about another."""
+    subkey = hmac.new((key or settings.AUDIT_KEY).encode(), purpose.encode(), hashlib.sha256)
+    return hmac.new(subkey.digest(), text.encode(), hashlib.sha256).hexdigest()
+
+
+def search_term_digest(term: str, key: str | None = None) -> str:
+    """What the access log keeps of a name search: a keyed hash of the term,
+    case and spacing folded, so that an auditor holding a name can find who
+    searched for it, and a reader of the log learns no name."""
+    return keyed_digest("search-term", " ".join(term.casefold().split()), key)
 
 
 def object_label(obj: models.Model | None) -> tuple[str, str]:

@@ -53,6 +53,13 @@ class Agency(models.Model):
     jurisdiction = models.ForeignKey(
         Jurisdiction, null=True, blank=True, on_delete=models.PROTECT, related_name="agencies"
     )
+    part2_program = models.BooleanField(
+        "42 CFR Part 2 program",
+        default=False,
+        help_text="A federally assisted SUD treatment program: its records are Part 2 "
+        "(touchpoints, requests and documents from it are restricted unless a coordinator "
+        "records why not). SUD treatment agencies have it when they are added.",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -62,6 +69,12 @@ class Agency(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        # SUD treatment programs are Part 2 programs unless an administrator says otherwise.
+        if self._state.adding and self.sector == Sector.SUD_TREATMENT:
+            self.part2_program = True
+        super().save(*args, **kwargs)
 
 
 class Team(models.Model):
@@ -90,6 +103,10 @@ class Team(models.Model):
     )
     health_care_record_due_days = models.PositiveSmallIntegerField(
         default=30, help_text="Business days a health-care provider has to answer."
+    )
+    deferral_review_days = models.PositiveSmallIntegerField(
+        default=90,
+        help_text="Days after a case is deferred before the coordinator reviews the deferral.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()

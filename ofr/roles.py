@@ -78,6 +78,9 @@ CASE_PERMISSIONS: dict[str, frozenset[str]] = {
             "view_identifiers",
             "view_access_log",
             "confirm_finding",
+            # Law-enforcement investigative material of a case deferred for an
+            # active investigation: its uploader and the coordinators only.
+            "view_deferred_investigative",
         }
     ),
     Role.DATA_MANAGER: frozenset({"view_case", "change_case", "annotate_case", "view_identifiers"}),
@@ -92,11 +95,14 @@ CASE_PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 # Sensitive categories each role may see on its team's cases, before the sector rule.
+# Next-of-kin interview material stays with its interviewer (the item's author,
+# cases/policy.py), the coordinators and the facilitators: the family spoke to
+# them, and other members see the touchpoints the coordinator extracts from it.
 CASE_CATEGORIES: dict[str, frozenset[str]] = {
     Role.COORDINATOR: ALL_CATEGORIES,
-    Role.DATA_MANAGER: ALL_CATEGORIES,
+    Role.DATA_MANAGER: ALL_CATEGORIES - {SensitiveCategory.NOK_INTERVIEW},
     Role.FACILITATOR: ALL_CATEGORIES,
-    Role.MEMBER: ALL_CATEGORIES,
+    Role.MEMBER: ALL_CATEGORIES - {SensitiveCategory.NOK_INTERVIEW},
     Role.GUEST: frozenset(),
     Role.AGENCY_PARTNER: frozenset(),
     Role.OVERSIGHT: frozenset(),

@@ -53,6 +53,21 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-development-key-only-used-when-DEBUG-is-on"  # noqa: S105
 SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 
+# The access log's own key (ofr/audit.py), apart from SECRET_KEY: it keys the
+# log's hash chain and the hashes of search terms, so that whoever holds the
+# database but not this key can neither re-chain edited rows nor test names.
+# Rotate by moving the old key to AUDIT_KEY_FALLBACKS (verification needs it).
+AUDIT_KEY = env_str("AUDIT_KEY")
+if not AUDIT_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "AUDIT_KEY is not set. Set it to a long random value, different from SECRET_KEY "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(64))'), "
+            "or set DEBUG=1 for local development."
+        )
+    AUDIT_KEY = "insecure-development-audit-key-only-used-when-DEBUG-is-on"
+AUDIT_KEY_FALLBACKS = env_list("AUDIT_KEY_FALLBACKS")
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 

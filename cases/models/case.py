@@ -47,6 +47,12 @@ class Case(models.Model):
         max_length=40, choices=vs.ExclusionReason.choices, blank=True
     )
     deferral_reason = models.CharField(max_length=40, choices=vs.DeferralReason.choices, blank=True)
+    deferral_review_on = models.DateField(
+        "review the deferral by",
+        null=True,
+        blank=True,
+        help_text="Set when the case is deferred, from the team's deferral review period.",
+    )
     status_note = models.CharField(
         max_length=300, blank=True, help_text="Why the status last changed."
     )
@@ -99,6 +105,10 @@ class Case(models.Model):
             ("view_identifiers", "View decedent identifiers"),
             ("view_access_log", "View who accessed the case"),
             ("confirm_finding", "Confirm proposed findings"),
+            (
+                "view_deferred_investigative",
+                "View law-enforcement investigative material while the case is deferred",
+            ),
         ] + [(category_permission(c.value), f"View {c.label} content") for c in SensitiveCategory]
         constraints = [
             models.UniqueConstraint(fields=["team", "reference"], name="case_unique_reference"),

@@ -75,6 +75,18 @@ def sensitivity_field():
     )
 
 
+def not_part2_reason_field():
+    """Why an item from a 42 CFR Part 2 program is not Part 2 (a coordinator's
+    call); without it, such an item is Part 2 whatever its category says."""
+    return models.CharField(
+        "why this is not Part 2",
+        max_length=300,
+        blank=True,
+        help_text="Only for an item from a Part 2 program that is not Part 2 "
+        "(a coordinator records why).",
+    )
+
+
 class TimelineEvent(models.Model):
     """A contact of the decedent with a system before death (a touchpoint)."""
 
@@ -98,6 +110,7 @@ class TimelineEvent(models.Model):
         related_name="timeline_events",
     )
     sensitivity = sensitivity_field()
+    not_part2_reason = not_part2_reason_field()
     missed_opportunity = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
@@ -150,6 +163,7 @@ class SourceDocument(models.Model):
     )
     received_on = models.DateField(null=True, blank=True)
     sensitivity = sensitivity_field()
+    not_part2_reason = not_part2_reason_field()
     file = models.FileField(storage=private_storage, upload_to=document_path, max_length=200)
     original_name = models.CharField(max_length=255)
     extension = models.CharField(max_length=10)
@@ -195,6 +209,7 @@ class RecordRequest(models.Model):
     outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.PENDING)
     answered_on = models.DateField(null=True, blank=True)
     withheld_reason = models.CharField(max_length=40, choices=vs.WithheldReason.choices, blank=True)
+    not_part2_reason = not_part2_reason_field()
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
