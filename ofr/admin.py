@@ -1,9 +1,14 @@
 """System administration: users, teams, agencies. No case data is registered here:
 a system administrator is not a reviewer."""
 
+from collections import Counter
+
 from django.contrib import admin
+from django.contrib.admin.utils import NestedObjects
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
+from django.db import router
+from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
 from ofr.models import (
@@ -17,6 +22,22 @@ from ofr.models import (
 )
 
 admin.site.site_header = "OFR case management — administration"
+
+
+class KindsAndCountsOnDeletePage:
+    """Django's delete page names each related object by its str(): a source
+    document's title, a timeline event's date, a case's reference. Here it
+    gives only their kinds and counts, so that no case data reaches the page."""
+
+    def get_deleted_objects(self, objs, request):
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected:
+            collector = NestedObjects(using=router.db_for_write(self.model))
+            collector.collect(objs)
+            kinds = Counter(capfirst(obj._meta.verbose_name_plural) for obj in collector.protected)
+            protected = [f"{kind}: {count}" for kind, count in sorted(kinds.items())]
+        deleted = [f"{capfirst(obj._meta.verbose_name)}: {obj}" for obj in objs]
+        return deleted, model_count, perms_needed, protected
 
 
 class TeamJurisdictionInline(admin.StackedInline):
@@ -34,20 +55,20 @@ class HolidayInline(admin.StackedInline):
 
 
 @admin.register(Jurisdiction)
-class JurisdictionAdmin(SimpleHistoryAdmin):
+class JurisdictionAdmin(KindsAndCountsOnDeletePage, SimpleHistoryAdmin):
     list_display = ["name", "level", "parent"]
     list_filter = ["level"]
 
 
 @admin.register(Agency)
-class AgencyAdmin(SimpleHistoryAdmin):
+class AgencyAdmin(KindsAndCountsOnDeletePage, SimpleHistoryAdmin):
     list_display = ["name", "sector", "jurisdiction"]
     list_filter = ["sector"]
     search_fields = ["name"]
 
 
 @admin.register(Team)
-class TeamAdmin(SimpleHistoryAdmin):
+class TeamAdmin(KindsAndCountsOnDeletePage, SimpleHistoryAdmin):
     list_display = ["name", "short_code", "small_cell_threshold", "packets_may_include_identifiers"]
     inlines = [TeamJurisdictionInline, HolidayInline]
 
@@ -70,7 +91,7 @@ admin.site.unregister(Group)
 
 
 @admin.register(User)
-class OFRUserAdmin(UserAdmin):
+class OFRUserAdmin(KindsAndCountsOnDeletePage, UserAdmin):
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("Personal info", {"fields": ("first_name", "last_name", "email")}),
@@ -94,7 +115,11 @@ class OFRGroupAdmin(GroupAdmin):
 
 @admin.register(AccessEvent)
 class AccessEventAdmin(admin.ModelAdmin):
-    """Read-only: the access log is append-only."""
+    """Read-only: the access log is append-only.
+
+    Rows written before name searches were logged as keyed hashes hold the
+    name searched for, in clear, and cannot be rewritten: `detail` is shown
+    only through `shown_detail`, and neither searched nor filtered on."""
 
     list_display = [
         "seq",
@@ -103,10 +128,26 @@ class AccessEventAdmin(admin.ModelAdmin):
         "action",
         "object_type",
         "object_id",
+        "shown_detail",
         "ip_address",
     ]
     list_filter = ["action"]
     search_fields = ["username", "object_id"]
+    exclude = ["detail"]
+    readonly_fields = ["shown_detail"]
+
+    @admin.display(description="Detail")
+    def shown_detail(self, event: AccessEvent) -> str:
+        if event.detail.startswith("name search:"):
+            return "name search (term withheld)"
+        return event.detail
+
+    def lookup_allowed(self, lookup, value, request=None) -> bool:
+        # A filter in the URL (?detail__startswith=...) would reveal the names
+        # one letter at a time.
+        if lookup.split("__")[0] == "detail":
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -87,7 +87,13 @@ class StatusForm(USWDSFormMixin, forms.Form):
 
 class CaseSearchForm(USWDSFormMixin, forms.Form):
     """Search, filters and sort of the case list. Names are searched only in
-    the cases where the user may see identifiers."""
+    the cases where the user may see identifiers.
+
+    The search term may be a decedent's name, so it never goes in a URL: the
+    list's links carry the id the view keeps it under (`search`) and the
+    filters below, which identify no one."""
+
+    URL_PARAMETERS = ("search", "status", "year", "manner", "substance", "team", "sort")
 
     SORTS = {
         "reference": ("reference", "id"),
@@ -136,7 +142,11 @@ class CaseSearchForm(USWDSFormMixin, forms.Form):
         self.fields["q"].help_text = (
             "Case reference or decedent name" if self.may_search_names else "Case reference"
         )
-        self.searches_names = False
+
+    @property
+    def searches_names(self) -> bool:
+        """Whether this search matches decedent names: a read of identifiers."""
+        return self.may_search_names and self.is_valid() and bool(self.cleaned_data["q"])
 
     def apply(self, cases):
         data = self.cleaned_data
@@ -153,7 +163,6 @@ class CaseSearchForm(USWDSFormMixin, forms.Form):
                     | Q(identifiers__aliases__icontains=query)
                 )
                 match |= Q(pk__in=named.values("pk"))
-                self.searches_names = True
             cases = cases.filter(match)
         if data["status"]:
             cases = cases.filter(status=data["status"])
@@ -174,8 +183,10 @@ class CaseSearchForm(USWDSFormMixin, forms.Form):
         return cases.order_by(*self.SORTS.get(data["sort"], self.DEFAULT_SORT))
 
     def query_string(self, **changes) -> str:
-        """The current filters as a query string, for pagination and sort links."""
-        params = {k: v for k, v in (self.data or {}).items() if k != "page" and v}
+        """The search id and filters as a query string, for pagination and sort
+        links; never the term itself."""
+        data = self.data or {}
+        params = {k: data.get(k) for k in self.URL_PARAMETERS}
         params.update(changes)
         return urlencode({k: v for k, v in params.items() if v})
 

@@ -1,3 +1,6 @@
+import secrets
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -5,6 +8,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from cases.access import (
@@ -25,29 +29,75 @@ from cases.models import Case
 from cases.timeline_svg import legend_items, timeline_strip_svg
 from cases.views.editing import edit_versioned
 from ofr.access import teams_for_user
-from ofr.audit import Action, DeniedForbidden, record
+from ofr.audit import Action, DeniedForbidden, record, search_term_digest
 from ofr.models import AccessEvent
 
 CASES_PER_PAGE = 50
+SEARCHES_KEPT = 5
+
+
+def remember_search(request: HttpRequest, term: str) -> str:
+    """Keep a search term in the session under a new random id, the one that
+    goes in URLs instead of the term (which may be a decedent's name)."""
+    now = timezone.now().timestamp()
+    kept = [
+        (key, entry)
+        for key, entry in request.session.get("case_searches", {}).items()
+        if not search_expired(entry, now)
+    ]
+    search_id = secrets.token_urlsafe(16)
+    kept = kept[-(SEARCHES_KEPT - 1) :] + [(search_id, {"term": term, "at": now})]
+    request.session["case_searches"] = dict(kept)
+    return search_id
+
+
+def recall_search(request: HttpRequest, search_id: str) -> str | None:
+    """The term kept under `search_id`, or None when unknown or expired."""
+    entry = request.session.get("case_searches", {}).get(search_id)
+    if entry is None or search_expired(entry, timezone.now().timestamp()):
+        return None
+    return entry["term"]
+
+
+def search_expired(entry: dict, now: float) -> bool:
+    # A results page outlives its search no longer than an idle session would.
+    return now - entry["at"] > settings.SESSION_IDLE_MINUTES * 60
 
 
 @login_required
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 def case_list(request: HttpRequest) -> HttpResponse:
     if not may_list_cases(request.user):
         raise DeniedForbidden("cases.case", "", "list_cases")
-    search = CaseSearchForm(request.GET or None, user=request.user)
+    if request.method == "POST":
+        search = CaseSearchForm(request.POST, user=request.user)
+        if search.is_valid():
+            term = search.cleaned_data["q"]
+            search_id = remember_search(request, term) if term else ""
+            if search.searches_names:
+                # Looking a decedent up by name is a read of identifiers; the
+                # log keeps a keyed hash (manage.py audit_search), not the name.
+                record(
+                    request,
+                    Action.VIEW,
+                    object_type="cases.case",
+                    detail=f"name search sha256-hmac:{search_term_digest(term)}",
+                )
+            query = search.query_string(search=search_id)
+            return redirect(f"{reverse('cases:list')}?{query}" if query else "cases:list")
+    else:
+        data = request.GET.copy()
+        data.pop("q", None)  # an old link's term is not searched: it belongs in no URL
+        if data.get("search"):
+            term = recall_search(request, data["search"])
+            if term is None:
+                messages.info(request, "That search has expired; search again.")
+                return redirect("cases:list")
+            data["q"] = term
+        search = CaseSearchForm(data or None, user=request.user)
     cases = cases_for_user(request.user, "view_case").select_related("death")
     if search.is_valid():
         cases = search.apply(cases)
-        if search.searches_names:
-            # Looking a decedent up by name is a read of identifiers.
-            record(
-                request,
-                Action.VIEW,
-                object_type="cases.case",
-                detail=f"name search: {search.cleaned_data['q']}",
-            )
     page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
     # A hint for the button only; case_new checks the team grant itself.
     can_add = may_add_cases(request.user)

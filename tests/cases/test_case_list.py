@@ -71,6 +71,8 @@ class CaseListTestCase(OFRTestCase):
         with self.assertNumQueries(5):
             self.client.get(self.url)
 
-    def test_it_refuses_post(self):
+    def test_it_refuses_other_methods(self):
+        # POST is the search box (tests/cases/test_case_search.py).
         self.client.force_login(self.coordinator)
-        self.assertEqual(self.client.post(self.url).status_code, 405)
+        self.assertEqual(self.client.put(self.url).status_code, 405)
+        self.assertEqual(self.client.delete(self.url).status_code, 405)

@@ -1,10 +1,16 @@
+import re
 from datetime import date
+from urllib.parse import parse_qs, urlsplit
 
+from django.test import Client
 from django.urls import reverse
 
 from cases.models import AgendaItem, Case, ToxicologyResult
+from ofr.audit import search_term_digest
 from ofr.models import AccessEvent
 from tests.base import OFRTestCase
+
+NAME_SEARCHES = {"object_type": "cases.case", "detail__startswith": "name search"}
 
 
 class CaseSearchTestCase(OFRTestCase):
@@ -23,11 +29,20 @@ class CaseSearchTestCase(OFRTestCase):
         # The reviewer signed for the meeting: both cases on its agenda are theirs to see.
         AgendaItem.objects.create(meeting=cls.meeting, case=cls.second, position=2)
 
-    def references(self, user, **params) -> list[str]:
+    def submit(self, user, **fields) -> str:
+        """Submit the search box (a POST) and return where it redirects."""
         self.client.force_login(user)
-        response = self.client.get(self.url, params)
+        response = self.client.post(self.url, fields)
+        self.assertEqual(response.status_code, 302)
+        return response["Location"]
+
+    def references(self, user, **fields) -> list[str]:
+        response = self.client.get(self.submit(user, **fields))
         self.assertEqual(response.status_code, 200)
         return [case.reference for case in response.context["page"].object_list]
+
+    def urls_in(self, response) -> list[str]:
+        return re.findall(r'(?:href|action)="([^"]*)"', response.content.decode())
 
     def test_it_searches_by_reference_and_by_code(self):
         self.assertEqual(self.references(self.reviewer, q="2024-007"), ["RIV-2024-007"])
@@ -36,22 +51,95 @@ class CaseSearchTestCase(OFRTestCase):
 
     def test_it_searches_names_only_for_those_who_may_see_identifiers(self):
         self.assertEqual(self.references(self.coordinator, q="casey"), ["RIV-2024-007"])
-        event = AccessEvent.objects.order_by("-seq").first()
-        self.assertEqual((event.user, event.detail), (self.coordinator, "name search: casey"))
         # A reviewer cannot find a case by the decedent's name, nor learn that it exists.
         self.assertEqual(self.references(self.reviewer, q="casey"), [])
         self.client.force_login(self.reviewer)
-        self.assertNotContains(self.client.get(self.url, {"q": "x"}), "decedent name")
+        self.assertNotContains(self.client.get(self.url), "decedent name")
+        self.assertEqual(self.events(**NAME_SEARCHES, user=self.reviewer).count(), 0)
 
     def test_an_outsider_cannot_find_another_team_case_by_name(self):
         self.assertEqual(self.references(self.outsider, q="Casey"), [])
         self.assertEqual(self.references(self.outsider, q="Jordan"), [])
+
+    def test_the_log_keeps_a_keyed_hash_of_a_name_search_never_the_name(self):
+        self.submit(self.coordinator, q="  Casey   SAMPLE ")
+        event = AccessEvent.objects.order_by("-seq").first()
+        self.assertEqual(event.user, self.coordinator)
+        self.assertEqual(
+            event.detail, f"name search sha256-hmac:{search_term_digest('casey sample')}"
+        )
+        self.assertNotIn("casey", event.detail.casefold())
+
+    def test_a_name_search_is_logged_once_not_on_every_page(self):
+        for number in range(60):
+            Case.objects.create(team=self.team, reference=f"RIV-2023-{number:03}")
+        location = self.submit(self.coordinator, q="2023")
+        self.assertEqual(self.events(**NAME_SEARCHES).count(), 1)
+        self.client.get(location)
+        self.client.get(f"{location}&page=2")
+        self.client.get(f"{location}&sort=reference")
+        self.assertEqual(self.events(**NAME_SEARCHES).count(), 1)
+
+    def test_no_name_reaches_a_url(self):
+        location = self.submit(self.coordinator, q="Casey Sample", status="", sort="death")
+        self.assertNotIn("casey", location.casefold())
+        query = parse_qs(urlsplit(location).query)
+        self.assertEqual(set(query), {"search", "sort"})
+        response = self.client.get(location)
+        self.assertEqual(
+            [case.reference for case in response.context["page"].object_list], ["RIV-2024-007"]
+        )
+        urls = self.urls_in(response)
+        self.assertIn(f"?search={query['search'][0]}&amp;sort=-death", urls)
+        for url in urls:
+            self.assertNotIn("casey", url.casefold())
+        # The search box keeps the term, in the page only.
+        self.assertContains(response, 'value="Casey Sample"')
+
+    def test_a_term_in_an_old_link_is_not_searched(self):
+        self.client.force_login(self.coordinator)
+        response = self.client.get(self.url, {"q": "casey"})
+        self.assertEqual(len(response.context["page"].object_list), 2)
+        self.assertEqual(self.events(**NAME_SEARCHES).count(), 0)
+
+    def test_an_unknown_search_shows_the_whole_list(self):
+        self.client.force_login(self.coordinator)
+        response = self.client.get(self.url, {"search": "no-such-search"}, follow=True)
+        self.assertEqual(response.redirect_chain, [(self.url, 302)])
+        self.assertContains(response, "That search has expired; search again.")
+        self.assertEqual(len(response.context["page"].object_list), 2)
+
+    def test_an_expired_search_shows_the_whole_list(self):
+        location = self.submit(self.coordinator, q="casey", sort="reference")
+        search_id = parse_qs(urlsplit(location).query)["search"][0]
+        session = self.client.session
+        session["case_searches"][search_id]["at"] -= 16 * 60  # SESSION_IDLE_MINUTES is 15
+        session.save()
+        response = self.client.get(location, follow=True)
+        self.assertEqual(response.redirect_chain, [(self.url, 302)])
+        self.assertContains(response, "That search has expired; search again.")
+        self.assertEqual(len(response.context["page"].object_list), 2)
+
+    def test_a_search_belongs_to_its_session(self):
+        location = self.submit(self.coordinator, q="casey")
+        other = Client()
+        other.force_login(self.data_manager)
+        response = other.get(location, follow=True)
+        self.assertContains(response, "That search has expired; search again.")
+
+    def test_it_keeps_only_a_handful_of_searches(self):
+        locations = [self.submit(self.coordinator, q=f"RIV-{n}") for n in range(6)]
+        self.assertEqual(len(self.client.session["case_searches"]), 5)
+        self.assertEqual(self.client.get(locations[0]).status_code, 302)  # the oldest is gone
+        self.assertEqual(self.client.get(locations[1]).status_code, 200)
 
     def test_it_filters_by_year_manner_and_substance(self):
         self.assertEqual(self.references(self.reviewer, year=2024), ["RIV-2024-007"])
         self.assertEqual(self.references(self.reviewer, manner="accident"), ["RIV-2025-001"])
         self.assertEqual(self.references(self.reviewer, substance="xylazine"), ["RIV-2024-007"])
         self.assertEqual(self.references(self.reviewer, substance="fentanyl"), ["RIV-2025-001"])
+        # The filters identify no one: they stay in the URL, as links made before.
+        self.assertEqual(self.submit(self.reviewer, year=2024), f"{self.url}?year=2024")
 
     def test_it_sorts(self):
         self.assertEqual(
@@ -61,16 +149,46 @@ class CaseSearchTestCase(OFRTestCase):
             self.references(self.reviewer, sort="-death"), ["RIV-2025-001", "RIV-2024-007"]
         )
 
+    def test_an_empty_search_shows_the_whole_list(self):
+        self.assertEqual(self.submit(self.reviewer, q=""), self.url)
+
     def test_bad_input_is_explained_not_a_500(self):
         self.client.force_login(self.reviewer)
-        response = self.client.get(self.url, {"year": "nineteen", "manner": "drowned"})
+        response = self.client.post(self.url, {"year": "nineteen", "manner": "drowned"})
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "Check the search")
         self.assertContains(response, "Enter a whole number")
+        response = self.client.get(self.url, {"year": "nineteen", "manner": "drowned"})
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "Enter a whole number")
 
-    def test_pagination_keeps_the_filters(self):
+    def test_pagination_keeps_the_search(self):
         for number in range(60):
             Case.objects.create(team=self.team, reference=f"RIV-2023-{number:03}")
-        self.client.force_login(self.coordinator)
-        response = self.client.get(self.url, {"q": "2023", "sort": "reference"})
-        self.assertContains(response, "q=2023&amp;sort=reference&amp;page=2")
+        location = self.submit(self.coordinator, q="2023", sort="reference")
+        search_id = parse_qs(urlsplit(location).query)["search"][0]
+        response = self.client.get(location)
+        self.assertContains(response, f"search={search_id}&amp;sort=reference&amp;page=2")
+        response = self.client.get(f"{location}&page=2")
+        self.assertContains(response, "page 2 of 2")
+        self.assertEqual(len(response.context["page"].object_list), 10)
+
+    def test_it_redirects_anonymous_to_login(self):
+        response = self.client.post(self.url, {"q": "casey"})
+        self.assertRedirects(response, f"{reverse('login')}?next={self.url}")
+        self.assertEqual(self.events(**NAME_SEARCHES).count(), 0)
+
+    def test_the_search_box_needs_its_csrf_token(self):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(self.coordinator)
+        self.assertEqual(client.post(self.url, {"q": "casey"}).status_code, 403)
+        token = client.get(self.url).context["csrf_token"]
+        response = client.post(self.url, {"q": "casey", "csrfmiddlewaretoken": token})
+        self.assertEqual(response.status_code, 302)
+
+    def test_its_query_count_with_a_name_search(self):
+        location = self.submit(self.coordinator, q="casey")
+        self.client.get(location)  # warm the content-type cache
+        # session, user, memberships, count, page
+        with self.assertNumQueries(5):
+            self.client.get(location)
