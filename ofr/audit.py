@@ -8,6 +8,7 @@ which the access modules raise and `DeniedAccessAuditMiddleware` records.
 import hashlib
 import hmac
 import ipaddress
+from dataclasses import dataclass
 
 from axes.signals import user_locked_out
 from django.conf import settings
@@ -18,7 +19,7 @@ from django.dispatch import receiver
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
-from ofr.models import AccessEvent, sync_user_groups
+from ofr.models import GENESIS_HASH, AccessEvent, sync_user_groups
 
 Action = AccessEvent.Action
 
@@ -152,24 +153,64 @@ def on_locked_out(sender, request, username, ip_address, **kwargs) -> None:
 
 # --- Append-only enforcement in the database ----------------------------------
 
+# SQLite resolves INSERT OR REPLACE by deleting the clashing row without firing
+# delete triggers, but runs BEFORE INSERT triggers first: refuse any clash there.
+# The chain trigger makes the database itself keep seq and prev_hash in step
+# with the head (one lookup on the seq index); '000...0' is GENESIS_HASH.
 _SQLITE_TRIGGERS = [
     "CREATE TRIGGER IF NOT EXISTS ofr_accessevent_no_update BEFORE UPDATE ON ofr_accessevent "
     "BEGIN SELECT RAISE(ABORT, 'ofr_accessevent is append-only'); END",
     "CREATE TRIGGER IF NOT EXISTS ofr_accessevent_no_delete BEFORE DELETE ON ofr_accessevent "
     "BEGIN SELECT RAISE(ABORT, 'ofr_accessevent is append-only'); END",
+    "CREATE TRIGGER IF NOT EXISTS ofr_accessevent_no_replace BEFORE INSERT ON ofr_accessevent "
+    "WHEN EXISTS (SELECT 1 FROM ofr_accessevent WHERE id = NEW.id) "
+    "OR EXISTS (SELECT 1 FROM ofr_accessevent WHERE seq = NEW.seq) "
+    "OR EXISTS (SELECT 1 FROM ofr_accessevent WHERE entry_hash = NEW.entry_hash) "
+    "BEGIN SELECT RAISE(ABORT, "
+    "'ofr_accessevent is append-only: that id, seq or entry_hash exists'); END",
+    "CREATE TRIGGER IF NOT EXISTS ofr_accessevent_chain BEFORE INSERT ON ofr_accessevent "
+    "WHEN NEW.seq IS NOT COALESCE((SELECT MAX(seq) FROM ofr_accessevent), 0) + 1 "
+    "OR NEW.prev_hash IS NOT COALESCE("
+    "(SELECT entry_hash FROM ofr_accessevent ORDER BY seq DESC LIMIT 1), "
+    "'0000000000000000000000000000000000000000000000000000000000000000') "
+    "BEGIN SELECT RAISE(ABORT, 'ofr_accessevent: a new row must be the next link of the chain'); "
+    "END",
 ]
 _POSTGRESQL_TRIGGERS = [
     "CREATE OR REPLACE FUNCTION ofr_accessevent_append_only() RETURNS trigger "
     "LANGUAGE plpgsql AS $$ BEGIN "
     "RAISE EXCEPTION 'ofr_accessevent is append-only'; END $$",
+    # Also fires for INSERT ... ON CONFLICT DO UPDATE.
     "CREATE OR REPLACE TRIGGER ofr_accessevent_no_update_delete "
     "BEFORE UPDATE OR DELETE ON ofr_accessevent "
     "FOR EACH ROW EXECUTE FUNCTION ofr_accessevent_append_only()",
+    # An empty log may be truncated: nothing is lost, and Django's test flush
+    # truncates every table (tests/base.py empties the log first).
+    "CREATE OR REPLACE FUNCTION ofr_accessevent_no_truncate() RETURNS trigger "
+    "LANGUAGE plpgsql AS $$ BEGIN "
+    "IF EXISTS (SELECT 1 FROM ofr_accessevent) THEN "
+    "RAISE EXCEPTION 'ofr_accessevent is append-only'; END IF; RETURN NULL; END $$",
+    "CREATE OR REPLACE TRIGGER ofr_accessevent_no_truncate "
+    "BEFORE TRUNCATE ON ofr_accessevent "
+    "FOR EACH STATEMENT EXECUTE FUNCTION ofr_accessevent_no_truncate()",
+    "CREATE OR REPLACE FUNCTION ofr_accessevent_chain() RETURNS trigger "
+    "LANGUAGE plpgsql AS $$ DECLARE head_seq bigint; head_hash varchar; BEGIN "
+    "SELECT seq, entry_hash INTO head_seq, head_hash FROM ofr_accessevent "
+    "ORDER BY seq DESC LIMIT 1; "
+    "IF NEW.seq IS DISTINCT FROM COALESCE(head_seq, 0) + 1 "
+    "OR NEW.prev_hash IS DISTINCT FROM COALESCE(head_hash, "
+    "'0000000000000000000000000000000000000000000000000000000000000000') THEN "
+    "RAISE EXCEPTION 'ofr_accessevent: a new row must be the next link of the chain'; "
+    "END IF; RETURN NEW; END $$",
+    "CREATE OR REPLACE TRIGGER ofr_accessevent_chain "
+    "BEFORE INSERT ON ofr_accessevent "
+    "FOR EACH ROW EXECUTE FUNCTION ofr_accessevent_chain()",
 ]
 
 
 def install_append_only_triggers(vendor: str, execute) -> None:
-    """Make the database itself refuse UPDATE and DELETE on the access log.
+    """Make the database itself refuse changes to the access log other than
+    appending the chain's next row.
 
     `execute` runs one SQL statement (a schema editor's or a cursor's)."""
     statements = {"sqlite": _SQLITE_TRIGGERS, "postgresql": _POSTGRESQL_TRIGGERS}.get(vendor)
@@ -180,40 +221,94 @@ def install_append_only_triggers(vendor: str, execute) -> None:
 
 
 def drop_append_only_triggers(vendor: str, execute) -> None:
-    """Only for migrating backwards and for the test suite's clean-up."""
+    """Only for migrations and for the test suite's clean-up."""
     if vendor == "sqlite":
-        execute("DROP TRIGGER IF EXISTS ofr_accessevent_no_update")
-        execute("DROP TRIGGER IF EXISTS ofr_accessevent_no_delete")
+        for name in ("no_update", "no_delete", "no_replace", "chain"):
+            execute(f"DROP TRIGGER IF EXISTS ofr_accessevent_{name}")
     else:
-        execute("DROP TRIGGER IF EXISTS ofr_accessevent_no_update_delete ON ofr_accessevent")
+        for name in ("no_update_delete", "no_truncate", "chain"):
+            execute(f"DROP TRIGGER IF EXISTS ofr_accessevent_{name} ON ofr_accessevent")
+        for name in ("append_only", "no_truncate", "chain"):
+            execute(f"DROP FUNCTION IF EXISTS ofr_accessevent_{name}()")
 
 
-# --- Verification -------------------------------------------------------------
+# --- Keys and verification ----------------------------------------------------
 
 
-def verify_chain(events) -> tuple[int, str | None]:
-    """Walk the chain in order. Returns (rows checked, description of the first
-    bad row or None). Detects edited rows (hash mismatch), rows inserted out of
-    chain (link mismatch) and deleted rows (sequence gap / link mismatch)."""
-    from ofr.models import GENESIS_HASH
+def audit_key_id(key: str | None = None) -> str:
+    """A short fingerprint naming an audit key (AUDIT_KEY unless given) in the
+    rows it signed; it tells nothing about the key itself."""
+    return keyed_digest("key-id", "", key)[:16]
 
-    expected_prev, expected_seq, count = GENESIS_HASH, 1, 0
+
+def chain_keys() -> dict[str, str]:
+    """The keys that verification may use, by key id: AUDIT_KEY and its fallbacks."""
+    return {audit_key_id(key): key for key in [settings.AUDIT_KEY, *settings.AUDIT_KEY_FALLBACKS]}
+
+
+@dataclass
+class ChainReport:
+    """What verify_chain found: rows checked, the first bad row (None if all
+    good), the last good row, rows from before the chain was keyed, and the seq
+    of the row whose entry_hash was expected (None if not met)."""
+
+    count: int = 0
+    problem: str | None = None
+    head: AccessEvent | None = None
+    unkeyed: int = 0
+    expected_seq: int | None = None
+
+
+def verify_chain(events, expect_head: str = "") -> ChainReport:
+    """Walk the chain in order and stop at the first bad row. Detects edited
+    rows (hash mismatch), rows inserted out of chain (link mismatch), deleted
+    rows (sequence gap / link mismatch), rows signed by a key that is not
+    configured, and unkeyed rows after keyed ones (re-chained without the key).
+    `expect_head`: an entry_hash kept outside the database; the report gives
+    the seq of the good row that has it (a chain cut short or rewritten after
+    it no longer holds it)."""
+    keys = chain_keys()
+    report = ChainReport()
+    expected_prev, expected_seq, keyed = GENESIS_HASH, 1, False
     for event in events:
-        count += 1
+        report.count += 1
+        where = f"row id={event.pk} seq={event.seq}"
         if event.seq != expected_seq:
-            return count, (
-                f"row id={event.pk} seq={event.seq}: expected seq {expected_seq}; "
+            report.problem = (
+                f"{where}: expected seq {expected_seq}; "
                 f"row(s) {expected_seq}..{event.seq - 1} are missing or out of order"
             )
+            return report
         if event.prev_hash != expected_prev:
-            return count, (
-                f"row id={event.pk} seq={event.seq}: does not link to the previous row "
+            report.problem = (
+                f"{where}: does not link to the previous row "
                 "(inserted out of chain, or the row before it was removed)"
             )
-        if event.compute_hash() != event.entry_hash:
-            return (
-                count,
-                f"row id={event.pk} seq={event.seq}: content does not match its hash (edited)",
+            return report
+        if event.key_id:
+            keyed = True
+            key = keys.get(event.key_id)
+            if key is None:
+                report.problem = (
+                    f"{where}: signed with audit key {event.key_id}, which is not configured "
+                    "(neither AUDIT_KEY nor in AUDIT_KEY_FALLBACKS)"
+                )
+                return report
+            matches = event.compute_hash(key) == event.entry_hash
+        elif keyed:
+            report.problem = (
+                f"{where}: has no audit key but follows keyed rows "
+                "(re-chained by someone without the key)"
             )
+            return report
+        else:
+            report.unkeyed += 1
+            matches = event.compute_hash() == event.entry_hash
+        if not matches:
+            report.problem = f"{where}: content does not match its hash (edited)"
+            return report
+        if expect_head and event.entry_hash == expect_head:
+            report.expected_seq = event.seq
+        report.head = event
         expected_prev, expected_seq = event.entry_hash, expected_seq + 1
-    return count, None
+    return report

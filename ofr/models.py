@@ -300,14 +300,21 @@ def sync_user_groups(user, on: date | None = None) -> None:
 GENESIS_HASH = "0" * 64
 # Any constant will do: it names the advisory lock that serialises chain writers.
 CHAIN_LOCK_KEY = 704_210_001
+# keyed_digest's purpose for the chain, so a chain hash is no other digest's twin.
+CHAIN_PURPOSE = "access-log-chain"
 
 
 class AccessEvent(models.Model):
     """One read, export, download, login, logout or denied attempt.
 
-    Append-only (database triggers refuse UPDATE and DELETE) and hash-chained:
-    each row's entry_hash covers its content and the previous row's hash, so
-    `manage.py verify_audit` finds any edited, inserted or deleted row.
+    Append-only (database triggers refuse UPDATE, DELETE, REPLACE, TRUNCATE and
+    any insert that is not the chain's next row) and hash-chained: each row's
+    entry_hash is an HMAC under AUDIT_KEY of its content and the previous row's
+    hash, so `manage.py verify_audit` finds any edited, inserted or deleted row,
+    and whoever holds the database but not the key cannot re-chain the rest.
+    key_id names the key that signed the row (rotation keeps old keys as
+    fallbacks); rows written before the chain was keyed have none and plain
+    SHA-256 hashes.
     """
 
     class Action(models.TextChoices):
@@ -338,6 +345,7 @@ class AccessEvent(models.Model):
     detail = models.CharField(max_length=500, blank=True)
     prev_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
+    key_id = models.CharField(max_length=16, blank=True, default="")
 
     class Meta:
         ordering = ["seq"]
@@ -364,11 +372,20 @@ class AccessEvent(models.Model):
     def canonical(self) -> str:
         """The row's content as canonical JSON, the input of its hash."""
         values = {name: getattr(self, name) for name in self.HASHED_FIELDS}
+        if self.key_id:
+            # Only keyed rows: the older rows' hashes were made without it.
+            values["key_id"] = self.key_id
         values["created_at"] = self.created_at.astimezone(UTC).isoformat()
         return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
-    def compute_hash(self) -> str:
-        return hashlib.sha256((self.prev_hash + self.canonical()).encode()).hexdigest()
+    def compute_hash(self, key: str | None = None) -> str:
+        """The row's hash: an HMAC under `key` (AUDIT_KEY unless given), or plain
+        SHA-256 for a row written before the chain was keyed (no key_id)."""
+        if not self.key_id:
+            return hashlib.sha256((self.prev_hash + self.canonical()).encode()).hexdigest()
+        from ofr.audit import keyed_digest  # ofr.audit imports this module
+
+        return keyed_digest(CHAIN_PURPOSE, self.prev_hash + self.canonical(), key)
 
     @classmethod
     def append(cls, **fields) -> "AccessEvent":
@@ -377,6 +394,8 @@ class AccessEvent(models.Model):
         durable=True: the event must not be rolled back with a request that fails
         later, so it may never run inside another transaction.
         """
+        from ofr.audit import audit_key_id  # ofr.audit imports this module
+
         with transaction.atomic(durable=True):
             if connection.vendor == "postgresql":
                 # Locking the last row with SELECT ... FOR UPDATE forks the chain
@@ -389,6 +408,7 @@ class AccessEvent(models.Model):
                 seq=(head["seq"] + 1) if head else 1,
                 prev_hash=head["entry_hash"] if head else GENESIS_HASH,
                 created_at=timezone.now(),
+                key_id=audit_key_id(),
                 **fields,
             )
             event.user_agent = event.user_agent[:300]

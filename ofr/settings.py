@@ -66,6 +66,9 @@ if not AUDIT_KEY:
             "or set DEBUG=1 for local development."
         )
     AUDIT_KEY = "insecure-development-audit-key-only-used-when-DEBUG-is-on"
+if AUDIT_KEY == SECRET_KEY:
+    # One value for both would make a leak of either a leak of both.
+    raise ImproperlyConfigured("AUDIT_KEY must differ from SECRET_KEY.")
 AUDIT_KEY_FALLBACKS = env_list("AUDIT_KEY_FALLBACKS")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")

@@ -1,4 +1,5 @@
 import threading
+from unittest import skipUnless
 
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -13,6 +14,39 @@ from tests.base import OFRTestCase, OFRTransactionTestCase
 def raw_sql(sql: str, params=()) -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+COLUMNS = (
+    "id",
+    "seq",
+    "created_at",
+    "user_id",
+    "username",
+    "ip_address",
+    "user_agent",
+    "action",
+    "object_type",
+    "object_id",
+    "detail",
+    "prev_hash",
+    "entry_hash",
+    "key_id",
+)
+
+
+def insert_row(event: AccessEvent, verb: str = "INSERT INTO", tail: str = "", **changes) -> None:
+    """Write a copy of `event` (with `changes`) by raw SQL, as a DBA would."""
+    values = {name: getattr(event, name) for name in COLUMNS} | changes
+    values["created_at"] = connection.ops.adapt_datetimefield_value(values["created_at"])
+    if values["id"] is None:
+        del values["id"]  # the database numbers it
+    columns = ", ".join(values)
+    marks = ", ".join(["%s"] * len(values))
+    raw_sql(f"{verb} ofr_accessevent ({columns}) VALUES ({marks}) {tail}", list(values.values()))
+
+
+def stored_rows() -> list[tuple]:
+    return list(AccessEvent.objects.order_by("seq").values_list(*COLUMNS))
 
 
 class AccessLogTestCase(OFRTestCase):
@@ -39,7 +73,8 @@ class AccessLogTestCase(OFRTestCase):
         for before, after in zip(events, events[1:], strict=False):
             self.assertEqual(after.prev_hash, before.entry_hash)
             self.assertEqual(after.seq, before.seq + 1)
-        self.assertEqual(verify_chain(events), (len(events), None))
+        report = verify_chain(events)
+        self.assertEqual((report.count, report.problem), (len(events), None))
 
     def test_the_database_refuses_update(self):
         with self.assertRaises(DatabaseError), transaction.atomic():
@@ -52,6 +87,59 @@ class AccessLogTestCase(OFRTestCase):
             raw_sql("DELETE FROM ofr_accessevent")
         with self.assertRaises(DatabaseError), transaction.atomic():
             AccessEvent.objects.order_by("-seq").first().delete()
+
+    @skipUnless(connection.vendor == "sqlite", "SQLite's REPLACE conflict resolution")
+    def test_the_database_refuses_replace(self):
+        # REPLACE deletes the clashing row without firing the delete trigger.
+        events = list(AccessEvent.objects.order_by("seq"))
+        head, before = events[-1], stored_rows()
+        # Otherwise a valid next link: only the clash is wrong.
+        forged = {
+            "seq": head.seq + 1,
+            "prev_hash": head.entry_hash,
+            "entry_hash": "e" * 64,
+            "detail": "rewritten",
+        }
+        attempts = [
+            ("INSERT OR REPLACE INTO", {**forged, "id": events[1].pk}),
+            ("REPLACE INTO", {**forged, "id": None, "seq": events[1].seq}),
+            ("INSERT OR REPLACE INTO", {**forged, "id": None, "entry_hash": events[0].entry_hash}),
+        ]
+        for verb, changes in attempts:
+            with self.subTest(verb=verb, changes=changes):
+                with self.assertRaises(DatabaseError), transaction.atomic():
+                    insert_row(head, verb, **changes)
+        self.assertEqual(stored_rows(), before)
+
+    def test_the_database_refuses_upsert(self):
+        # ON CONFLICT DO UPDATE: a clash on SQLite, the update trigger on PostgreSQL.
+        events = list(AccessEvent.objects.order_by("seq"))
+        head, before = events[-1], stored_rows()
+        with self.assertRaisesMessage(DatabaseError, "append-only"), transaction.atomic():
+            insert_row(
+                head,
+                id=events[1].pk,
+                seq=head.seq + 1,
+                prev_hash=head.entry_hash,
+                entry_hash="e" * 64,
+                tail="ON CONFLICT (id) DO UPDATE SET detail = 'rewritten'",
+            )
+        self.assertEqual(stored_rows(), before)
+
+    def test_the_database_refuses_a_row_that_does_not_follow_the_head(self):
+        head = AccessEvent.objects.order_by("-seq").first()
+        off_chain = [
+            {"seq": head.seq + 2, "prev_hash": head.entry_hash},
+            {"seq": head.seq + 1, "prev_hash": head.prev_hash},
+            {"seq": head.seq + 1, "prev_hash": GENESIS_HASH},
+        ]
+        for changes in off_chain:
+            with self.subTest(**changes):
+                with self.assertRaisesMessage(DatabaseError, "next link"), transaction.atomic():
+                    insert_row(head, id=None, entry_hash="e" * 64, **changes)
+        # The next link itself is accepted (its hash is verify_audit's business).
+        insert_row(head, id=None, seq=head.seq + 1, prev_hash=head.entry_hash, entry_hash="e")
+        self.assertTrue(AccessEvent.objects.filter(seq=head.seq + 1).exists())
 
     def test_it_cannot_be_written_inside_another_transaction(self):
         # Durable: an event written inside a transaction could be rolled back with it.
@@ -67,14 +155,14 @@ class AccessLogTestCase(OFRTestCase):
         event.username = "mallory"
         # Simulate a DBA editing the row: verification runs on the loaded values.
         events = [event if e.pk == event.pk else e for e in AccessEvent.objects.order_by("seq")]
-        count, problem = verify_chain(events)
+        problem = verify_chain(events).problem
         self.assertIn(f"id={target.pk} seq={target.seq}", problem)
         self.assertIn("edited", problem)
 
     def test_verify_audit_names_the_row_after_a_deleted_one(self):
         events = list(AccessEvent.objects.order_by("seq"))
         del events[1]
-        count, problem = verify_chain(events)
+        problem = verify_chain(events).problem
         self.assertIn(f"seq={events[1].seq}", problem)
         self.assertIn("missing", problem)
 
@@ -87,7 +175,7 @@ class AccessLogTestCase(OFRTestCase):
             prev_hash="f" * 64,
         )
         forged.entry_hash = forged.compute_hash()
-        count, problem = verify_chain([*events, forged])
+        problem = verify_chain([*events, forged]).problem
         self.assertIn(f"seq={forged.seq}", problem)
         self.assertIn("does not link", problem)
 
@@ -114,6 +202,24 @@ class AccessLogTamperTestCase(OFRTransactionTestCase):
             install_append_only_triggers(vendor, cursor.execute)
         with self.assertRaisesMessage(CommandError, f"id={target.pk} seq={target.seq}"):
             call_command("verify_audit")
+
+    @skipUnless(connection.vendor == "postgresql", "TRUNCATE is PostgreSQL's")
+    def test_the_database_refuses_truncate(self):
+        # Committed rows: a TRUNCATE in the transaction that wrote them fails anyway
+        # (pending foreign key checks), which would prove nothing.
+        request = RequestFactory().get("/")
+        request.user = self.coordinator
+        for _ in range(3):
+            record(request, Action.VIEW, self.case)
+        before = stored_rows()
+        for sql in [
+            "TRUNCATE ofr_accessevent",
+            "TRUNCATE ofr_accessevent RESTART IDENTITY CASCADE",
+        ]:
+            with self.subTest(sql=sql):
+                with self.assertRaisesMessage(DatabaseError, "append-only"), transaction.atomic():
+                    raw_sql(sql)
+        self.assertEqual(stored_rows(), before)
 
 
 class AccessLogSurvivesFailuresTestCase(OFRTransactionTestCase):
@@ -172,4 +278,5 @@ class ConcurrentAccessLogTestCase(OFRTransactionTestCase):
         self.assertEqual(len(events), before + self.THREADS * self.EVENTS_PER_THREAD)
         prev_hashes = [e.prev_hash for e in events]
         self.assertEqual(len(prev_hashes), len(set(prev_hashes)), "two rows share a parent: fork")
-        self.assertEqual(verify_chain(events), (len(events), None))
+        report = verify_chain(events)
+        self.assertEqual((report.count, report.problem), (len(events), None))

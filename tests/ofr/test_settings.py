@@ -21,6 +21,8 @@ CONFIG_VARIABLES = (
     "DEBUG",
     "SECRET_KEY",
     "SECRET_KEY_FALLBACKS",
+    "AUDIT_KEY",
+    "AUDIT_KEY_FALLBACKS",
     "ALLOWED_HOSTS",
     "SECURE_COOKIES",
     "SECURE_SSL_REDIRECT",
@@ -51,6 +53,10 @@ print(json.dumps({
 """
 
 
+def production_keys() -> dict[str, str]:
+    return {"SECRET_KEY": secrets.token_urlsafe(48), "AUDIT_KEY": secrets.token_urlsafe(48)}
+
+
 def clean_env(**values: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in CONFIG_VARIABLES}
     env.update(values)
@@ -75,8 +81,35 @@ class SettingsTestCase(TestCase):
         self.assertIn("ImproperlyConfigured", result.stderr)
         self.assertIn("SECRET_KEY", result.stderr)
 
+    def test_it_refuses_to_start_without_an_audit_key_outside_debug(self):
+        result = run_python(
+            ["-c", "import ofr.settings"], clean_env(SECRET_KEY=secrets.token_urlsafe(48))
+        )
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("ImproperlyConfigured", result.stderr)
+        self.assertIn("AUDIT_KEY is not set", result.stderr)
+
+    def test_the_audit_key_must_differ_from_the_secret_key(self):
+        key = secrets.token_urlsafe(48)
+        for debug in ("", "1"):
+            with self.subTest(DEBUG=debug):
+                env = clean_env(DEBUG=debug, SECRET_KEY=key, AUDIT_KEY=key)
+                result = run_python(["-c", "import ofr.settings"], env)
+                self.assertNotEqual(result.returncode, 0)
+                self.assertIn("AUDIT_KEY must differ from SECRET_KEY", result.stderr)
+
+    def test_it_reads_the_audit_key_and_its_fallbacks(self):
+        keys = production_keys()
+        env = clean_env(**keys, AUDIT_KEY_FALLBACKS="old-key-2, old-key-1")
+        script = "import ofr.settings as s; print(s.AUDIT_KEY); print(s.AUDIT_KEY_FALLBACKS)"
+        result = run_python(["-c", script], env)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(
+            result.stdout.splitlines(), [keys["AUDIT_KEY"], "['old-key-2', 'old-key-1']"]
+        )
+
     def test_production_defaults_are_secure(self):
-        result = run_python(["-c", PRINT_SETTINGS], clean_env(SECRET_KEY=secrets.token_urlsafe(48)))
+        result = run_python(["-c", PRINT_SETTINGS], clean_env(**production_keys()))
         self.assertEqual(result.returncode, 0, result.stderr)
         values = json.loads(result.stdout)
         self.assertIs(values["DEBUG"], False)
@@ -90,12 +123,12 @@ class SettingsTestCase(TestCase):
         self.assertEqual(values["ALLOWED_HOSTS"], [])
 
     def test_the_deployment_check_passes_with_a_production_environment(self):
-        secret_key = secrets.token_urlsafe(48)
-        self.assertEqual(len(secret_key), 64)
+        keys = production_keys()
+        self.assertEqual(len(keys["SECRET_KEY"]), 64)
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": os.environ.get("HOME", "/tmp"),  # noqa: S108
-            "SECRET_KEY": secret_key,
+            **keys,
             "ALLOWED_HOSTS": "ofr.example.org",
         }
         if os.environ.get("DATABASE_URL"):
