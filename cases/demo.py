@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import random
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
@@ -189,6 +189,21 @@ def build_case_file(case: Case, *, rng: random.Random, people: dict, agencies: d
         _notes(rng, case, events, people)
         told = [e for t, e in zip(touches, events, strict=True) if t.story and t.missed]
         _findings(rng, case, events, told, people)
+    if case.status == Case.Status.DEFERRED:
+        _deferral(case, coordinator)
+
+
+def _deferral(case: Case, coordinator) -> None:
+    """Deferred for the sheriff's investigation long enough ago that the
+    review-by date has passed: the coordinator's home page and reminder show it."""
+    period = timedelta(days=case.team.deferral_review_days)
+    deferred_on = timezone.localdate() - period - timedelta(days=10)
+    case.deferral_reason = vs.DeferralReason.ACTIVE_INVESTIGATION
+    case.deferral_review_on = deferred_on + period
+    case.status_note = "The sheriff's office is investigating the death."
+    case.status_changed_at = timezone.make_aware(datetime.combine(deferred_on, time(10)))
+    case.status_changed_by = coordinator
+    _save(case, coordinator)
 
 
 def _source(document: SourceDocument | None, sensitivity: str) -> SourceDocument | None:

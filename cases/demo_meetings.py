@@ -1,17 +1,21 @@
 """Demo meetings (issue 5): a past, closed Riverside review whose packet copies
 were all collected, and a planned one with four cases on the agenda, where
-facilitator and reviewer have signed and officer has not yet."""
+facilitator and reviewer have signed and officer has not yet. Officer has asked
+the team to defer one of the planned cases; the coordinator has not decided."""
 
 import hashlib
 from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
-from cases.models import AgendaItem, Attendance, Case, Meeting, PacketCopy
+from cases import valuesets as vs
+from cases.models import AgendaItem, Attendance, Case, DeferralRequest, Meeting, PacketCopy
 from cases.models.meetings import ConfidentialityAgreement
 
 PAST_CASES = ["RIV-2025-001", "RIV-2025-002", "RIV-2025-003"]
 PLANNED_CASES = ["RIV-2025-004", "RIV-2025-005", "RIV-2025-006", "RIV-2026-001"]
+# The planned case the sheriff's office asks the team to hold back.
+DEFERRAL_ASKED_FOR = "RIV-2026-001"
 
 
 def _at(day, hour: int) -> datetime:
@@ -98,3 +102,17 @@ def build_meetings(team, users: dict) -> None:
         _save(attendance, coordinator)
         if name != "officer":
             attendance.sign(typed_name=users[name].get_full_name(), confirmed=True)
+    ask_for_deferral(team, users)
+
+
+def ask_for_deferral(team, users: dict) -> None:
+    """Officer's open request to defer a case of the planned meeting: granting
+    it (deferring the case) would take the case off that agenda."""
+    request = DeferralRequest(
+        case=Case.objects.get(team=team, reference=DEFERRAL_ASKED_FOR),
+        requested_by=users["officer"],
+        reason=vs.DeferralReason.PROSECUTION_PENDING,
+        note="Charges against the supplier are expected within two months.",
+        requested_at=timezone.now() - timedelta(days=2),
+    )
+    _save(request, users["officer"], "Deferral requested")

@@ -42,7 +42,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from cases.access import case_permissions, packet_recipient_problem
-from cases.models import AgendaItem, Meeting, PacketCopy
+from cases.models import AgendaItem, Case, Meeting, PacketCopy
 from cases.models.meetings import display_name
 from cases.packets import packet_html, previous_meeting_day
 from cases.pdf_worker import EXIT_MEMORY
@@ -133,6 +133,18 @@ def start_packet(meeting: Meeting, recipient, *, requested_by) -> PacketCopy:
                 problem = packet_recipient_problem(current, recipient, requested_by=requested_by)
                 if problem:
                     raise ValidationError(problem)
+                # Deferring takes a case off planned agendas; a meeting already
+                # under way keeps it, but no new copy carries it.
+                deferred = (
+                    current.agenda_items.filter(case__status=Case.Status.DEFERRED)
+                    .select_related("case")
+                    .order_by("position", "id")
+                    .first()
+                )
+                if deferred is not None:
+                    raise ValidationError(
+                        f"Case {deferred.case.reference} is deferred: take it off the agenda first."
+                    )
                 highest = current.packet_copies.aggregate(highest=Max("number"))["highest"]
                 copy = PacketCopy(
                     meeting=current,

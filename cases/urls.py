@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases.views import cases, documents, records, sections, timeline
+from cases.views import cases, deferral, documents, records, sections, timeline
 
 app_name = "cases"
 
@@ -13,6 +13,13 @@ urlpatterns = [
     path("<uuid:code>/status/", cases.case_status, name="status"),
     path("<uuid:code>/history/", cases.case_history, name="history"),
     path("<uuid:code>/access/", cases.case_access_log, name="access_log"),
+    # Deferral requests (cases/views/deferral.py)
+    path("<uuid:code>/deferral/ask/", deferral.ask_deferral, name="ask_deferral"),
+    path(
+        "<uuid:code>/deferral/<uuid:item>/decline/",
+        deferral.decline_deferral,
+        name="decline_deferral",
+    ),
     # Sections of the case file (cases/views/sections.py)
     path("<uuid:code>/decedent/", sections.edit_decedent, name="edit_decedent"),
     path("<uuid:code>/identifiers/", sections.edit_identifiers, name="edit_identifiers"),

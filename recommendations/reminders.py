@@ -4,7 +4,8 @@ A recommendation is overdue when its due date has passed and it is not closed;
 a work-plan task when its due date has passed and it is not done (on an open
 recommendation). Each lead agency's partners on the team and the team's
 coordinators get one e-mail listing their overdue items: titles, due dates and
-links, never case data.
+links, never case data. A coordinator's e-mail also lists the team's deferred
+cases whose review-by date has come: reference, reason, date and link only.
 """
 
 from collections import defaultdict
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.urls import reverse
 
+from cases.models import Case
 from ofr.models import Membership
 from ofr.roles import Role
 from recommendations.models import CLOSED_STATUSES, Recommendation, WorkPlanTask
@@ -25,19 +27,39 @@ class Reminder:
     user: object
     recommendations: list = field(default_factory=list)
     tasks: list = field(default_factory=list)
+    deferrals: list = field(default_factory=list)
 
     @property
     def subject(self) -> str:
-        count = len(self.recommendations) + len(self.tasks)
-        return f"OFR: {count} overdue item{'s' if count != 1 else ''} to report on"
+        parts = []
+        overdue = len(self.recommendations) + len(self.tasks)
+        if overdue:
+            parts.append(f"{overdue} overdue item{'s' if overdue != 1 else ''} to report on")
+        if self.deferrals:
+            count = len(self.deferrals)
+            parts.append(f"{count} deferred case{'s' if count != 1 else ''} due for review")
+        return "OFR: " + " and ".join(parts)
 
     def body(self, today: date) -> str:
-        lines = [
-            f"Hello {self.user.get_full_name() or self.user.get_username()},",
-            "",
-            f"These overdue items of your review team need an update (as of {today:%Y-%m-%d}):",
-            "",
-        ]
+        lines = [f"Hello {self.user.get_full_name() or self.user.get_username()},", ""]
+        if self.recommendations or self.tasks:
+            lines += [
+                f"These overdue items of your review team need an update (as of {today:%Y-%m-%d}):",
+                "",
+                *self.overdue_lines(),
+                "",
+            ]
+        if self.deferrals:
+            lines += [
+                f"These deferred cases are due for review (as of {today:%Y-%m-%d}):",
+                "",
+                *self.deferral_lines(),
+                "",
+            ]
+        return "\n".join(lines).rstrip("\n")
+
+    def overdue_lines(self) -> list[str]:
+        lines = []
         for recommendation in self.recommendations:
             lines.append(
                 f"- {recommendation.title} ({recommendation.team.name}): due "
@@ -53,7 +75,24 @@ class Reminder:
             "",
             "Add a progress update on each page, or ask your coordinator to change the due date.",
         ]
-        return "\n".join(lines)
+        return lines
+
+    def deferral_lines(self) -> list[str]:
+        lines = []
+        for case in self.deferrals:
+            # Reference, reason and date only: an e-mail carries no case data.
+            lines.append(
+                f"- {case.reference} ({case.team.name}): "
+                f"{case.get_deferral_reason_display().lower()}, "
+                f"review by {case.deferral_review_on:%Y-%m-%d}."
+            )
+            lines.append(f"  {settings.OFR_SITE_URL}{reverse('cases:detail', args=[case.code])}")
+        lines += [
+            "",
+            "Decide on each whether the deferral still holds: resume the case, or keep it "
+            "deferred.",
+        ]
+        return lines
 
 
 def link(recommendation: Recommendation) -> str:
@@ -98,6 +137,13 @@ def reminders(today: date) -> list[Reminder]:
             if ("t", task.pk) not in seen[user.pk]:
                 seen[user.pk].add(("t", task.pk))
                 by_user.setdefault(user.pk, Reminder(user)).tasks.append(task)
+    due = Case.objects.deferrals_due(today).select_related("team")
+    for case in due:
+        for m in memberships:
+            if m.team_id == case.team_id and m.role == Role.COORDINATOR:
+                if ("d", case.pk) not in seen[m.user.pk]:
+                    seen[m.user.pk].add(("d", case.pk))
+                    by_user.setdefault(m.user.pk, Reminder(m.user)).deferrals.append(case)
     return list(by_user.values())
 
 

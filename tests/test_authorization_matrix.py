@@ -8,7 +8,7 @@ import hashlib
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from cases.models import PacketCopy
+from cases.models import DeferralRequest, PacketCopy
 from ofr.models import AccessEvent
 from tests.base import PDF_BYTES, OFRTestCase
 
@@ -90,6 +90,13 @@ MATRIX["cases:download_document"] = ANNOTATORS  # everyone who sees the case (no
 # a proposed finding is edited by its proposer, the facilitator or an editor.
 MATRIX["cases:edit_note"] = {**EDITORS, "coordinator": 403, "data_manager": 403, "reviewer": 200}
 MATRIX["cases:edit_finding"] = {**EDITORS, "facilitator": 200, "reviewer": 200}
+# Members from law enforcement or a prosecutor's office who see the case ask
+# for a deferral (the cast's officer); coordinators decline one (POST only).
+MATRIX["cases:ask_deferral"] = {
+    **expect(404, coordinator=403, data_manager=403, facilitator=403, reviewer=403, officer=200),
+    ANON: LOGIN,
+}
+MATRIX["cases:decline_deferral"] = POST_ONLY
 MATRIX["cases:overdue_requests"] = {
     **expect(403, coordinator=200, data_manager=200, outsider=200),
     ANON: LOGIN,
@@ -195,6 +202,7 @@ ITEMS = {
     "cases:request_letter": "record_request",
     "cases:edit_document": "document",
     "cases:download_document": "document",
+    "cases:decline_deferral": "deferral_request",
 }
 
 # Django's admin has hundreds of generated URLs; admin:index stands for them all
@@ -231,6 +239,10 @@ class AuthorizationMatrixTestCase(OFRTestCase):
         )
         cls.packet_copy.file.save("packet.pdf", ContentFile(PDF_BYTES), save=False)
         cls.packet_copy.save()
+        # The officer's open request to defer the case.
+        cls.deferral_request = DeferralRequest.ask(
+            cls.case, by=cls.officer, reason="active_investigation"
+        )
 
     def users(self):
         return {

@@ -1,13 +1,15 @@
 """The case file: the case and its lifecycle, the decedent (de-identified facts
 and, apart, the identifiers), death details, circumstances, toxicology, the
 timeline of touchpoints, record requests, source documents, notes and findings;
-review meetings, their agenda, roster, signatures and packet copies.
+review meetings, their agenda, roster, signatures and packet copies; requests
+to defer a case for an investigation.
 
 Every model keeps its history (django-simple-history). Editable records carry a
 `version` for optimistic concurrency (cases/concurrency.py). Sensitive items
 carry a `sensitivity` category; cases/access.py filters them for each viewer."""
 
 from cases.models.case import Case, CaseGroupObjectPermission, CaseUserObjectPermission
+from cases.models.deferral import DeferralRequest
 from cases.models.items import (
     Finding,
     FindingEvent,
@@ -52,6 +54,7 @@ __all__ = [
     "DeathDetails",
     "Decedent",
     "DecedentIdentifiers",
+    "DeferralRequest",
     "Finding",
     "FindingEvent",
     "Note",

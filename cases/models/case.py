@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Permission
@@ -17,6 +18,33 @@ from ofr.models import Team
 from ofr.roles import CASE_PERMISSIONS, Role, SensitiveCategory, category_permission
 
 MAX_AGE = 120
+
+
+class CaseQuerySet(models.QuerySet):
+    def deferrals_due(self, on: date) -> CaseQuerySet:
+        """Deferred cases whose review-by date has come: the coordinator decides
+        whether the deferral still holds."""
+        return self.filter(status=Case.Status.DEFERRED, deferral_review_on__lte=on).order_by(
+            "deferral_review_on", "reference"
+        )
+
+    def with_open_deferral_requests(self) -> CaseQuerySet:
+        """Cases someone asked to defer and nobody has decided on yet, each with
+        its `open_deferral_requests`."""
+        from cases.models.deferral import DeferralRequest
+
+        open_requests = DeferralRequest.objects.open()
+        return (
+            self.filter(models.Exists(open_requests.filter(case=models.OuterRef("pk"))))
+            .prefetch_related(
+                models.Prefetch(
+                    "deferral_requests",
+                    queryset=open_requests.select_related("requested_by"),
+                    to_attr="open_deferral_requests",
+                )
+            )
+            .order_by("reference")
+        )
 
 
 class Case(models.Model):
@@ -67,6 +95,8 @@ class Case(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    objects = CaseQuerySet.as_manager()
 
     # The lifecycle (domain.md B2). Excluded and deferred need a reason; a
     # deferred case resumes where the team decides.
@@ -167,9 +197,13 @@ class Case(models.Model):
         note: str = "",
         exclusion_reason: str = "",
         deferral_reason: str = "",
-    ) -> None:
+    ) -> list:
         """Change the lifecycle status, recording who, when and why (in the
-        case's history, with the note as the change reason)."""
+        case's history, with the note as the change reason).
+
+        Deferring sets the review-by date from the team's period, takes the case
+        off the agendas of planned meetings and grants open deferral requests;
+        it returns the meetings the case was taken off (else an empty list)."""
         if status not in self.allowed_statuses():
             raise ValidationError(
                 f"A case that is {self.get_status_display().lower()} cannot move to "
@@ -179,9 +213,16 @@ class Case(models.Model):
             raise ValidationError("Say why the case is excluded.")
         if status == self.Status.DEFERRED and deferral_reason not in vs.DeferralReason.values:
             raise ValidationError("Say why the case is deferred.")
+        deferring = status == self.Status.DEFERRED
         self.status = status
         self.exclusion_reason = exclusion_reason if status == self.Status.EXCLUDED else ""
-        self.deferral_reason = deferral_reason if status == self.Status.DEFERRED else ""
+        self.deferral_reason = deferral_reason if deferring else ""
+        # Set and cleared in the status change's own save, so one history row shows both.
+        self.deferral_review_on = (
+            timezone.localdate() + timedelta(days=self.team.deferral_review_days)
+            if deferring
+            else None
+        )
         self.status_note = note.strip()
         self.status_changed_at = timezone.now()
         self.status_changed_by = by
@@ -189,7 +230,46 @@ class Case(models.Model):
         self._history_user = by
         label = self.Status(status).label
         self._change_reason = f"Status: {label}" + (f" ({note.strip()})" if note.strip() else "")
-        self.save()
+        with transaction.atomic():
+            self.save()
+            if not deferring:
+                return []
+            taken_off = self.leave_planned_agendas(by=by)
+            self.grant_deferral_requests(by=by)
+        return taken_off
+
+    def leave_planned_agendas(self, *, by) -> list:
+        """Take the case off the agendas of its team's planned meetings (a
+        meeting in session or later keeps it: the review is under way or done).
+        Each removal keeps its history row; guests lose their grant with it."""
+        from cases.models.meetings import AgendaItem, Attendance, Meeting, revoke_guest_view
+
+        items = AgendaItem.objects.filter(
+            case=self, meeting__team_id=self.team_id, meeting__status=Meeting.Status.PLANNED
+        ).select_related("meeting")
+        meetings = []
+        for item in items.order_by("meeting__starts_at", "meeting_id"):
+            item._history_user = by
+            item._change_reason = f"Case {self.reference} deferred: taken off the agenda"
+            item.delete()
+            for attendance in item.meeting.attendances.exclude(kind=Attendance.Kind.MEMBER):
+                revoke_guest_view(attendance.user, self, keep_meeting=item.meeting)
+            meetings.append(item.meeting)
+        return meetings
+
+    def grant_deferral_requests(self, *, by) -> None:
+        from cases.models.deferral import DeferralRequest
+
+        for request in DeferralRequest.objects.open().filter(case=self):
+            request.resolve(DeferralRequest.Outcome.GRANTED, by=by)
+
+    def deferral_due(self, on: date) -> bool:
+        """Whether the deferral has reached its review-by date."""
+        return (
+            self.status == self.Status.DEFERRED
+            and self.deferral_review_on is not None
+            and self.deferral_review_on <= on
+        )
 
     @property
     def status_reason_display(self) -> str:

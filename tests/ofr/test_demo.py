@@ -17,6 +17,7 @@ from cases.models import (
     DeathDetails,
     Decedent,
     DecedentIdentifiers,
+    DeferralRequest,
     Finding,
     FindingEvent,
     Note,
@@ -270,3 +271,27 @@ class DemoCommandTestCase(TestCase):
         self.assertTrue(riverside.filter(updates__author=partner).exists())
         self.assertEqual(Recommendation.objects.filter(team__short_code="LKV").count(), 3)
         self.assertTrue(riverside.filter(findings__isnull=False).exists())
+
+    def test_it_shows_the_coordinator_a_deferral_due_and_an_open_request(self):
+        load_demo()
+        deferred = Case.objects.get(reference="RIV-2026-004")
+        self.assertEqual(
+            (deferred.status, deferred.deferral_reason), ("deferred", "active_investigation")
+        )
+        self.assertLess(deferred.deferral_review_on, timezone.localdate())
+        request = DeferralRequest.objects.open().get()
+        self.assertEqual(
+            (request.case.reference, request.requested_by.username),
+            ("RIV-2026-001", "officer"),
+        )
+        # The case asked about is on the December agenda: deferring it would take it off.
+        self.assertTrue(request.case.agenda_items.filter(meeting__status="planned").exists())
+        self.client.force_login(User.objects.get(username="coordinator"))
+        page = self.client.get(reverse("home")).content.decode()
+        self.assertIn("Deferrals to decide", page)
+        self.assertIn(f"review by {deferred.deferral_review_on:%Y-%m-%d}", page)
+        self.assertIn("RIV-2026-001</a>: prosecution pending, asked by Tom Keller", page)
+        for username in ("facilitator", "officer", "outsider"):
+            self.client.force_login(User.objects.get(username=username))
+            page = self.client.get(reverse("home")).content.decode()
+            self.assertNotIn("Deferrals to decide", page, username)
