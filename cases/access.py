@@ -5,11 +5,10 @@ ofr/roles.py answers "which actions". Superuser status and model-level
 permissions never widen access: a system administrator is not a reviewer.
 """
 
-from dataclasses import dataclass
-from datetime import date
+from collections import defaultdict
 
 from django.contrib.auth.models import Permission
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 
 from cases import valuesets as vs
 from cases.models import (
@@ -18,23 +17,23 @@ from cases.models import (
     Case,
     CaseGroupObjectPermission,
     CaseUserObjectPermission,
-    DecedentIdentifiers,
     Meeting,
-    Note,
     PacketCopy,
-    TimelineEvent,
 )
-from ofr.access import active_memberships, has_case_role
+from cases.policy import CaseViewer, ItemIndex
+from ofr.access import (
+    active_group_ids,
+    active_memberships,
+    active_team_ids,
+    has_case_role,
+    team_ids_with,
+)
 from ofr.audit import DeniedForbidden, DeniedNotFound
 from ofr.roles import (
     CASE_PERMISSIONS,
     MEETING_GATED_ROLES,
     MEETING_MANAGER_ROLES,
     MEETING_VIEWER_ROLES,
-    TEAM_PERMISSIONS,
-    SensitiveCategory,
-    categories_for,
-    category_permission,
     ungated_case_role,
 )
 
@@ -60,9 +59,10 @@ def signed_agenda_items(user, case_ref=None, *, open_only: bool = False) -> Quer
 
 def cases_for_user(user, perm: str = "view_case") -> QuerySet[Case]:
     """Cases on which the user holds `perm` through an object grant (to the
-    user or one of their groups). Model-level permissions and superuser status
-    never count. Members and guests hold a grant only on the cases of meetings
-    whose agreement they signed (guests: until the meeting closes).
+    user, or to a team group their active memberships put them in today).
+    Model-level permissions and superuser status never count. Members and
+    guests hold a grant only on the cases of meetings whose agreement they
+    signed (guests: until the meeting closes, while their membership lasts).
 
     Written with EXISTS over guardian's direct-FK tables rather than guardian's
     get_objects_for_user, whose IN (SELECT CAST(...)) lists made the case list
@@ -74,42 +74,95 @@ def cases_for_user(user, perm: str = "view_case") -> QuerySet[Case]:
         content_type__app_label="cases", content_type__model="case", codename=perm
     ).values("pk")
     via_group = CaseGroupObjectPermission.objects.filter(
-        content_object=OuterRef("pk"), group__user=user, permission__in=permission
+        content_object=OuterRef("pk"),
+        group_id__in=active_group_ids(user),
+        permission__in=permission,
     )
     direct = CaseUserObjectPermission.objects.filter(
         content_object=OuterRef("pk"), user=user, permission__in=permission
     )
     ungated = Q(team_id__in=ungated_team_ids(user))
     signed = Exists(signed_agenda_items(user))
+    on_a_team = Q(team_id__in=active_team_ids(user))
     return Case.objects.select_related("team").filter(
         (Exists(via_group) & (ungated | signed))
-        | (Exists(direct) & Exists(signed_agenda_items(user, open_only=True)))
+        | (on_a_team & Exists(direct) & Exists(signed_agenda_items(user, open_only=True)))
     )
+
+
+def permissions_on_cases(user, cases) -> dict[int, frozenset[str]]:
+    """The user's case permission codenames on each case (by pk), by the same
+    rule as cases_for_user: group grants count on teams where the user prepares
+    the review, or once they signed for a meeting with the case on its agenda;
+    direct (guest) grants while such a meeting is open. Four queries however
+    many cases."""
+    cases = list(cases)
+    result = {case.pk: frozenset() for case in cases}
+    if not user.is_authenticated or not user.is_active or not cases:
+        return result
+    case_ids = list(result)
+    via_groups = CaseGroupObjectPermission.objects.filter(
+        group_id__in=active_group_ids(user), content_object_id__in=case_ids
+    ).values_list("content_object_id", "permission__codename", Value(False))
+    direct = CaseUserObjectPermission.objects.filter(
+        user=user, content_object_id__in=case_ids
+    ).values_list("content_object_id", "permission__codename", Value(True))
+    group_grants, direct_grants = defaultdict(set), defaultdict(set)
+    for case_id, codename, is_direct in via_groups.union(direct, all=True):
+        (direct_grants if is_direct else group_grants)[case_id].add(codename)
+    signed, signed_open = set(), set()
+    ungated, on_teams = ungated_team_ids(user), active_team_ids(user)
+    if any(c.team_id not in ungated for c in cases if group_grants[c.pk] or direct_grants[c.pk]):
+        items = AgendaItem.objects.filter(
+            case_id__in=case_ids,
+            meeting__attendances__user=user,
+            meeting__attendances__signature__isnull=False,
+        )
+        for case_id, status in items.values_list("case_id", "meeting__status"):
+            signed.add(case_id)
+            if status != Meeting.Status.CLOSED:
+                signed_open.add(case_id)
+    for case in cases:
+        if case.team_id not in on_teams:
+            continue
+        held = set()
+        if case.team_id in ungated or case.pk in signed:
+            held |= group_grants[case.pk]
+        if case.pk in signed_open:
+            held |= direct_grants[case.pk]
+        result[case.pk] = frozenset(held)
+    return result
 
 
 def case_permissions(user, case: Case) -> frozenset[str]:
-    """The case permission codenames the user holds on this case: none at all
-    for a member or guest who has not signed for a meeting with the case."""
-    if not user.is_authenticated or not user.is_active:
-        return frozenset()
-    direct = CaseUserObjectPermission.objects.filter(user=user, content_object=case)
-    via_groups = CaseGroupObjectPermission.objects.filter(group__user=user, content_object=case)
-    codenames = frozenset(
-        direct.values_list("permission__codename", flat=True).union(
-            via_groups.values_list("permission__codename", flat=True)
-        )
-    )
-    if not codenames or case.team_id in ungated_team_ids(user):
-        return codenames
-    if not signed_agenda_items(user, case).exists():
-        return frozenset()
-    return codenames
+    """The case permission codenames the user holds on this case."""
+    return permissions_on_cases(user, [case])[case.pk]
+
+
+def viewer_for(user, case: Case, permissions: frozenset[str] | None = None, index=None):
+    """What the confidentiality policy (cases/policy.py) needs to know of this
+    user on this case."""
+    if permissions is None:
+        permissions = case_permissions(user, case)
+    user_id = user.pk if user.is_authenticated else None
+    roles = frozenset(team_roles(user, case.team_id)) if permissions else frozenset()
+    return CaseViewer(user_id=user_id, permissions=permissions, case=case, roles=roles, index=index)
+
+
+def viewers_for(user, cases) -> dict[int, CaseViewer]:
+    """A viewer per case (by pk), sharing one policy index: for pages and
+    packets that show several cases."""
+    cases = list(cases)
+    permissions = permissions_on_cases(user, cases)
+    index = ItemIndex([case.pk for case in cases])
+    return {case.pk: viewer_for(user, case, permissions[case.pk], index) for case in cases}
 
 
 def get_case_for_user(user, code, perm: str = "view_case") -> Case:
     """The case, if the user may see it (else 404) and holds `perm` on it (else 403).
 
-    The permissions found are kept on `case.viewer_permissions` for the view."""
+    The policy's view of the user is kept on `case.viewer`, and the permissions
+    found on `case.viewer_permissions`, for the view."""
     case = (
         Case.objects.select_related("team", "decedent", "death", "circumstances")
         .filter(code=code)
@@ -121,6 +174,7 @@ def get_case_for_user(user, code, perm: str = "view_case") -> Case:
     if perm not in permissions:
         raise DeniedForbidden("cases.case", code, perm)
     case.viewer_permissions = permissions
+    case.viewer = viewer_for(user, case, permissions)
     return case
 
 
@@ -143,233 +197,23 @@ def may_edit_finding(user, finding) -> bool:
 
 
 def may_add_cases(user) -> bool:
-    return any("add_team_case" in TEAM_PERMISSIONS[m.role] for m in active_memberships(user))
-
-
-# --- What a viewer may see inside a case -------------------------------------
-# One filter for pages, packets and exports: a viewer without a category's
-# permission gets a placeholder with the date coarsened to the month, never
-# the text. Part 2 items shown to a permitted viewer carry the 42 CFR 2.32 notice.
-
-PART2_NOTICE = (
-    "42 CFR part 2 prohibits unauthorized use or disclosure of these records. "
-    "This information has been disclosed to you from records protected by federal "
-    "confidentiality rules (42 CFR part 2), which prohibit further disclosure and its use "
-    "to investigate or prosecute any patient with regard to a crime."
-)
-
-PLACEHOLDER_LABELS = {
-    SensitiveCategory.PART2_SUD: "SUD treatment contact (restricted)",
-    SensitiveCategory.MENTAL_HEALTH: "Mental health contact (restricted)",
-    SensitiveCategory.LE_INVESTIGATIVE: "Law-enforcement investigative item (restricted)",
-    SensitiveCategory.NOK_INTERVIEW: "Next-of-kin interview (restricted)",
-    SensitiveCategory.CHILD_SERVICES: "Child services record (restricted)",
-    SensitiveCategory.EDUCATION: "Education record (restricted)",
-}
-
-
-def may_view_category(permissions: frozenset[str], category: str) -> bool:
-    return not category or category_permission(category) in permissions
-
-
-def notice_for(category: str) -> str:
-    return PART2_NOTICE if category == SensitiveCategory.PART2_SUD else ""
-
-
-@dataclass(frozen=True)
-class TimelineItem:
-    """A timeline event as one viewer may see it."""
-
-    anchor: str
-    date: date
-    date_display: str
-    days_before_death: int | None
-    system: str
-    system_label: str
-    missed_opportunity: bool
-    restricted: bool
-    label: str  # the touchpoint type, or the placeholder
-    agency: str = ""
-    description: str = ""
-    sensitivity_label: str = ""
-    notice: str = ""
-    event: TimelineEvent | None = None  # only when not restricted
-    notes: tuple = ()
-
-
-def _date_display(event: TimelineEvent) -> str:
-    if event.date_precision == vs.DatePrecision.MONTH:
-        return event.date.strftime("%B %Y")
-    if event.date_precision == vs.DatePrecision.YEAR:
-        return str(event.date.year)
-    prefix = "about " if event.date_precision == vs.DatePrecision.APPROXIMATE else ""
-    return prefix + event.date.isoformat()
-
-
-def timeline_item(event: TimelineEvent, permissions, date_of_death) -> TimelineItem:
-    anchor = f"event-{event.code}"
-    system_label = vs.TouchpointSystem(event.system).label
-    if not may_view_category(permissions, event.sensitivity):
-        month = event.date.replace(day=1)
-        return TimelineItem(
-            anchor=anchor,
-            date=month,
-            date_display=month.strftime("%B %Y"),
-            days_before_death=None,
-            system=event.system,
-            system_label=system_label,
-            # The team's judgement on a hidden contact is hidden with it.
-            missed_opportunity=False,
-            restricted=True,
-            label=PLACEHOLDER_LABELS[event.sensitivity],
-        )
-    return TimelineItem(
-        anchor=anchor,
-        date=event.date,
-        date_display=_date_display(event),
-        days_before_death=event.days_before_death(date_of_death),
-        system=event.system,
-        system_label=system_label,
-        missed_opportunity=event.missed_opportunity,
-        restricted=False,
-        label=event.get_touchpoint_type_display(),
-        agency=event.agency.name if event.agency_id else "",
-        description=event.description,
-        sensitivity_label=event.get_sensitivity_display() if event.sensitivity else "",
-        notice=notice_for(event.sensitivity),
-        event=event,
-        notes=tuple(visible_notes(event.notes.all(), permissions)),
-    )
-
-
-def visible_timeline(case: Case, permissions: frozenset[str]) -> list[TimelineItem]:
-    """The case's timeline, oldest first, filtered for the viewer (two queries)."""
-    date_of_death = case.death.date_of_death
-    events = case.timeline_events.select_related("agency").prefetch_related(
-        Prefetch("notes", queryset=Note.objects.select_related("author"))
-    )
-    return [timeline_item(event, permissions, date_of_death) for event in events]
-
-
-@dataclass(frozen=True)
-class RestrictedItem:
-    """What a viewer without the category's permission sees of a note or document."""
-
-    label: str
-    date_display: str
-    restricted: bool = True
-
-
-def viewable_categories(permissions: frozenset[str]) -> list[str]:
-    """The sensitive categories whose content the viewer may see."""
-    return [c for c in SensitiveCategory.values if may_view_category(permissions, c)]
-
-
-def _visible(items, permissions, *, categories, placeholder) -> list:
-    """Each item as the viewer may see it: itself (with the Part 2 notice when it
-    is Part 2 content), or placeholder(item, first hidden category)."""
-    visible = []
-    for item in items:
-        needed = categories(item)
-        hidden = [c for c in needed if not may_view_category(permissions, c)]
-        if hidden:
-            visible.append(placeholder(item, hidden[0]))
-        else:
-            item.notice = PART2_NOTICE if SensitiveCategory.PART2_SUD in needed else ""
-            item.restricted = False
-            visible.append(item)
-    return visible
-
-
-def _own_category(item) -> tuple[str, ...]:
-    return (item.sensitivity,) if item.sensitivity else ()
-
-
-def _month(day) -> str:
-    return day.strftime("%B %Y")
-
-
-def visible_notes(notes, permissions: frozenset[str]) -> list:
-    """A note needs its own category and its event's."""
-    return _visible(
-        notes,
-        permissions,
-        categories=lambda note: note.categories,
-        placeholder=lambda note, category: RestrictedItem(
-            label=f"Note ({PLACEHOLDER_LABELS[category].replace(' (restricted)', '')}, restricted)",
-            date_display=_month(note.created_at),
-        ),
-    )
-
-
-def visible_findings(findings, permissions: frozenset[str]) -> list:
-    """A finding in a hidden category becomes a placeholder (its kind and
-    system stay hidden too)."""
-    return _visible(
-        findings,
-        permissions,
-        categories=_own_category,
-        placeholder=lambda finding, _: RestrictedItem(
-            label="Finding (restricted)", date_display=_month(finding.proposed_at)
-        ),
-    )
-
-
-def visible_requests(requests, permissions: frozenset[str]) -> list:
-    """A request asking for records of a hidden category becomes a placeholder
-    (the agency and record types stay hidden)."""
-    return _visible(
-        requests,
-        permissions,
-        categories=lambda request: request.categories,
-        placeholder=lambda request, _: RestrictedItem(
-            label="Record request (restricted)", date_display=_month(request.requested_on)
-        ),
-    )
-
-
-def visible_documents(documents, permissions: frozenset[str]) -> list:
-    return _visible(
-        documents,
-        permissions,
-        categories=_own_category,
-        placeholder=lambda document, category: RestrictedItem(
-            label=PLACEHOLDER_LABELS[category].replace("contact", "record"),
-            date_display=_month(document.received_on or document.uploaded_at.date()),
-        ),
-    )
-
-
-def may_view_request_on_team(user, record_request) -> bool:
-    """For lists across cases: the categories the user's memberships give on
-    the request's team (from the memberships the header already loads)."""
-    allowed = set()
-    for membership in active_memberships(user):
-        if membership.team_id == record_request.case.team_id:
-            sector = membership.agency.sector if membership.agency_id else None
-            allowed |= categories_for(membership.role, sector)
-    return all(c in allowed for c in record_request.categories)
-
-
-def identifiers_for(case: Case, permissions: frozenset[str]) -> DecedentIdentifiers | None:
-    """The decedent's identifiers, or None: never loaded for those who may not see them."""
-    if "view_identifiers" not in permissions:
-        return None
-    return DecedentIdentifiers.objects.get(case=case)
+    return bool(team_ids_with(user, "add_team_case"))
 
 
 def get_item_for_user(user, case_code, model, item_code, perm: str = "view_case"):
     """A case item (timeline event, note, document, request, finding) by its
-    code, if the user may see its case and its category (else 404) and holds
-    `perm` (else 403). The case is on `item.case`, with viewer_permissions."""
+    code, if the user may see its case and the policy shows it to them (else
+    404) and holds `perm` (else 403). The case is on `item.case`, with its
+    viewer; the policy's decision is on `item.decision`."""
     case = get_case_for_user(user, case_code, "view_case")
     item = model.objects.filter(case=case, code=item_code).first()
-    categories = getattr(item, "categories", (getattr(item, "sensitivity", ""),))
-    if item is None or not all(may_view_category(case.viewer_permissions, c) for c in categories):
+    decision = case.viewer.decide(item) if item is not None else None
+    if decision is None or not decision.shown:
         raise DeniedNotFound(model._meta.label_lower, item_code, perm)
     if perm not in case.viewer_permissions:
         raise DeniedForbidden(model._meta.label_lower, item_code, perm)
     item.case = case
+    item.decision = decision
     return item
 
 

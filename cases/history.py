@@ -1,8 +1,8 @@
 """The history of a whole case file, merged newest first and filtered for the
-viewer exactly like the case page: identifiers only with view_identifiers, and
-items in a sensitive category only with that category's permission."""
+viewer by the confidentiality policy (cases/policy.py): identifiers only with
+view_identifiers, and the rows of an item only where the viewer may see the
+item both as it is now and as it was in that row."""
 
-from cases.access import viewable_categories
 from cases.models import (
     Case,
     Circumstances,
@@ -17,80 +17,46 @@ from cases.models import (
     TimelineEvent,
     ToxicologyResult,
 )
+from cases.policy import CaseViewer, shown_history_rows
 from ofr.history import HistoryEntry, merged_entries
 
+# Items whose rows the policy filters, with how a row is named on the page
+# (from the row itself, which the viewer may see).
+ITEMS = [
+    (TimelineEvent, lambda r: f"Touchpoint {r.date:%Y-%m-%d}: {r.get_touchpoint_type_display()}"),
+    (Note, lambda r: "Note"),
+    (Finding, lambda r: f"Finding: {r.get_kind_display()}"),
+    (RecordRequest, lambda r: "Record request"),
+    (SourceDocument, lambda r: f"Document: {r.title}"),
+]
 
-def case_file_history(case: Case, permissions: frozenset[str]) -> list[HistoryEntry]:
-    allowed = ["", *viewable_categories(permissions)]
-    restricted_events = set(
-        TimelineEvent.objects.filter(case=case)
-        .exclude(sensitivity__in=allowed)
-        .values_list("pk", flat=True)
-    )
-    finding_ids = set(
-        Finding.history.filter(case_id=case.pk, sensitivity__in=allowed).values_list(
-            "id", flat=True
-        )
-    )
-    hidden_findings = set(
-        Finding.objects.filter(case=case)
-        .exclude(sensitivity__in=allowed)
-        .values_list("pk", flat=True)
-    )
+
+def case_file_history(case: Case, viewer: CaseViewer) -> list[HistoryEntry]:
     sources = [
         (Case, Case.history.filter(id=case.pk), lambda r: "Case"),
         (Decedent, Decedent.history.filter(case_id=case.pk), lambda r: "Decedent"),
         (DeathDetails, DeathDetails.history.filter(case_id=case.pk), lambda r: "Death"),
-        (
-            Circumstances,
-            Circumstances.history.filter(case_id=case.pk),
-            lambda r: "Circumstances",
-        ),
+        (Circumstances, Circumstances.history.filter(case_id=case.pk), lambda r: "Circumstances"),
         (
             ToxicologyResult,
             ToxicologyResult.history.filter(case_id=case.pk),
             lambda r: f"Toxicology: {r.get_substance_display()}",
         ),
-        (
-            TimelineEvent,
-            TimelineEvent.history.filter(case_id=case.pk, sensitivity__in=allowed).exclude(
-                id__in=restricted_events
-            ),
-            lambda r: f"Touchpoint {r.date:%Y-%m-%d}: {r.get_touchpoint_type_display()}",
-        ),
-        (
-            Note,
-            Note.history.filter(case_id=case.pk, sensitivity__in=allowed).exclude(
-                timeline_event_id__in=restricted_events
-            ),
-            lambda r: "Note",
-        ),
-        (
-            Finding,
-            Finding.history.filter(case_id=case.pk, sensitivity__in=allowed).exclude(
-                id__in=hidden_findings
-            ),
-            lambda r: f"Finding: {r.get_kind_display()}",
-        ),
+    ]
+    for model, label in ITEMS:
+        rows = model.history.filter(case_id=case.pk)
+        sources.append((model, shown_history_rows(ordered(rows), viewer), label))
+    links = FindingEvent.history.filter(
+        finding_id__in=Finding.history.filter(case_id=case.pk).values("id")
+    )
+    sources.append(
         (
             FindingEvent,
-            FindingEvent.history.filter(finding_id__in=finding_ids)
-            .exclude(finding_id__in=hidden_findings)
-            .exclude(event_id__in=restricted_events),
+            shown_history_rows(ordered(links), viewer),
             lambda r: "Finding linked to a touchpoint",
-        ),
-        (
-            RecordRequest,
-            RecordRequest.history.filter(case_id=case.pk),
-            lambda r: "Record request",
-        ),
-        (
-            SourceDocument,
-            SourceDocument.history.filter(case_id=case.pk, sensitivity__in=allowed),
-            lambda r: f"Document: {r.title}",
-        ),
-    ]
-    if "view_identifiers" in permissions:
+        )
+    )
+    if viewer.sees_identifiers:
         sources.append(
             (
                 DecedentIdentifiers,
@@ -99,3 +65,7 @@ def case_file_history(case: Case, permissions: frozenset[str]) -> list[HistoryEn
             )
         )
     return merged_entries(sources)
+
+
+def ordered(rows):
+    return rows.select_related("history_user").order_by("history_date", "history_id")

@@ -21,8 +21,8 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from cases import valuesets as vs
-from cases.access import identifiers_for
 from cases.models import RecordRequest
+from cases.policy import CaseViewer, identifiers_for
 
 # Relative URLs in the letter resolve against this origin, which is never
 # fetched: the URL fetcher maps its static paths to files found by the
@@ -94,7 +94,7 @@ class StaticFilesOnly(URLFetcher):
         return URLFetcherResponse(url, body, {"Content-Type": content_type})
 
 
-def letter_context(record_request: RecordRequest, permissions: frozenset[str]) -> dict:
+def letter_context(record_request: RecordRequest, viewer: CaseViewer) -> dict:
     case = record_request.case
     record_types = record_request.record_types
     return {
@@ -112,20 +112,22 @@ def letter_context(record_request: RecordRequest, permissions: frozenset[str]) -
             if record_request.is_health_care
             else case.team.agency_record_due_days
         ),
-        "asks_part2": vs.RecordType.SUD_TREATMENT in record_types,
+        "asks_part2": "part2_sud" in viewer.decide(record_request).categories,
         # None unless the user may see identifiers: then they are never even loaded.
-        "identifiers": identifiers_for(case, permissions),
-        "date_of_death": (case.death.date_of_death if "view_identifiers" in permissions else None),
+        "identifiers": identifiers_for(case, viewer),
+        "date_of_death": case.death.date_of_death if viewer.sees_identifiers else None,
+        # The letter names the records asked for: Part 2 content when the policy says so.
+        "part2_notice": viewer.decide(record_request).notice,
     }
 
 
-def letter_html(record_request: RecordRequest, permissions: frozenset[str]) -> str:
-    """The letter as HTML, for the permissions of the user who asks for it."""
-    return render_to_string(TEMPLATE, letter_context(record_request, permissions))
+def letter_html(record_request: RecordRequest, viewer: CaseViewer) -> str:
+    """The letter as HTML, for the user who asks for it (their policy viewer)."""
+    return render_to_string(TEMPLATE, letter_context(record_request, viewer))
 
 
-def letter_pdf(record_request: RecordRequest, permissions: frozenset[str]) -> bytes:
-    html = letter_html(record_request, permissions)
+def letter_pdf(record_request: RecordRequest, viewer: CaseViewer) -> bytes:
+    html = letter_html(record_request, viewer)
     return HTML(
         string=html, base_url=LETTER_ORIGIN + "/", url_fetcher=StaticFilesOnly()
     ).write_pdf()

@@ -1,7 +1,7 @@
 """Meeting packets: one PDF per recipient, rendered from templates by WeasyPrint.
 
     html = packet_html(team=team, cases=cases, recipient=user,
-                       permissions_by_case={c.pk: case_permissions(user, c) for c in cases},
+                       viewers=viewers_for(user, cases),
                        copy_number=3, prepared_on=date.today())
     pdf = packet_pdf(...same arguments...)
 
@@ -12,12 +12,12 @@ toxicology, timeline (with the SVG strip), records received, members' notes and
 findings; then the open recommendations. Every page carries the watermark
 "CONFIDENTIAL — copy N — prepared for NAME — DATE" and "Page X of Y".
 
-What a recipient may see is decided by cases/access.py, exactly as on the
-pages: the timeline and notes come through visible_timeline / visible_notes
-(placeholders for restricted items, the 42 CFR 2.32 notice on Part 2 items),
-and identifiers only through identifiers_for, and only when the caller asks for
-them, the team's policy allows them and the recipient holds view_identifiers.
-Nothing a recipient may not see is put in the HTML.
+What a recipient may see is decided by the confidentiality policy
+(cases/policy.py), exactly as on the pages: the timeline, notes, findings and
+records come through it (placeholders for restricted items, the 42 CFR 2.32
+notice on Part 2 items), and identifiers only through identifiers_for, and only
+when the caller asks for them, the team's policy allows them and the recipient
+may see them. Nothing a recipient may not see is put in the HTML.
 
 WeasyPrint fetches only the project's static files (cases.letters.StaticFilesOnly)
 and writes tagged PDF (PDF/UA-1). Rendering takes seconds (about 5 pages a
@@ -32,17 +32,16 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from cases import valuesets as vs
-from cases.access import (
+from cases.models import Case, DecedentIdentifiers, RecordRequest
+from cases.policy import (
     PART2_NOTICE,
-    PLACEHOLDER_LABELS,
+    CaseViewer,
     TimelineItem,
     identifiers_for,
-    may_view_category,
     visible_findings,
     visible_notes,
     visible_timeline,
 )
-from cases.models import Case, DecedentIdentifiers, RecordRequest
 from cases.timeline_svg import timeline_strip_svg
 from ofr.models import Team
 
@@ -106,6 +105,7 @@ class ReceivedRecord:
     received_on: date | None
     restricted: bool = False
     label: str = ""
+    notice: str = ""
 
 
 @dataclass(frozen=True)
@@ -121,51 +121,61 @@ class PacketCase:
     shows_part2: bool
 
 
-def received_records(case: Case, permissions: frozenset[str]) -> list[ReceivedRecord]:
-    """Answered requests: agency and record types, or a placeholder when any
-    type is in a category the recipient may not view (the agency would tell)."""
+def received_records(case: Case, viewer: CaseViewer) -> list[ReceivedRecord]:
+    """Answered requests: agency and record types, or a placeholder when the
+    policy hides the request (the agency would tell)."""
     requests = case.record_requests.filter(outcome=RecordRequest.Outcome.RECEIVED)
     records = []
     for request in requests.select_related("agency").order_by("answered_on", "id"):
-        hidden = [c for c in request.categories if not may_view_category(permissions, c)]
-        if hidden:
-            label = PLACEHOLDER_LABELS[hidden[0]].replace("contact", "record")
+        decision = viewer.decide(request)
+        if not decision.shown:
+            label = decision.placeholder.replace("contact", "record")
             records.append(ReceivedRecord("", (), request.answered_on, True, label))
         else:
             labels = tuple(str(vs.RecordType(t).label) for t in request.record_types)
-            records.append(ReceivedRecord(request.agency.name, labels, request.answered_on))
+            records.append(
+                ReceivedRecord(
+                    request.agency.name, labels, request.answered_on, notice=decision.notice
+                )
+            )
     return records
 
 
-def packet_case(case: Case, permissions: frozenset[str], *, with_identifiers: bool) -> PacketCase:
-    """One case's part of the packet, filtered for the recipient's permissions."""
-    timeline = visible_timeline(case, permissions)
+def packet_case(case: Case, viewer: CaseViewer, *, with_identifiers: bool) -> PacketCase:
+    """One case's part of the packet, filtered for the recipient by the policy."""
+    timeline = visible_timeline(case, viewer)
     by_event = {item.event.pk: item for item in timeline if item.event is not None}
     findings = (
         case.findings.exclude(status=vs.FindingStatus.WITHDRAWN)
         .select_related("proposed_by")
         .prefetch_related("events")
     )
-    notes = visible_notes(
-        case.notes.filter(timeline_event=None).select_related("author"), permissions
-    )
+    notes = visible_notes(case.notes.filter(timeline_event=None).select_related("author"), viewer)
+    records = received_records(case, viewer)
+    shown_findings = visible_findings(findings, viewer)
     return PacketCase(
         case=case,
-        identifiers=identifiers_for(case, permissions) if with_identifiers else None,
+        identifiers=identifiers_for(case, viewer) if with_identifiers else None,
         timeline=timeline,
         timeline_svg=timeline_strip_svg(
             timeline, case.death.date_of_death, width=STRIP_WIDTH, id_prefix=f"strip-{case.pk}"
         ),
         toxicology=list(case.toxicology.all()),
-        records=received_records(case, permissions),
+        records=records,
         notes=notes,
         findings=[
             (f, []) if f.restricted else (f, [by_event.get(e.pk) for e in f.events.all()])
-            for f in visible_findings(findings, permissions)
+            for f in shown_findings
         ],
         shows_part2=any(
             getattr(shown, "notice", "")
-            for shown in [*timeline, *notes, *(n for item in timeline for n in item.notes)]
+            for shown in [
+                *timeline,
+                *notes,
+                *(n for item in timeline for n in item.notes),
+                *records,
+                *shown_findings,
+            ]
         ),
     )
 
@@ -244,7 +254,7 @@ def packet_html(
     team: Team,
     cases: Sequence[Case],
     recipient,
-    permissions_by_case: dict[int, frozenset[str]],
+    viewers: dict[int, CaseViewer],
     copy_number: int,
     prepared_on: date,
     meeting_title: str = "",
@@ -252,22 +262,22 @@ def packet_html(
     include_identifiers: bool = False,
     recommendations_since: date | None = None,
 ) -> str:
-    """The packet as HTML, for one recipient. `permissions_by_case` maps each
-    case's pk to the recipient's permission codenames on it
-    (cases.access.case_permissions); a case the recipient may not view, or of
-    another team, is refused with PermissionError. `agenda` holds strings or
-    (title, detail) pairs; empty means the nine facilitation steps."""
+    """The packet as HTML, for one recipient. `viewers` maps each case's pk to
+    the recipient's policy viewer on it (cases.access.viewers_for); a case the
+    recipient may not view, or of another team, is refused with PermissionError.
+    `agenda` holds strings or (title, detail) pairs; empty means the nine
+    facilitation steps."""
     if copy_number < 1:
         raise ValueError("Copies are numbered from 1.")
     # Identifiers need the caller's request, the team's policy and the recipient's permission.
     with_identifiers = include_identifiers and team.packets_may_include_identifiers
     packet_cases = []
     for case in cases:
-        permissions = permissions_by_case.get(case.pk, frozenset())
-        if case.team_id != team.pk or "view_case" not in permissions:
+        viewer = viewers.get(case.pk)
+        if case.team_id != team.pk or viewer is None or not viewer.may("view_case"):
             # Refused outright: a packet never carries a case its recipient may not open.
             raise PermissionError(f"The recipient may not view case {case.reference}.")
-        packet_cases.append(packet_case(case, permissions, with_identifiers=with_identifiers))
+        packet_cases.append(packet_case(case, viewer, with_identifiers=with_identifiers))
     context = {
         "team": team,
         "title": meeting_title or f"{team.name}: case review packet",
@@ -293,7 +303,7 @@ def packet_pdf(
     team: Team,
     cases: Sequence[Case],
     recipient,
-    permissions_by_case: dict[int, frozenset[str]],
+    viewers: dict[int, CaseViewer],
     copy_number: int,
     prepared_on: date,
     meeting_title: str = "",
@@ -305,7 +315,7 @@ def packet_pdf(
         team=team,
         cases=cases,
         recipient=recipient,
-        permissions_by_case=permissions_by_case,
+        viewers=viewers,
         copy_number=copy_number,
         prepared_on=prepared_on,
         meeting_title=meeting_title,

@@ -1,10 +1,15 @@
-"""Who may do what on teams. Case access lives in cases/access.py."""
+"""Who may do what on teams. Case access lives in cases/access.py.
 
+Everything here starts from the user's memberships that are active today, read
+once per request: a membership that ends, ends on the next request, not at the
+next sign-in or the nightly group sync.
+"""
+
+from django.contrib.auth.models import Group
 from django.db.models import QuerySet
-from guardian.shortcuts import get_objects_for_user
 
 from ofr.models import Membership, Team
-from ofr.roles import CASE_PERMISSIONS
+from ofr.roles import CASE_PERMISSIONS, TEAM_PERMISSIONS
 
 
 def active_memberships(user) -> list[Membership]:
@@ -25,13 +30,29 @@ def has_case_role(user) -> bool:
     return any(CASE_PERMISSIONS[m.role] for m in active_memberships(user))
 
 
-def teams_for_user(user, perm: str = "view_team") -> QuerySet[Team]:
-    """Teams on which the user holds `perm` (object grants only: a model-level
-    permission or superuser status never widens this)."""
-    return get_objects_for_user(
-        user,
-        f"ofr.{perm}",
-        klass=Team.objects.all(),
-        accept_global_perms=False,
-        with_superuser=False,
-    )
+def active_team_ids(user) -> set[int]:
+    return {m.team_id for m in active_memberships(user)}
+
+
+def active_group_ids(user) -> list[int]:
+    """The team groups (django-guardian holds the case grants on them) that the
+    user's active memberships call for, whatever groups the user was last
+    synced into (cached on the user for the request)."""
+    cached = getattr(user, "_ofr_group_ids", None)
+    if cached is None:
+        names = set().union(*(m.group_names() for m in active_memberships(user)))
+        cached = list(Group.objects.filter(name__in=names).values_list("pk", flat=True))
+        user._ofr_group_ids = cached
+    return cached
+
+
+def team_ids_with(user, perm: str) -> set[int]:
+    """Teams on which one of the user's active roles holds the team permission
+    `perm` (ofr/roles.py TEAM_PERMISSIONS)."""
+    return {m.team_id for m in active_memberships(user) if perm in TEAM_PERMISSIONS[m.role]}
+
+
+def teams_for_user(user, perm: str) -> QuerySet[Team]:
+    """Teams on which the user holds `perm` (a model-level permission or
+    superuser status never widens this)."""
+    return Team.objects.filter(pk__in=team_ids_with(user, perm))

@@ -54,7 +54,8 @@ def entries_from_records(
 ) -> list[HistoryEntry]:
     """Entries from the history rows of one or more records of `model`,
     newest first; each record is diffed against its own previous row.
-    `label(row)` names the record when a page shows several."""
+    `label(row)` names the record when a page shows several. `history_rows`
+    is a queryset, or a list already in order (oldest first) after a filter."""
     hidden = hidden_fields | ALWAYS_HIDDEN
     tracked = {f.attname for f in model.history.model._meta.fields}
     fields = [
@@ -62,9 +63,12 @@ def entries_from_records(
         for f in model._meta.concrete_fields
         if f.attname in tracked and f.name not in hidden and not f.primary_key
     ]
-    records = list(
-        history_rows.select_related("history_user").order_by("history_date", "history_id")
-    )
+    if isinstance(history_rows, list):
+        records = history_rows
+    else:
+        records = list(
+            history_rows.select_related("history_user").order_by("history_date", "history_id")
+        )
     related_names = _related_names(fields, records)
     entries = []
     previous_by_id: dict = {}
@@ -111,6 +115,20 @@ def merged_entries(sources) -> list[HistoryEntry]:
     return entries
 
 
+def reference_label(obj: models.Model) -> str:
+    """How a history names a linked record: by its reference or its code, never
+    by str() (which, for some records, would carry their text). A linked record
+    the viewer may not see is named without saying what it holds."""
+    reference = getattr(obj, "reference", None)
+    if reference:
+        return reference
+    if not hasattr(obj, "case_id"):
+        return str(obj)  # not a record of a case file: a user, an agency, a meeting
+    kind = str(obj._meta.verbose_name).capitalize()
+    code = getattr(obj, "code", None)
+    return f"{kind} {str(code)[:8]}" if code is not None else f"{kind} #{obj.pk}"
+
+
 def _related_names(fields, records) -> dict:
     """One query per related model to name the foreign keys shown in the history."""
     names: dict = {}
@@ -120,5 +138,5 @@ def _related_names(fields, records) -> dict:
         ids = {getattr(r, field.attname) for r in records} - {None}
         if ids:
             for obj in field.related_model._default_manager.filter(pk__in=ids):
-                names[(field.related_model, obj.pk)] = str(obj)
+                names[(field.related_model, obj.pk)] = reference_label(obj)
     return names

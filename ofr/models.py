@@ -10,10 +10,9 @@ from django.contrib.auth.models import Group
 from django.db import connection, models, transaction
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
-from guardian.shortcuts import assign_perm
 from simple_history.models import HistoricalRecords
 
-from ofr.roles import TEAM_PERMISSIONS, Role, Sector, categories_for
+from ofr.roles import Role, Sector, categories_for
 
 
 class Jurisdiction(models.Model):
@@ -128,27 +127,19 @@ class Team(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs) -> None:
-        creating = self._state.adding
-        with transaction.atomic():
-            super().save(*args, **kwargs)
-            if creating:
-                self.grant_team_permissions()
+    def role_group_name(self, role: str) -> str:
+        return f"team:{self.code}:role:{role}"
+
+    def category_group_name(self, category: str) -> str:
+        return f"team:{self.code}:category:{category}"
 
     def role_group(self, role: str) -> Group:
-        group, _ = Group.objects.get_or_create(name=f"team:{self.code}:role:{role}")
+        group, _ = Group.objects.get_or_create(name=self.role_group_name(role))
         return group
 
     def category_group(self, category: str) -> Group:
-        group, _ = Group.objects.get_or_create(name=f"team:{self.code}:category:{category}")
+        group, _ = Group.objects.get_or_create(name=self.category_group_name(category))
         return group
-
-    def grant_team_permissions(self) -> None:
-        """Give each role group of this team its team-level permissions."""
-        for role, codenames in TEAM_PERMISSIONS.items():
-            group = self.role_group(role)
-            for codename in codenames:
-                assign_perm(f"ofr.{codename}", group, self)
 
 
 class Holiday(models.Model):
@@ -258,6 +249,14 @@ class Membership(models.Model):
     @property
     def sector(self) -> str | None:
         return self.agency.sector if self.agency_id else None
+
+    def group_names(self) -> set[str]:
+        """The team groups this membership puts its user in: its role's, and
+        one per sensitive category its role and sector may see."""
+        categories = categories_for(self.role, self.sector)
+        return {self.team.role_group_name(self.role)} | {
+            self.team.category_group_name(c) for c in categories
+        }
 
     def end(self, *, on: date | None = None, reason: str = "") -> None:
         """End the membership; the user loses the team's grants at once."""

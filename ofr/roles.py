@@ -115,20 +115,33 @@ SECTOR_EXCLUDED_CATEGORIES: dict[str, frozenset[str]] = {
     Sector.PROSECUTOR: frozenset({SensitiveCategory.PART2_SUD}),
 }
 
-# Team permissions (codenames on ofr.Team): actions that are not about one case.
+# Team permissions: what each role may do that is not about one case.
+# - add_team_case: open new case files on the team.
+# - view_recommendations: read the team's recommendations.
+# - change_recommendations: write them and record their progress.
+# - update_agency_recommendations: read, and add progress updates to, the
+#   recommendations the member's agency leads or partners on (no case data).
+# - oversee_jurisdiction: read the recommendations and aggregate reports of
+#   every team in or under the team's jurisdictions (no case data).
+# - view_aggregates: read the team's aggregate reports.
 TEAM_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.COORDINATOR: frozenset(
-        {"view_team", "add_team_case", "manage_team", "view_recommendations", "view_aggregates"}
+        {"add_team_case", "view_recommendations", "change_recommendations", "view_aggregates"}
     ),
-    Role.DATA_MANAGER: frozenset(
-        {"view_team", "add_team_case", "view_recommendations", "view_aggregates"}
+    Role.DATA_MANAGER: frozenset({"add_team_case", "view_recommendations", "view_aggregates"}),
+    Role.FACILITATOR: frozenset(
+        {"view_recommendations", "change_recommendations", "view_aggregates"}
     ),
-    Role.FACILITATOR: frozenset({"view_team", "view_recommendations", "view_aggregates"}),
-    Role.MEMBER: frozenset({"view_team", "view_recommendations"}),
-    Role.GUEST: frozenset({"view_team"}),
-    Role.AGENCY_PARTNER: frozenset({"view_team", "view_recommendations"}),
-    Role.OVERSIGHT: frozenset({"view_team", "view_recommendations", "view_aggregates"}),
+    Role.MEMBER: frozenset({"view_recommendations"}),
+    Role.GUEST: frozenset(),
+    Role.AGENCY_PARTNER: frozenset({"update_agency_recommendations"}),
+    Role.OVERSIGHT: frozenset({"oversee_jurisdiction"}),
 }
+
+
+def roles_with(perm: str) -> frozenset[str]:
+    """The roles that hold the team permission `perm`."""
+    return frozenset(role for role, perms in TEAM_PERMISSIONS.items() if perm in perms)
 
 
 def categories_for(role: str, sector: str | None) -> frozenset[str]:
@@ -141,6 +154,10 @@ def case_permissions_for(role: str, sector: str | None) -> frozenset[str]:
     """Every case permission codename a member with this role and sector holds."""
     return CASE_PERMISSIONS[role] | {category_permission(c) for c in categories_for(role, sector)}
 
+
+# Who may record that an item from a 42 CFR Part 2 program is not Part 2
+# (without that reason, the confidentiality policy treats it as Part 2).
+PART2_EXEMPTING_ROLES = frozenset({Role.COORDINATOR})
 
 # Meetings (cases/access.py). Members and guests see a case only once they have
 # signed the agreement of a meeting with the case on its agenda (design.md

@@ -1,24 +1,28 @@
 """Who may see and change which recommendations. Every recommendation view starts here.
 
-- Team members with a case role (coordinator, data manager, facilitator,
-  member) see their team's recommendations; coordinators and facilitators
-  write and change them.
-- An agency partner sees and updates only the recommendations its agency
-  leads or partners on, and no case data.
-- Oversight sees every recommendation of the teams in its jurisdiction (and
-  below it), read-only, and no case data.
+The rights come from ofr/roles.py (TEAM_PERMISSIONS); this module applies them
+to recommendations:
+- view_recommendations: the team's recommendations;
+- change_recommendations: write them and record their progress;
+- update_agency_recommendations (agency partners): only the recommendations
+  their agency leads or partners on, to read and to report progress;
+- oversee_jurisdiction (oversight): every recommendation of the teams in or
+  under the team's jurisdictions, read-only.
+Which findings behind a recommendation a reader may see is the confidentiality
+policy's call (cases/policy.py, through cases/access.py): partners and
+oversight hold no case permission, so they see none, only the number of cases.
 """
 
 from django.db.models import Q, QuerySet
 
-from ofr.access import active_memberships
+from cases.access import viewers_for
+from cases.models import Finding
+from cases.policy import CaseViewer
+from ofr.access import active_memberships, team_ids_with
 from ofr.audit import DeniedForbidden, DeniedNotFound
 from ofr.models import Jurisdiction, Team
-from ofr.roles import Role
+from ofr.roles import TEAM_PERMISSIONS
 from recommendations.models import Recommendation
-
-TEAM_READERS = frozenset({Role.COORDINATOR, Role.DATA_MANAGER, Role.FACILITATOR, Role.MEMBER})
-EDITORS = frozenset({Role.COORDINATOR, Role.FACILITATOR})
 
 
 def jurisdiction_and_below(jurisdiction_ids: set[int]) -> set[int]:
@@ -34,16 +38,17 @@ def jurisdiction_and_below(jurisdiction_ids: set[int]) -> set[int]:
 
 
 def oversight_team_ids(user) -> set[int]:
-    """Teams in or under the jurisdictions of the user's oversight teams (found
-    once per request: cached on the user, like the memberships)."""
+    """Teams in or under the jurisdictions of the teams on which the user holds
+    oversee_jurisdiction (found once per request: cached on the user, like the
+    memberships)."""
     cached = getattr(user, "_ofr_oversight_team_ids", None)
     if cached is not None:
         return cached
-    teams = [m.team for m in active_memberships(user) if m.role == Role.OVERSIGHT]
+    own = team_ids_with(user, "oversee_jurisdiction")
     found: set[int] = set()
-    if teams:
+    if own:
         covered = jurisdiction_and_below(
-            set(Jurisdiction.objects.filter(teams__in=teams).values_list("pk", flat=True))
+            set(Jurisdiction.objects.filter(teams__in=own).values_list("pk", flat=True))
         )
         found = set(
             Team.objects.filter(jurisdictions__in=covered).values_list("pk", flat=True).distinct()
@@ -52,62 +57,78 @@ def oversight_team_ids(user) -> set[int]:
     return found
 
 
+def partner_agencies(user, team_id: int | None = None) -> dict[int, set[int]]:
+    """team id -> the agencies whose recommendations the user follows as a partner."""
+    found: dict[int, set[int]] = {}
+    for m in active_memberships(user):
+        if not m.agency_id or "update_agency_recommendations" not in TEAM_PERMISSIONS[m.role]:
+            continue
+        if team_id is None or m.team_id == team_id:
+            found.setdefault(m.team_id, set()).add(m.agency_id)
+    return found
+
+
 def recommendations_for_user(user) -> QuerySet[Recommendation]:
     if not user.is_authenticated or not user.is_active:
         return Recommendation.objects.none()
-    memberships = active_memberships(user)
-    team_ids = {m.team_id for m in memberships if m.role in TEAM_READERS}
-    team_ids |= oversight_team_ids(user)
-    partner = Q()
-    for m in memberships:
-        if m.role == Role.AGENCY_PARTNER and m.agency_id:
-            partner |= Q(team_id=m.team_id) & (
-                Q(lead_agency_id=m.agency_id) | Q(partner_links__agency_id=m.agency_id)
-            )
+    team_ids = team_ids_with(user, "view_recommendations") | oversight_team_ids(user)
     visible = Q(team_id__in=team_ids)
-    if partner:
-        visible |= partner
+    for team_id, agencies in partner_agencies(user).items():
+        visible |= Q(team_id=team_id) & (
+            Q(lead_agency_id__in=agencies) | Q(partner_links__agency_id__in=agencies)
+        )
     return Recommendation.objects.filter(visible).distinct()
 
 
 def may_list_recommendations(user) -> bool:
-    readers = TEAM_READERS | {Role.AGENCY_PARTNER, Role.OVERSIGHT}
-    return any(m.role in readers for m in active_memberships(user))
+    return any(
+        team_ids_with(user, perm)
+        for perm in (
+            "view_recommendations",
+            "update_agency_recommendations",
+            "oversee_jurisdiction",
+        )
+    )
 
 
 def editor_teams(user) -> list[Team]:
-    teams = {m.team_id: m.team for m in active_memberships(user) if m.role in EDITORS}
-    return sorted(teams.values(), key=lambda team: team.name)
+    teams = team_ids_with(user, "change_recommendations")
+    return sorted(
+        {m.team for m in active_memberships(user) if m.team_id in teams},
+        key=lambda team: team.name,
+    )
 
 
 def may_edit(user, recommendation: Recommendation) -> bool:
-    return any(
-        m.team_id == recommendation.team_id and m.role in EDITORS for m in active_memberships(user)
-    )
+    return recommendation.team_id in team_ids_with(user, "change_recommendations")
 
 
 def may_update(user, recommendation: Recommendation) -> bool:
     """Editors, and partners whose agency leads or partners on it."""
     if may_edit(user, recommendation):
         return True
-    agencies = {
-        m.agency_id
-        for m in active_memberships(user)
-        if m.role == Role.AGENCY_PARTNER and m.team_id == recommendation.team_id
-    }
+    agencies = partner_agencies(user, recommendation.team_id).get(recommendation.team_id, set())
     return (
         recommendation.lead_agency_id in agencies
         or recommendation.partner_links.filter(agency_id__in=agencies).exists()
     )
 
 
-def may_see_findings(user, recommendation: Recommendation) -> bool:
-    """Only the team's case roles see which findings lie behind it (partners and
-    oversight see the number of cases only)."""
-    return any(
-        m.team_id == recommendation.team_id and m.role in TEAM_READERS
-        for m in active_memberships(user)
+def findings_for_viewer(user, recommendation: Recommendation) -> list[tuple[Finding, CaseViewer]]:
+    """The findings behind the recommendation that the confidentiality policy
+    shows this user (each with the user's viewer on its case), by case reference."""
+    findings = list(
+        recommendation.findings.select_related("case", "case__team").order_by(
+            "case__reference", "id"
+        )
     )
+    viewers = viewers_for(user, {finding.case for finding in findings})
+    shown = []
+    for finding in findings:
+        viewer = viewers[finding.case_id]
+        if viewer.may("view_case") and viewer.decide(finding).shown:
+            shown.append((finding, viewer))
+    return shown
 
 
 def get_recommendation_for_user(user, code, perm: str = "view") -> Recommendation:
@@ -132,14 +153,10 @@ def get_recommendation_for_user(user, code, perm: str = "view") -> Recommendatio
     return recommendation
 
 
-REPORT_ROLES = frozenset({Role.COORDINATOR, Role.DATA_MANAGER, Role.FACILITATOR})
-
-
 def report_team_ids(user) -> set[int]:
-    """Teams whose aggregate reports the user may read: the roles that hold
-    view_aggregates on their team, and oversight over its jurisdiction."""
-    own = {m.team_id for m in active_memberships(user) if m.role in REPORT_ROLES}
-    return own | oversight_team_ids(user)
+    """Teams whose aggregate reports the user may read: their own teams where a
+    role holds view_aggregates, and those under their oversight."""
+    return team_ids_with(user, "view_aggregates") | oversight_team_ids(user)
 
 
 def get_report_team_for_user(user, code) -> Team:

@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.db import transaction
 
+from cases.access import viewers_for
 from cases.concurrency import VersionedForm
 from cases.models import Finding, Meeting
 from cases.models.meetings import names_a_decedent
@@ -70,7 +71,7 @@ class RecommendationForm(VersionedForm):
             "action": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args, teams=(), **kwargs) -> None:
+    def __init__(self, *args, user, teams=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             del self.fields["team"]
@@ -89,13 +90,28 @@ class RecommendationForm(VersionedForm):
                 self.fields["team"].initial = team_ids[0]
         self.fields["adopted_at"].queryset = Meeting.objects.filter(team_id__in=team_ids)
         self.fields["lead_agency"].queryset = Agency.objects.order_by("name")
-        findings = (
+        findings = list(
             Finding.objects.filter(case__team_id__in=team_ids)
             .exclude(status="withdrawn")
+            .select_related("case", "case__team")
+        )
+        # Only the findings the confidentiality policy shows the editor are
+        # offered (and changed): links to the others are kept as they are.
+        viewers = viewers_for(user, {finding.case for finding in findings})
+        self.shown_finding_ids = {
+            f.pk
+            for f in findings
+            if viewers[f.case_id].may("view_case") and viewers[f.case_id].decide(f).shown
+        }
+        self.fields["linked_findings"].queryset = (
+            Finding.objects.filter(pk__in=self.shown_finding_ids)
             .select_related("case")
             .order_by("case__reference", "id")
         )
-        self.fields["linked_findings"].queryset = findings
+        if self.instance.pk:
+            self.fields["linked_findings"].initial = [
+                pk for pk in self.fields["linked_findings"].initial if pk in self.shown_finding_ids
+            ]
         self.fields["linked_findings"].label_from_instance = lambda f: (
             f"{f.case.reference}: {f.get_kind_display()}, {f.get_system_display()}"
         )
@@ -125,7 +141,7 @@ class RecommendationForm(VersionedForm):
                 by,
             )
             sync_links(
-                recommendation.finding_links,
+                recommendation.finding_links.filter(finding_id__in=self.shown_finding_ids),
                 RecommendationFinding,
                 "finding",
                 {f.pk: f for f in self.cleaned_data["linked_findings"]},
@@ -135,6 +151,8 @@ class RecommendationForm(VersionedForm):
 
 
 def sync_links(links, model, field: str, wanted: dict, recommendation, by) -> None:
+    """Make `links` (the links the editor may change) match `wanted`, one
+    saved or deleted link at a time so that each keeps its history."""
     current = {getattr(link, f"{field}_id"): link for link in links.all()}
     for pk in current.keys() - wanted.keys():
         link = current[pk]

@@ -27,10 +27,10 @@ from ofr.models import Team
 from recommendations import reports
 from recommendations.access import (
     editor_teams,
+    findings_for_viewer,
     get_recommendation_for_user,
     get_report_team_for_user,
     may_list_recommendations,
-    may_see_findings,
     recommendations_for_user,
     report_team_ids,
 )
@@ -121,7 +121,7 @@ def recommendation_new(request: HttpRequest) -> HttpResponse:
     teams = editor_teams(request.user)
     if not teams:
         raise DeniedForbidden("recommendations.recommendation", "", "add_recommendation")
-    form = RecommendationForm(request.POST or None, teams=teams)
+    form = RecommendationForm(request.POST or None, teams=teams, user=request.user)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             recommendation = form.save(commit=False)
@@ -144,11 +144,10 @@ def recommendation_new(request: HttpRequest) -> HttpResponse:
 @require_safe
 def recommendation_detail(request: HttpRequest, code) -> HttpResponse:
     recommendation = get_recommendation_for_user(request.user, code)
-    findings = []
-    if may_see_findings(request.user, recommendation):
-        findings = list(
-            recommendation.findings.select_related("case").order_by("case__reference", "id")
-        )
+    findings = [finding for finding, _ in findings_for_viewer(request.user, recommendation)]
+    if findings:
+        # Naming the cases and findings behind it is a read of case data.
+        record(request, Action.VIEW, recommendation, detail="findings behind it")
     today = timezone.localdate()
     tasks = list(recommendation.tasks.all())
     return render(
@@ -175,7 +174,7 @@ def recommendation_detail(request: HttpRequest, code) -> HttpResponse:
 @require_http_methods(GET_OR_POST)
 def recommendation_edit(request: HttpRequest, code) -> HttpResponse:
     recommendation = get_recommendation_for_user(request.user, code, "edit")
-    form = RecommendationForm(request.POST or None, instance=recommendation)
+    form = RecommendationForm(request.POST or None, instance=recommendation, user=request.user)
     conflict = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -400,11 +399,14 @@ def recommendation_history(request: HttpRequest, code) -> HttpResponse:
             lambda r: "Partner agency",
         ),
     ]
-    if may_see_findings(request.user, recommendation):
+    # Links only to the findings the confidentiality policy shows this reader.
+    shown = [finding.pk for finding, _ in findings_for_viewer(request.user, recommendation)]
+    if shown:
+        record(request, Action.VIEW, recommendation, detail="history, findings behind it")
         sources.append(
             (
                 RecommendationFinding,
-                RecommendationFinding.history.filter(recommendation_id=pk),
+                RecommendationFinding.history.filter(recommendation_id=pk, finding_id__in=shown),
                 lambda r: "Finding behind it",
             )
         )

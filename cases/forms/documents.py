@@ -6,9 +6,10 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from cases import valuesets as vs
-from cases.access import may_view_category, viewable_categories
 from cases.concurrency import VersionedForm
+from cases.forms.part2 import check_part2_program, setup_not_part2_reason
 from cases.models import SourceDocument
+from cases.policy import shown_ids
 from cases.uploads import inspect_upload
 from ofr.forms import USWDSFormMixin
 from ofr.roles import SensitiveCategory
@@ -34,30 +35,32 @@ def _defaults_hint() -> str:
 class DocumentDetailsMixin:
     """The details shared by the upload and the edit form.
 
-    `permissions` are the viewer's case permissions: the sensitivity list offers
-    only the categories they may view, and a document may not be filed (by
-    choice or by its type's default) in a category they could not see."""
+    `viewer` is the confidentiality policy's view of the user on the case
+    (cases/policy.py): the sensitivity list offers only the categories they may
+    file in, a document may not be filed (by choice or by its type's default)
+    in a category they could not see, and only the requests they may see are
+    offered to answer."""
 
-    def __init__(self, *args, permissions: frozenset[str], **kwargs) -> None:
+    def __init__(self, *args, viewer, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.permissions = permissions
+        self.viewer = viewer
         self.applied_default = ""
-        self.fields["record_request"].queryset = self.instance.case.record_requests.select_related(
-            "agency"
-        )
+        requests = self.instance.case.record_requests.select_related("agency")
+        self.fields["record_request"].queryset = requests.filter(pk__in=shown_ids(requests, viewer))
         self.fields["record_request"].label_from_instance = lambda request: (
-            f"{request} (requested {request.requested_on:%Y-%m-%d})"
+            f"Request to {request.agency} (requested {request.requested_on:%Y-%m-%d})"
         )
         self.fields["record_request"].label = "Answers record request"
         sensitivity = self.fields["sensitivity"]
         sensitivity.choices = [("", NO_CATEGORY)] + [
-            (value, SensitiveCategory(value).label) for value in viewable_categories(permissions)
+            (value, SensitiveCategory(value).label) for value in viewer.fileable_categories()
         ]
         sensitivity.help_text = _defaults_hint()
         sensitivity.error_messages["invalid_choice"] = (
             "You may not file a document in a category you cannot view yourself. "
             "Choose another category, or ask someone who may view it to add the document."
         )
+        setup_not_part2_reason(self, viewer)
 
     def clean_received_on(self):
         received = self.cleaned_data["received_on"]
@@ -73,13 +76,14 @@ class DocumentDetailsMixin:
             if category:
                 cleaned["sensitivity"] = category
                 self.applied_default = category
-                if not may_view_category(self.permissions, category):
+                if category not in self.viewer.fileable_categories():
                     self.add_error(
                         "sensitivity",
                         f"{vs.RecordType(kind).label} documents are restricted to the category "
                         f"{SensitiveCategory(category).label}, which you may not view, so you "
                         "cannot add or file this one. Ask someone who may view that category.",
                     )
+        check_part2_program(self, cleaned)
         return cleaned
 
 
@@ -102,6 +106,7 @@ class DocumentForm(DocumentDetailsMixin, USWDSFormMixin, forms.ModelForm):
             "record_request",
             "received_on",
             "sensitivity",
+            "not_part2_reason",
         ]
         widgets = {"received_on": DATE}
 

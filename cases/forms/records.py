@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from cases import valuesets as vs
 from cases.concurrency import VersionedForm
+from cases.forms.part2 import check_part2_program, setup_not_part2_reason
 from cases.models import RecordRequest
 from ofr.forms import USWDSFormMixin
 from ofr.models import Agency
@@ -92,6 +93,7 @@ class RequestRules(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        check_part2_program(self, cleaned)
         start, end = cleaned.get("window_start"), cleaned.get("window_end")
         if start and end and start > end:
             self.add_error("window_end", "The window must end after it starts.")
@@ -124,6 +126,7 @@ class RequestForm(RequestRules, USWDSFormMixin, forms.ModelForm):
             "window_end",
             "confirm_wide_window",
             "requested_on",
+            "not_part2_reason",
         ]
         widgets = {"window_start": DATE, "window_end": DATE, "requested_on": DATE}
         labels = {"window_start": "Records from", "window_end": "Records to"}
@@ -135,6 +138,7 @@ class RequestForm(RequestRules, USWDSFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.setup_fields()
         self.fields["requested_on"].help_text = due_rule(self.instance.case.team)
+        setup_not_part2_reason(self, self.instance.case.viewer)
 
 
 class RequestEditForm(RequestRules, VersionedForm):
@@ -155,6 +159,7 @@ class RequestEditForm(RequestRules, VersionedForm):
             "outcome",
             "answered_on",
             "withheld_reason",
+            "not_part2_reason",
         ]
         widgets = {
             "window_start": DATE,
@@ -182,6 +187,7 @@ class RequestEditForm(RequestRules, VersionedForm):
             ("", "- Not withheld -"),
             *vs.WithheldReason.choices,
         ]
+        setup_not_part2_reason(self, self.instance.case.viewer)
         request = self.instance
         self.fields["re_requested_on"].help_text = (
             f"Currently due {request.due_on:%Y-%m-%d}. A re-request restarts the clock. "

@@ -1,34 +1,34 @@
 """Forms for timeline events (touchpoints), notes and findings.
 
 Each form takes its instance with `case` set, and the case carries the
-viewer's permissions (`case.viewer_permissions`, from cases/access.py): the
-choices offered (source documents, sensitivity categories, events to link) are
-only those the viewer may see."""
+confidentiality policy's view of the user (`case.viewer`, from
+cases/access.py): the choices offered (source documents, sensitivity
+categories, events to link) are only those the viewer may see."""
 
 from django import forms
 from django.db import transaction
-from django.db.models import Q
 
-from cases.access import viewable_categories
 from cases.concurrency import VersionedForm
+from cases.forms.part2 import check_part2_program, setup_not_part2_reason
 from cases.models import Finding, FindingEvent, Note, TimelineEvent
+from cases.policy import shown_ids
 from ofr.forms import USWDSFormMixin
 from ofr.models import Agency
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
-def limit_sensitivity(field: forms.ChoiceField, permissions: frozenset[str]) -> None:
-    """Offer only the categories the viewer may see: nobody files an item they
-    would then be unable to open. A value outside them is refused as invalid."""
-    allowed = {"", *viewable_categories(permissions)}
+def limit_sensitivity(field: forms.ChoiceField, viewer) -> None:
+    """Offer only the categories the viewer may file in: nobody files an item
+    they would then be unable to open. A value outside them is refused as invalid."""
+    allowed = {"", *viewer.fileable_categories()}
     field.choices = [(value, label) for value, label in field.choices if value in allowed]
 
 
-def visible_events(case, permissions: frozenset[str]):
-    return case.timeline_events.filter(
-        Q(sensitivity="") | Q(sensitivity__in=viewable_categories(permissions))
-    )
+def visible_events(case, viewer):
+    """The case's touchpoints the policy shows the viewer, as a queryset."""
+    events = case.timeline_events.select_related("agency")
+    return case.timeline_events.filter(pk__in=shown_ids(events, viewer))
 
 
 # --- Timeline events -----------------------------------------------------------
@@ -49,6 +49,7 @@ class EventForm(USWDSFormMixin, forms.ModelForm):
             "description",
             "source_document",
             "sensitivity",
+            "not_part2_reason",
             "missed_opportunity",
         ]
         widgets = {"date": DATE}
@@ -63,15 +64,19 @@ class EventForm(USWDSFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         case = self.instance.case
-        permissions = case.viewer_permissions
+        viewer = case.viewer
         self.fields["agency"].queryset = Agency.objects.order_by("name")
+        documents = case.documents.all()
         self.fields["source_document"].queryset = case.documents.filter(
-            Q(sensitivity="") | Q(sensitivity__in=viewable_categories(permissions))
+            pk__in=shown_ids(documents, viewer)
         ).order_by("title")
-        limit_sensitivity(self.fields["sensitivity"], permissions)
+        self.fields["source_document"].label_from_instance = lambda document: document.title
+        limit_sensitivity(self.fields["sensitivity"], viewer)
+        setup_not_part2_reason(self, viewer)
 
     def clean(self):
         cleaned = super().clean()
+        check_part2_program(self, cleaned)
         document = cleaned.get("source_document")
         sensitivity = cleaned.get("sensitivity", "")
         if document is not None and document.sensitivity and sensitivity != document.sensitivity:
@@ -105,7 +110,7 @@ class NoteForm(USWDSFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        limit_sensitivity(self.fields["sensitivity"], self.instance.case.viewer_permissions)
+        limit_sensitivity(self.fields["sensitivity"], self.instance.case.viewer)
 
     def clean_text(self) -> str:
         text = self.cleaned_data["text"].strip()
@@ -181,8 +186,8 @@ class FindingForm(USWDSFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         case = self.instance.case
-        limit_sensitivity(self.fields["sensitivity"], case.viewer_permissions)
-        self.visible = visible_events(case, case.viewer_permissions)
+        limit_sensitivity(self.fields["sensitivity"], case.viewer)
+        self.visible = visible_events(case, case.viewer)
         self.fields["linked_events"].queryset = self.visible
         if self.instance.pk:
             self.fields["linked_events"].initial = list(

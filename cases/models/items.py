@@ -1,5 +1,9 @@
 """The items of a case file, many per case: toxicology, touchpoints, source
-documents, record requests, notes and findings."""
+documents, record requests, notes and findings.
+
+Their str() names them by code and carries none of their content: it shows up
+in places (admin, history, logs) that the confidentiality policy does not
+filter item by item."""
 
 from __future__ import annotations
 
@@ -124,7 +128,7 @@ class TimelineEvent(models.Model):
         indexes = [models.Index(fields=["case", "date"], name="timeline_case_date")]
 
     def __str__(self) -> str:
-        return f"{self.date} {self.get_touchpoint_type_display()}"
+        return f"Touchpoint {str(self.code)[:8]}"
 
     def days_before_death(self, date_of_death: date | None) -> int | None:
         return (date_of_death - self.date).days if date_of_death else None
@@ -181,7 +185,7 @@ class SourceDocument(models.Model):
         ordering = ["-uploaded_at", "-id"]
 
     def __str__(self) -> str:
-        return self.title
+        return f"Document {str(self.code)[:8]}"
 
 
 class RecordRequest(models.Model):
@@ -221,7 +225,7 @@ class RecordRequest(models.Model):
         indexes = [models.Index(fields=["outcome", "due_on"], name="request_outcome_due")]
 
     def __str__(self) -> str:
-        return f"Request to {self.agency}"
+        return f"Record request {str(self.code)[:8]}"
 
     def save(self, *args, **kwargs) -> None:
         if self.due_on is None:
@@ -298,7 +302,7 @@ class Note(models.Model):
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
-        return f"Note by {self.author} on {self.case}"
+        return f"Note {str(self.code)[:8]}"
 
     @property
     def effective_sensitivity(self) -> str:
@@ -349,7 +353,7 @@ class Finding(models.Model):
         ordering = ["proposed_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.description[:40]}"
+        return f"Finding {str(self.code)[:8]}"
 
     def confirm(self, *, by) -> None:
         if self.status != vs.FindingStatus.PROPOSED:

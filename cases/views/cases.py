@@ -14,18 +14,20 @@ from django.views.decorators.http import require_http_methods, require_safe
 from cases.access import (
     cases_for_user,
     get_case_for_user,
-    identifiers_for,
     may_add_cases,
     may_list_cases,
+)
+from cases.forms.cases import CaseForm, CaseSearchForm, NewCaseForm, StatusForm
+from cases.history import case_file_history
+from cases.models import Case
+from cases.policy import (
+    identifiers_for,
     visible_documents,
     visible_findings,
     visible_notes,
     visible_requests,
     visible_timeline,
 )
-from cases.forms.cases import CaseForm, CaseSearchForm, NewCaseForm, StatusForm
-from cases.history import case_file_history
-from cases.models import Case
 from cases.timeline_svg import legend_items, timeline_strip_svg
 from cases.views.editing import edit_versioned
 from ofr.access import teams_for_user
@@ -136,9 +138,9 @@ def case_new(request: HttpRequest) -> HttpResponse:
 @require_safe
 def case_detail(request: HttpRequest, code) -> HttpResponse:
     case = get_case_for_user(request.user, code, "view_case")
-    permissions = case.viewer_permissions
+    viewer = case.viewer
     record(request, Action.VIEW, case)
-    timeline = visible_timeline(case, permissions)
+    timeline = visible_timeline(case, viewer)
     date_of_death = case.death.date_of_death
     items_by_event = {item.event.pk: item for item in timeline if item.event is not None}
     findings = case.findings.select_related("proposed_by", "confirmed_by").prefetch_related(
@@ -149,8 +151,8 @@ def case_detail(request: HttpRequest, code) -> HttpResponse:
         "cases/case_detail.html",
         {
             "case": case,
-            "perms_on_case": permissions,
-            "identifiers": identifiers_for(case, permissions),
+            "perms_on_case": viewer.permissions,
+            "identifiers": identifiers_for(case, viewer),
             "timeline": timeline,
             "timeline_svg": timeline_strip_svg(timeline, date_of_death, id_prefix="strip"),
             "timeline_svg_phone": timeline_strip_svg(
@@ -159,17 +161,17 @@ def case_detail(request: HttpRequest, code) -> HttpResponse:
             "timeline_legend": legend_items(timeline),
             "toxicology": case.toxicology.all(),
             "notes": visible_notes(
-                case.notes.filter(timeline_event=None).select_related("author"), permissions
+                case.notes.filter(timeline_event=None).select_related("author"), viewer
             ),
-            "documents": visible_documents(case.documents.select_related("agency"), permissions),
+            "documents": visible_documents(case.documents.select_related("agency"), viewer),
             "record_requests": visible_requests(
-                case.record_requests.select_related("agency"), permissions
+                case.record_requests.select_related("agency"), viewer
             ),
             "findings": [
                 (finding, [items_by_event.get(e.pk) for e in finding.events.all()])
                 if not finding.restricted
                 else (finding, [])
-                for finding in visible_findings(findings, permissions)
+                for finding in visible_findings(findings, viewer)
             ],
         },
     )
@@ -230,7 +232,7 @@ def case_url(case: Case) -> str:
 def case_history(request: HttpRequest, code) -> HttpResponse:
     case = get_case_for_user(request.user, code, "view_case")
     record(request, Action.VIEW, case, detail="history")
-    entries = case_file_history(case, case.viewer_permissions)
+    entries = case_file_history(case, case.viewer)
     return render(request, "cases/case_history.html", {"case": case, "entries": entries})
 
 

@@ -72,7 +72,7 @@ def add_document(request: HttpRequest, code) -> HttpResponse:
         request.POST if posted else None,
         request.FILES if posted else None,
         instance=SourceDocument(case=case),
-        permissions=case.viewer_permissions,
+        viewer=case.viewer,
     )
     status = 200
     if posted and form.is_valid():
@@ -114,9 +114,7 @@ def add_document(request: HttpRequest, code) -> HttpResponse:
 def edit_document(request: HttpRequest, code, item) -> HttpResponse:
     document = get_item_for_user(request.user, code, SourceDocument, item, "change_case")
     case = document.case
-    form = DocumentEditForm(
-        request.POST or None, instance=document, permissions=case.viewer_permissions
-    )
+    form = DocumentEditForm(request.POST or None, instance=document, viewer=case.viewer)
     return edit_versioned(
         request,
         form,
@@ -125,6 +123,7 @@ def edit_document(request: HttpRequest, code, item) -> HttpResponse:
         reason="Document details edited",
         success_url=section_url(case, "documents"),
         cancel_url=section_url(case, "documents"),
+        item=document,
     )
 
 
@@ -151,7 +150,12 @@ def download_document(request: HttpRequest, code, item) -> HttpResponse:
         handle = document.file.open("rb")
     except OSError:
         logger.error("Document %s of case %s: stored file is missing", document.code, case.code)
-        record(request, Action.DOWNLOAD, case, detail=f"document {document.code}: file missing")
+        record(
+            request,
+            Action.DOWNLOAD,
+            case,
+            detail=f"document {document.code} sha256:{document.sha256}: file missing",
+        )
         return _unavailable(request, document, reason="missing", status=410)
     if sha256_of(handle) != document.sha256:
         handle.close()
@@ -164,11 +168,13 @@ def download_document(request: HttpRequest, code, item) -> HttpResponse:
             request,
             Action.DOWNLOAD,
             case,
-            detail=f"document {document.code}: integrity check failed",
+            detail=f"document {document.code} sha256:{document.sha256}: integrity check failed",
         )
         return _unavailable(request, document, reason="integrity", status=409)
     handle.seek(0)
-    record(request, Action.DOWNLOAD, case, detail=f"document {document.code}")
+    record(
+        request, Action.DOWNLOAD, case, detail=f"document {document.code} sha256:{document.sha256}"
+    )
     response = FileResponse(
         handle,
         as_attachment=True,

@@ -17,17 +17,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from cases.access import (
-    get_case_for_user,
-    get_meeting_for_user,
-    visible_findings,
-    visible_notes,
-    visible_timeline,
-)
+from cases.access import get_case_for_user, get_meeting_for_user
 from cases.concurrency import EditConflict, save_versioned
 from cases.forms.facilitation import DiscussionForm, QuickFindingForm
 from cases.models import AgendaItem, Case, DecedentIdentifiers, Finding, Meeting
 from cases.packets import open_recommendations, previous_meeting_day
+from cases.policy import visible_findings, visible_notes, visible_timeline
 from cases.timeline_svg import legend_items, timeline_strip_svg
 from ofr.audit import Action, DeniedNotFound, record
 
@@ -81,9 +76,9 @@ def facilitation_page(
     status: int = 200,
 ) -> HttpResponse:
     case = agenda_item.case
-    permissions = case.viewer_permissions
+    viewer = case.viewer
     record(request, Action.VIEW, case, detail="facilitator mode")
-    timeline = visible_timeline(case, permissions)
+    timeline = visible_timeline(case, viewer)
     date_of_death = case.death.date_of_death
     items_by_event = {entry.event.pk: entry for entry in timeline if entry.event is not None}
     findings = case.findings.select_related("proposed_by", "confirmed_by").prefetch_related(
@@ -112,7 +107,7 @@ def facilitation_page(
             "may_mark_reviewed": may_change and agenda_item.reviewed_at is None,
             "review_problem": review_problem(case),
             "case": case,
-            "perms_on_case": permissions,
+            "perms_on_case": viewer.permissions,
             "timeline": timeline,
             "timeline_svg": timeline_strip_svg(timeline, date_of_death, id_prefix="strip"),
             "timeline_svg_phone": timeline_strip_svg(
@@ -121,13 +116,13 @@ def facilitation_page(
             "timeline_legend": legend_items(timeline),
             "toxicology": case.toxicology.all(),
             "notes": visible_notes(
-                case.notes.filter(timeline_event=None).select_related("author"), permissions
+                case.notes.filter(timeline_event=None).select_related("author"), viewer
             ),
             "findings": [
                 (finding, [items_by_event.get(e.pk) for e in finding.events.all()])
                 if not finding.restricted
                 else (finding, [])
-                for finding in visible_findings(findings, permissions)
+                for finding in visible_findings(findings, viewer)
             ],
             "finding_form": finding_form,
             "discussion_form": discussion_form,

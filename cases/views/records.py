@@ -16,7 +16,7 @@ from cases.access import (
     get_case_for_user,
     get_item_for_user,
     may_chase_requests,
-    may_view_request_on_team,
+    viewers_for,
 )
 from cases.business_days import business_days_between
 from cases.forms.records import RequestEditForm, RequestForm
@@ -83,6 +83,7 @@ def edit_request(request: HttpRequest, code, item) -> HttpResponse:
         reason="Record request edited",
         success_url=requests_url(case),
         cancel_url=requests_url(case),
+        item=record_request,
     )
 
 
@@ -95,7 +96,7 @@ def request_letter(request: HttpRequest, code, item) -> HttpResponse:
     from cases.letters import letter_filename, letter_pdf
 
     case = record_request.case
-    pdf = letter_pdf(record_request, case.viewer_permissions)
+    pdf = letter_pdf(record_request, case.viewer)
     record(request, Action.EXPORT, case, detail=f"record request letter {item}")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{letter_filename(record_request)}"'
@@ -118,9 +119,10 @@ def overdue_requests(request: HttpRequest) -> HttpResponse:
         .select_related("case", "case__team", "agency")
         .order_by("due_on", "id")
     )
-    # The same category rule as the case page: a request for records the user
-    # may not see on that team (e.g. SUD treatment, for law enforcement) is left out.
-    overdue = [r for r in overdue if may_view_request_on_team(request.user, r)]
+    # The confidentiality policy, as on the case page: a request the user may
+    # not see (e.g. for SUD treatment records, by law enforcement) is left out.
+    viewers = viewers_for(request.user, {r.case for r in overdue})
+    overdue = [r for r in overdue if viewers[r.case_id].decide(r).shown]
     closures = defaultdict(list)
     if overdue:
         holidays = Holiday.objects.filter(

@@ -19,7 +19,7 @@ from cases.forms.sections import (
 )
 from cases.models import ToxicologyResult
 from cases.views.editing import edit_versioned
-from ofr.audit import Action, DeniedForbidden, record
+from ofr.audit import DeniedForbidden
 
 GET_OR_POST = ["GET", "HEAD", "POST"]
 
@@ -54,10 +54,8 @@ def edit_decedent(request: HttpRequest, code) -> HttpResponse:
 @require_http_methods(GET_OR_POST)
 def edit_identifiers(request: HttpRequest, code) -> HttpResponse:
     case = get_case_for_user(request.user, code, "change_case")
-    if "view_identifiers" not in case.viewer_permissions:
+    if not case.viewer.sees_identifiers:
         raise DeniedForbidden("cases.case", code, "view_identifiers")
-    # Reading the identifiers in the form is a read of confidential data.
-    record(request, Action.VIEW, case, detail="identifiers form")
     return edit_section(
         request,
         case,

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cases.access import get_case_for_user, get_item_for_user, may_edit_finding, notice_for
+from cases.access import get_case_for_user, get_item_for_user, may_edit_finding
 from cases.forms.timeline import (
     EventEditForm,
     EventForm,
@@ -22,7 +22,7 @@ from cases.forms.timeline import (
 )
 from cases.models import Case, Finding, Note, TimelineEvent
 from cases.views.editing import edit_versioned
-from ofr.audit import Action, DeniedForbidden, DeniedNotFound, record
+from ofr.audit import DeniedForbidden, DeniedNotFound
 
 GET_OR_POST = ["GET", "HEAD", "POST"]
 
@@ -47,15 +47,6 @@ def form_page(
             "notice": notice,
         },
     )
-
-
-def protected_form_context(request: HttpRequest, case: Case, item, category: str) -> dict:
-    """An edit form of a protected item shows its content: the read is logged,
-    and a Part 2 item carries the redisclosure notice."""
-    if category:
-        kind = item._meta.verbose_name
-        record(request, Action.VIEW, case, detail=f"{category} {kind} {item.code} form")
-    return {"notice": notice_for(category)}
 
 
 def event_title(event: TimelineEvent) -> str:
@@ -103,7 +94,7 @@ def edit_event(request: HttpRequest, code, item) -> HttpResponse:
         reason="Touchpoint edited",
         success_url=url,
         cancel_url=url,
-        extra_context=protected_form_context(request, event.case, event, event.sensitivity),
+        item=event,
     )
 
 
@@ -142,7 +133,7 @@ def add_note(request: HttpRequest, code) -> HttpResponse:
         case=case,
         title=f"Add a note on {event_title(event)}" if event else "Add a note on the case",
         cancel_url=detail_url(case, f"event-{event.code}" if event else "notes"),
-        notice=notice_for(event.sensitivity) if event else "",
+        notice=event.decision.notice if event else "",
     )
 
 
@@ -162,7 +153,7 @@ def edit_note(request: HttpRequest, code, item) -> HttpResponse:
         reason="Note edited",
         success_url=url,
         cancel_url=url,
-        extra_context=protected_form_context(request, note.case, note, note.effective_sensitivity),
+        item=note,
     )
 
 
@@ -207,6 +198,7 @@ def edit_finding(request: HttpRequest, code, item) -> HttpResponse:
         reason="Finding edited",
         success_url=url,
         cancel_url=url,
+        item=finding,
     )
 
 

@@ -8,7 +8,7 @@ from ofr.models import AccessEvent
 from tests.base import OFRTestCase
 
 # The reviewer is a member: one more query checks they signed for a meeting with the case.
-DETAIL_QUERIES = 18
+DETAIL_QUERIES = 20
 
 
 class CaseDetailTestCase(OFRTestCase):

@@ -67,8 +67,8 @@ class CaseListTestCase(OFRTestCase):
         with CaptureQueriesContext(connection) as many:
             self.client.get(self.url)
         self.assertEqual(len(few), len(many))
-        # session, user, memberships, count, page
-        with self.assertNumQueries(5):
+        # session, user, memberships, their team groups, count, page
+        with self.assertNumQueries(6):
             self.client.get(self.url)
 
     def test_it_refuses_other_methods(self):

@@ -189,6 +189,6 @@ class CaseSearchTestCase(OFRTestCase):
     def test_its_query_count_with_a_name_search(self):
         location = self.submit(self.coordinator, q="casey")
         self.client.get(location)  # warm the content-type cache
-        # session, user, memberships, count, page
-        with self.assertNumQueries(5):
+        # session, user, memberships, their team groups, count, page
+        with self.assertNumQueries(6):
             self.client.get(location)

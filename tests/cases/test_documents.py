@@ -11,8 +11,8 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.access import PART2_NOTICE
 from cases.models import RecordRequest, SourceDocument
+from cases.policy import PART2_NOTICE
 from ofr.audit import Action
 from ofr.roles import Role, SensitiveCategory
 from tests.base import PDF_BYTES, OFRTestCase, make_member
@@ -345,7 +345,10 @@ class DocumentsTestCase(OFRTestCase):
         event = self.events(action=Action.DOWNLOAD).get()
         self.assertEqual(event.user, self.reviewer)
         self.assertEqual(event.object_id, str(self.case.code))
-        self.assertEqual(event.detail, f"document {self.document.code}")
+        # The download event names the file by its fingerprint too.
+        self.assertEqual(
+            event.detail, f"document {self.document.code} sha256:{self.document.sha256}"
+        )
 
     def test_download_redirects_anonymous_to_login(self):
         response = self.client.get(self.download_url())
@@ -385,7 +388,11 @@ class DocumentsTestCase(OFRTestCase):
         self.assertNotContains(page, f'href="{self.edit_url(document)}"')  # editors only
         response = self.client.get(self.download_url(document))
         self.assertEqual(b"".join(response.streaming_content), PDF)
-        self.assertTrue(self.events(action=Action.DOWNLOAD, detail=f"document {document.code}"))
+        self.assertTrue(
+            self.events(
+                action=Action.DOWNLOAD, detail=f"document {document.code} sha256:{document.sha256}"
+            )
+        )
 
     def test_the_section_lists_the_documents_with_their_download_links(self):
         self.client.force_login(self.coordinator)
@@ -407,7 +414,10 @@ class DocumentsTestCase(OFRTestCase):
         self.assertContains(response, "failed its integrity check", status_code=409)
         self.assertNotIn("Content-Disposition", response)
         event = self.events(action=Action.DOWNLOAD).get()
-        self.assertEqual(event.detail, f"document {document.code}: integrity check failed")
+        self.assertEqual(
+            event.detail,
+            f"document {document.code} sha256:{document.sha256}: integrity check failed",
+        )
 
     def test_a_missing_file_is_reported_not_a_server_error(self):
         document = self.make_document("Hospital chart")

@@ -8,11 +8,12 @@ from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from cases.access import PART2_NOTICE, case_permissions
+from cases.access import viewers_for
 from cases.letters import LETTER_ORIGIN, FetchRefused, StaticFilesOnly
 from cases.management.commands import bench_packet
 from cases.models import Case, Note, RecordRequest
 from cases.packets import AGENDA_STEPS, packet_html, packet_pdf
+from cases.policy import PART2_NOTICE
 from ofr.roles import SensitiveCategory
 from tests.base import PART2_TEXT, OFRTestCase
 from tests.pdf import pdf_pages
@@ -65,7 +66,7 @@ class PacketsTestCase(OFRTestCase):
             "team": cls.team,
             "cases": [cls.case],
             "recipient": user,
-            "permissions_by_case": {cls.case.pk: case_permissions(user, cls.case)},
+            "viewers": viewers_for(user, [cls.case]),
             "copy_number": 2,
             "prepared_on": PREPARED_ON,
             **changes,
@@ -156,7 +157,7 @@ class PacketsTestCase(OFRTestCase):
 
     def test_it_keeps_part_2_content_from_law_enforcement(self):
         html = self.html(self.officer)
-        # Notes on a restricted touchpoint go with it, unseen (cases.access.timeline_item).
+        # Notes on a restricted touchpoint go with it, unseen (cases.policy.timeline_item).
         self.assertNotIn(PART2_TEXT, html)
         self.assertNotIn(PART2_NOTE, html)
         self.assertNotIn(PART2_NOTICE, html)
@@ -223,9 +224,9 @@ class PacketsTestCase(OFRTestCase):
             self.arguments(
                 self.outsider,
                 cases=[other_case],
-                permissions_by_case={other_case.pk: case_permissions(self.outsider, other_case)},
+                viewers=viewers_for(self.outsider, [other_case]),
             ),
-            self.arguments(self.coordinator, permissions_by_case={}),
+            self.arguments(self.coordinator, viewers={}),
         ):
             with self.subTest(arguments=arguments), self.assertRaises(PermissionError):
                 packet_html(**arguments)
@@ -286,7 +287,7 @@ class PacketFindingCategoriesTestCase(OFRTestCase):
                 team=self.team,
                 cases=[self.case],
                 recipient=user,
-                permissions_by_case={self.case.pk: case_permissions(user, self.case)},
+                viewers=viewers_for(user, [self.case]),
                 copy_number=1,
                 prepared_on=date(2026, 11, 27),
             )

@@ -7,10 +7,11 @@ from django.utils import timezone
 from cases.access import get_case_for_user
 from cases.letters import LETTER_ORIGIN, FetchRefused, StaticFilesOnly, letter_html, letter_pdf
 from cases.models import RecordRequest
-from ofr.models import Holiday
+from cases.policy import PART2_NOTICE, CaseViewer
+from ofr.models import Agency, Holiday
 from tests.base import OFRTestCase
 
-CASE_EDITOR_PERMISSIONS = frozenset({"view_case", "change_case", "annotate_case"})
+CASE_EDITOR_PERMISSIONS = frozenset({"view_case", "change_case", "annotate_case", "view_part2_sud"})
 
 
 class RecordRequestsTestCase(OFRTestCase):
@@ -322,7 +323,7 @@ class RecordRequestsTestCase(OFRTestCase):
 
     def test_the_letter_has_no_identifiers_without_view_identifiers(self):
         self.record_request.refresh_from_db()
-        html = letter_html(self.record_request, CASE_EDITOR_PERMISSIONS)
+        html = letter_html(self.record_request, self.editor_without_identifiers())
         self.assertNotIn("Jordan Example", html)
         self.assertNotIn("1990", html)
         self.assertNotIn("Date of death", html)
@@ -331,8 +332,19 @@ class RecordRequestsTestCase(OFRTestCase):
 
     def test_the_letter_mentions_part_2_for_sud_treatment_records(self):
         self.record_request.record_types = ["sud_treatment"]
-        html = letter_html(self.record_request, CASE_EDITOR_PERMISSIONS)
+        html = letter_html(self.record_request, self.editor_without_identifiers())
         self.assertIn("42 CFR part 2", html)
+        self.assertIn(PART2_NOTICE, html)
+
+    def test_a_letter_to_a_part2_program_is_part2_whatever_the_record_types(self):
+        program = Agency.objects.create(name="New Path", sector="sud_treatment")
+        self.assertTrue(program.part2_program)
+        self.record_request.agency = program
+        html = letter_html(self.record_request, self.editor_without_identifiers())
+        self.assertIn(PART2_NOTICE, html)
+
+    def editor_without_identifiers(self) -> CaseViewer:
+        return CaseViewer(user_id=None, permissions=CASE_EDITOR_PERMISSIONS, case=self.case)
 
     def test_the_url_fetcher_serves_only_static_files(self):
         fetcher = StaticFilesOnly()
@@ -414,4 +426,4 @@ class RecordRequestsTestCase(OFRTestCase):
         self.assertNotContains(response, reverse("cases:overdue_requests"))
 
     def case_as(self, user) -> frozenset[str]:
-        return get_case_for_user(user, self.case.code, "change_case").viewer_permissions
+        return get_case_for_user(user, self.case.code, "change_case").viewer

@@ -76,7 +76,9 @@ class SectionsTestCase(OFRTestCase):
         response = self.client.get(self.url("edit_identifiers"))
         self.assertContains(response, "Jordan Example")
         event = AccessEvent.objects.order_by("-seq").first()
-        self.assertEqual((event.user, event.detail), (self.coordinator, "identifiers form"))
+        self.assertEqual(
+            (event.user, event.detail), (self.coordinator, "edit form: cases.decedentidentifiers")
+        )
 
     def test_a_date_of_birth_after_death_is_refused(self):
         response = self.post(

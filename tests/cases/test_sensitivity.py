@@ -6,8 +6,8 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.access import PART2_NOTICE
 from cases.models import Note, TimelineEvent
+from cases.policy import PART2_NOTICE
 from ofr.models import AccessEvent
 from ofr.roles import SensitiveCategory
 from tests.base import PART2_TEXT, OFRTestCase
@@ -110,12 +110,16 @@ class SensitivityTestCase(OFRTestCase):
             self.assertEqual(response.context["notice"], PART2_NOTICE)
             event = AccessEvent.objects.order_by("-seq").first()
             self.assertEqual((event.user, event.action), (user, "view"))
-            self.assertTrue(event.detail.startswith("part2_sud "), event.detail)
+            self.assertTrue(event.detail.startswith("edit form: cases."), event.detail)
+        # Any form of the case file shows case data: its opening is logged too,
+        # without the notice when nothing in it is Part 2.
         self.client.force_login(self.coordinator)
         before = AccessEvent.objects.count()
         response = self.client.get(self.edit_url(self.event))
         self.assertEqual(response.context["notice"], "")
-        self.assertEqual(AccessEvent.objects.count(), before)
+        self.assertEqual(AccessEvent.objects.count(), before + 1)
+        event = AccessEvent.objects.order_by("-seq").first()
+        self.assertEqual(event.detail, f"edit form: cases.timelineevent {self.event.code}")
 
     # --- bad input ---
 

@@ -1,5 +1,8 @@
 from datetime import timedelta
+from unittest import mock
 
+from django.contrib.auth.models import User
+from django.urls import reverse
 from django.utils import timezone
 
 from cases.access import case_permissions, cases_for_user
@@ -68,9 +71,24 @@ class RolesTestCase(OFRTestCase):
             agency=self.health,
             starts_on=timezone.localdate() + timedelta(days=3),
         )
-        self.assertNotIn(self.case, cases_for_user(self.outsider))
+        # Groups synced for the start day grant nothing before it: access
+        # follows the memberships active today.
         sync_user_groups(self.outsider, on=newcomer.starts_on)
-        self.assertIn(self.case, cases_for_user(self.outsider))
+        self.assertNotIn(self.case, cases_for_user(User.objects.get(pk=self.outsider.pk)))
+        with mock.patch("django.utils.timezone.localdate", return_value=newcomer.starts_on):
+            self.assertIn(self.case, cases_for_user(User.objects.get(pk=self.outsider.pk)))
+
+    def test_an_ended_membership_ends_access_on_the_next_request(self):
+        self.client.force_login(self.reviewer)
+        url = reverse("cases:detail", args=[self.case.code])
+        self.assertEqual(self.client.get(url).status_code, 200)
+        membership = Membership.objects.get(user=self.reviewer, team=self.team)
+        groups = list(self.reviewer.groups.all())
+        membership.end(on=timezone.localdate() - timedelta(days=1))
+        # Left in the team's groups, as if the sync had not run yet.
+        self.reviewer.groups.add(*groups)
+        self.assertEqual(self.client.get(url).status_code, 404)
+        self.assertEqual(self.client.get(reverse("recommendations:list")).status_code, 403)
 
     def test_moving_a_case_moves_its_grants(self):
         self.case.team = self.other_team

@@ -22,7 +22,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from cases import bench, packet_jobs
-from cases.access import case_permissions
+from cases.access import viewers_for
 from cases.management.commands.bench import refuse_project_database
 from cases.models import Case
 from cases.packets import packet_html, render_pdf
@@ -258,7 +258,7 @@ def render_packet() -> dict:
         team=team,
         cases=cases,
         recipient=coordinator,
-        permissions_by_case={case.pk: case_permissions(coordinator, case) for case in cases},
+        viewers=viewers_for(coordinator, cases),
         copy_number=1,
         prepared_on=date.today(),
     )
@@ -289,7 +289,7 @@ def render_packet_real() -> dict:
         team=team,
         cases=cases,
         recipient=coordinator,
-        permissions_by_case={case.pk: case_permissions(coordinator, case) for case in cases},
+        viewers=viewers_for(coordinator, cases),
         copy_number=1,
         prepared_on=date.today(),
     )

@@ -1,0 +1,454 @@
+"""The confidentiality policy: what one viewer may see of one case file.
+
+Every channel that shows case content asks this module, and nothing else
+decides: case pages, edit forms and their choices, history pages, item URLs,
+meetings and facilitator mode, packets, letters, and the findings named on
+recommendation pages. Which cases a person may open at all is decided before,
+by cases/access.py; which permissions a role and sector hold, by ofr/roles.py.
+
+An item of the case file (touchpoint, note, finding, record request, document)
+needs every one of its sensitive categories (`categories_of`):
+- its own category;
+- the categories of the records it asks for (a record request);
+- Part 2 when it comes from a 42 CFR Part 2 program, unless a coordinator
+  recorded why it is not Part 2;
+- the categories of its touchpoints (a note on a touchpoint, a finding linked
+  to touchpoints): what is written about a protected contact is as protected.
+
+A viewer holds a category (`may_see_category`) with its permission on the case;
+next-of-kin interview material also to its author (the interviewer); and on a
+case deferred for an investigation, law-enforcement investigative material only
+to its author and to holders of view_deferred_investigative (coordinators).
+
+An item the viewer may not see is a placeholder in the case file (its kind and
+the month, never its text), absent from history and from recommendation pages,
+and a 404 at its own URL. Part 2 content that is shown carries the 42 CFR 2.32
+notice. History rows are shown only when the viewer may see the item both as it
+is now and as it was in that row, so that re-filing an item hides its past.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+
+from django.db.models import Prefetch
+
+from cases import valuesets as vs
+from cases.models import (
+    Case,
+    DecedentIdentifiers,
+    Finding,
+    FindingEvent,
+    Note,
+    RecordRequest,
+    SourceDocument,
+    TimelineEvent,
+)
+from ofr.models import Agency
+from ofr.roles import PART2_EXEMPTING_ROLES, SensitiveCategory, category_permission
+
+PART2_NOTICE = (
+    "42 CFR part 2 prohibits unauthorized use or disclosure of these records. "
+    "This information has been disclosed to you from records protected by federal "
+    "confidentiality rules (42 CFR part 2), which prohibit further disclosure and its use "
+    "to investigate or prosecute any patient with regard to a crime."
+)
+
+PLACEHOLDER_LABELS = {
+    SensitiveCategory.PART2_SUD: "SUD treatment contact (restricted)",
+    SensitiveCategory.MENTAL_HEALTH: "Mental health contact (restricted)",
+    SensitiveCategory.LE_INVESTIGATIVE: "Law-enforcement investigative item (restricted)",
+    SensitiveCategory.NOK_INTERVIEW: "Next-of-kin interview (restricted)",
+    SensitiveCategory.CHILD_SERVICES: "Child services record (restricted)",
+    SensitiveCategory.EDUCATION: "Education record (restricted)",
+}
+
+INVESTIGATION_DEFERRALS = frozenset(
+    {vs.DeferralReason.ACTIVE_INVESTIGATION, vs.DeferralReason.PROSECUTION_PENDING}
+)
+
+# Who wrote or filed each kind of item: the interviewer of next-of-kin
+# material, the uploader of an investigative document.
+AUTHOR_FIELDS = {
+    TimelineEvent: "created_by_id",
+    SourceDocument: "uploaded_by_id",
+    Note: "author_id",
+    Finding: "proposed_by_id",
+    RecordRequest: "created_by_id",
+}
+
+
+def _model(item) -> type:
+    """The model of an item or of one of its history rows."""
+    return getattr(item, "instance_type", type(item))
+
+
+def investigation_deferred(case: Case) -> bool:
+    return case.status == Case.Status.DEFERRED and case.deferral_reason in INVESTIGATION_DEFERRALS
+
+
+class ItemIndex:
+    """Facts outside an item that its categories depend on, for a set of cases:
+    which agencies are Part 2 programs, the categories of the cases' touchpoints,
+    the links of their findings. One query each, on first use."""
+
+    def __init__(self, case_ids) -> None:
+        self.case_ids = frozenset(case_ids)
+
+    @cached_property
+    def part2_agency_ids(self) -> frozenset[int]:
+        return frozenset(Agency.objects.filter(part2_program=True).values_list("pk", flat=True))
+
+    @cached_property
+    def event_categories(self) -> dict[int, tuple[str, ...]]:
+        events = TimelineEvent.objects.filter(case_id__in=self.case_ids).only(
+            "id", "sensitivity", "agency_id", "not_part2_reason"
+        )
+        return {event.pk: self.own_categories(event) for event in events}
+
+    @cached_property
+    def finding_events(self) -> dict[int, list[int]]:
+        links = defaultdict(list)
+        rows = FindingEvent.objects.filter(finding__case_id__in=self.case_ids)
+        for finding_id, event_id in rows.values_list("finding_id", "event_id"):
+            links[finding_id].append(event_id)
+        return links
+
+    @cached_property
+    def finding_sensitivity(self) -> dict[int, str]:
+        rows = Finding.objects.filter(case_id__in=self.case_ids)
+        return dict(rows.values_list("pk", "sensitivity"))
+
+    def know_events(self, case: Case, events) -> None:
+        """Take the categories of a case's touchpoints from `events`, all of them,
+        already loaded (saves a query when the index covers that case alone)."""
+        if self.case_ids == {case.pk} and "event_categories" not in self.__dict__:
+            self.event_categories = {event.pk: self.own_categories(event) for event in events}
+
+    def know_finding_links(self, findings) -> None:
+        """Take the findings' links from their prefetched `events`, when every
+        finding of the index's case is there with them."""
+        findings = list(findings)
+        cached = all("events" in getattr(f, "_prefetched_objects_cache", {}) for f in findings)
+        one_case = {f.case_id for f in findings} <= self.case_ids and len(self.case_ids) == 1
+        if cached and one_case and "finding_events" not in self.__dict__:
+            links = defaultdict(list)
+            for finding in findings:
+                links[finding.pk] = [event.pk for event in finding.events.all()]
+            self.finding_events = links
+
+    def own_categories(self, item) -> tuple[str, ...]:
+        """The item's category, and Part 2 if it comes from a Part 2 program."""
+        found = [getattr(item, "sensitivity", "")]
+        if item.agency_id in self.part2_agency_ids and not item.not_part2_reason:
+            found.append(SensitiveCategory.PART2_SUD)
+        return _distinct(found)
+
+
+def _distinct(categories) -> tuple[str, ...]:
+    return tuple(c for c in dict.fromkeys(categories) if c)
+
+
+def categories_of(item, index: ItemIndex) -> tuple[str, ...]:
+    """Every category a viewer needs to see the item (or a history row of it)."""
+    model = _model(item)
+    if model in (TimelineEvent, SourceDocument):
+        return index.own_categories(item)
+    if model is RecordRequest:
+        asked = (vs.RECORD_TYPE_CATEGORY.get(t, "") for t in item.record_types or ())
+        return _distinct([*asked, *index.own_categories(item)])
+    if model is Note:
+        event = index.event_categories.get(item.timeline_event_id, ())
+        return _distinct([item.sensitivity, *event])
+    if model is Finding:
+        linked = index.finding_events.get(item.id, ())
+        events = (c for event_id in linked for c in index.event_categories.get(event_id, ()))
+        return _distinct([item.sensitivity, *events])
+    if model is FindingEvent:
+        finding_id = item.finding_id
+        linked = index.finding_events.get(finding_id, ())
+        events = (
+            c
+            for event_id in [*linked, item.event_id]
+            for c in index.event_categories.get(event_id, ())
+        )
+        return _distinct([index.finding_sensitivity.get(finding_id, ""), *events])
+    return ()
+
+
+def author_of(item) -> int | None:
+    field = AUTHOR_FIELDS.get(_model(item))
+    return getattr(item, field) if field else None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """How one item shows to one viewer."""
+
+    shown: bool
+    categories: tuple[str, ...]
+    hidden_by: str = ""  # the first category the viewer lacks
+
+    @property
+    def notice(self) -> str:
+        """The 42 CFR 2.32 notice for Part 2 content that is shown."""
+        return PART2_NOTICE if self.shown and SensitiveCategory.PART2_SUD in self.categories else ""
+
+    @property
+    def placeholder(self) -> str:
+        return PLACEHOLDER_LABELS.get(self.hidden_by, "Restricted item")
+
+
+class CaseViewer:
+    """One person looking at one case: their permissions on it (cases/access.py)
+    and what the rules above need to know about the case."""
+
+    def __init__(
+        self,
+        *,
+        user_id: int | None,
+        permissions: frozenset[str],
+        case: Case,
+        roles: frozenset[str] = frozenset(),
+        index=None,
+    ) -> None:
+        self.user_id = user_id
+        self.permissions = permissions
+        self.roles = roles  # the user's roles on the case's team (ofr/roles.py)
+        self.case = case
+        self.investigation_deferred = investigation_deferred(case)
+        self.index = index if index is not None else ItemIndex([case.pk])
+
+    def may(self, perm: str) -> bool:
+        return perm in self.permissions
+
+    @property
+    def sees_identifiers(self) -> bool:
+        return "view_identifiers" in self.permissions
+
+    @property
+    def may_record_not_part2(self) -> bool:
+        """Whether the viewer may record why an item from a Part 2 program is not Part 2."""
+        return bool(self.roles & PART2_EXEMPTING_ROLES)
+
+    def may_see_category(self, category: str, *, author_id: int | None = None) -> bool:
+        authored = author_id is not None and author_id == self.user_id
+        if category == SensitiveCategory.NOK_INTERVIEW and authored:
+            return True
+        if category == SensitiveCategory.LE_INVESTIGATIVE and self.investigation_deferred:
+            return authored or "view_deferred_investigative" in self.permissions
+        return category_permission(category) in self.permissions
+
+    def decide(self, item) -> Decision:
+        categories = categories_of(item, self.index)
+        author_id = author_of(item)
+        for category in categories:
+            if not self.may_see_category(category, author_id=author_id):
+                return Decision(shown=False, categories=categories, hidden_by=category)
+        return Decision(shown=True, categories=categories)
+
+    def fileable_categories(self) -> list[str]:
+        """The categories the viewer may file an item in: those they could read
+        as its author (nobody files what they could not open again)."""
+        return [
+            c for c in SensitiveCategory.values if self.may_see_category(c, author_id=self.user_id)
+        ]
+
+
+def notice_for(viewer: CaseViewer, item) -> str:
+    return viewer.decide(item).notice
+
+
+# --- The case file as one viewer sees it -------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    """A timeline event as one viewer may see it."""
+
+    anchor: str
+    date: date
+    date_display: str
+    days_before_death: int | None
+    system: str
+    system_label: str
+    missed_opportunity: bool
+    restricted: bool
+    label: str  # the touchpoint type, or the placeholder
+    agency: str = ""
+    description: str = ""
+    sensitivity_label: str = ""
+    notice: str = ""
+    event: TimelineEvent | None = None  # only when not restricted
+    notes: tuple = ()
+
+
+@dataclass(frozen=True)
+class RestrictedItem:
+    """What a viewer who may not see a note, finding, request or document sees of it."""
+
+    label: str
+    date_display: str
+    restricted: bool = True
+
+
+def _month(day) -> str:
+    return day.strftime("%B %Y")
+
+
+def _date_display(event: TimelineEvent) -> str:
+    if event.date_precision == vs.DatePrecision.MONTH:
+        return event.date.strftime("%B %Y")
+    if event.date_precision == vs.DatePrecision.YEAR:
+        return str(event.date.year)
+    prefix = "about " if event.date_precision == vs.DatePrecision.APPROXIMATE else ""
+    return prefix + event.date.isoformat()
+
+
+def timeline_item(event: TimelineEvent, viewer: CaseViewer, date_of_death) -> TimelineItem:
+    anchor = f"event-{event.code}"
+    system_label = vs.TouchpointSystem(event.system).label
+    decision = viewer.decide(event)
+    if not decision.shown:
+        month = event.date.replace(day=1)
+        return TimelineItem(
+            anchor=anchor,
+            date=month,
+            date_display=month.strftime("%B %Y"),
+            days_before_death=None,
+            system=event.system,
+            system_label=system_label,
+            # The team's judgement on a hidden contact is hidden with it.
+            missed_opportunity=False,
+            restricted=True,
+            label=decision.placeholder,
+        )
+    shown_category = decision.categories[0] if decision.categories else ""
+    return TimelineItem(
+        anchor=anchor,
+        date=event.date,
+        date_display=_date_display(event),
+        days_before_death=event.days_before_death(date_of_death),
+        system=event.system,
+        system_label=system_label,
+        missed_opportunity=event.missed_opportunity,
+        restricted=False,
+        label=event.get_touchpoint_type_display(),
+        agency=event.agency.name if event.agency_id else "",
+        description=event.description,
+        sensitivity_label=SensitiveCategory(shown_category).label if shown_category else "",
+        notice=decision.notice,
+        event=event,
+        notes=tuple(visible_notes(event.notes.all(), viewer)),
+    )
+
+
+def visible_timeline(case: Case, viewer: CaseViewer) -> list[TimelineItem]:
+    """The case's timeline, oldest first, filtered for the viewer."""
+    date_of_death = case.death.date_of_death
+    events = list(
+        case.timeline_events.select_related("agency").prefetch_related(
+            Prefetch("notes", queryset=Note.objects.select_related("author"))
+        )
+    )
+    viewer.index.know_events(case, events)
+    return [timeline_item(event, viewer, date_of_death) for event in events]
+
+
+def _visible(items, viewer: CaseViewer, placeholder) -> list:
+    """Each item as the viewer may see it: itself (with `notice`, the Part 2
+    notice when it is Part 2 content, and `restricted` False), or
+    placeholder(item, decision)."""
+    visible = []
+    for item in items:
+        decision = viewer.decide(item)
+        if decision.shown:
+            item.notice = decision.notice
+            item.restricted = False
+            visible.append(item)
+        else:
+            visible.append(placeholder(item, decision))
+    return visible
+
+
+def _kind_label(decision: Decision, kind: str) -> str:
+    what = decision.placeholder.replace(" (restricted)", "")
+    return f"{kind} ({what}, restricted)"
+
+
+def visible_notes(notes, viewer: CaseViewer) -> list:
+    return _visible(
+        notes,
+        viewer,
+        lambda note, decision: RestrictedItem(
+            label=_kind_label(decision, "Note"), date_display=_month(note.created_at)
+        ),
+    )
+
+
+def visible_findings(findings, viewer: CaseViewer) -> list:
+    """A finding the viewer may not see becomes a placeholder (its kind and
+    system stay hidden too). Pass every finding of the case with its `events`
+    prefetched to spare the policy a query."""
+    findings = list(findings)
+    viewer.index.know_finding_links(findings)
+    return _visible(
+        findings,
+        viewer,
+        lambda finding, _: RestrictedItem(
+            label="Finding (restricted)", date_display=_month(finding.proposed_at)
+        ),
+    )
+
+
+def visible_requests(requests, viewer: CaseViewer) -> list:
+    """A request the viewer may not see becomes a placeholder (the agency and
+    record types stay hidden)."""
+    return _visible(
+        requests,
+        viewer,
+        lambda request, _: RestrictedItem(
+            label="Record request (restricted)", date_display=_month(request.requested_on)
+        ),
+    )
+
+
+def visible_documents(documents, viewer: CaseViewer) -> list:
+    return _visible(
+        documents,
+        viewer,
+        lambda document, decision: RestrictedItem(
+            label=decision.placeholder.replace("contact", "record"),
+            date_display=_month(document.received_on or document.uploaded_at.date()),
+        ),
+    )
+
+
+def shown_ids(items, viewer: CaseViewer) -> list[int]:
+    """The primary keys of the items the viewer may see (for form choices)."""
+    return [item.pk for item in items if viewer.decide(item).shown]
+
+
+def identifiers_for(case: Case, viewer: CaseViewer) -> DecedentIdentifiers | None:
+    """The decedent's identifiers, or None: never loaded for those who may not see them."""
+    if not viewer.sees_identifiers:
+        return None
+    return DecedentIdentifiers.objects.get(case=case)
+
+
+# --- History ----------------------------------------------------------------
+
+
+def shown_history_rows(rows, viewer: CaseViewer) -> list:
+    """The history rows of items of one model that the viewer may see: only
+    those of items the viewer may see as they are now (their latest row) and as
+    they were in that row. Rows come oldest first."""
+    rows = list(rows)
+    latest = {}
+    for row in rows:
+        latest[row.id] = row
+    visible_now = {item_id: viewer.decide(row).shown for item_id, row in latest.items()}
+    return [row for row in rows if visible_now[row.id] and viewer.decide(row).shown]
