@@ -41,7 +41,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django_tasks import task
 
-from cases.access import case_permissions, packet_recipient_problem
+from cases.access import packet_recipient_problem, viewers_for
 from cases.models import AgendaItem, Case, Meeting, PacketCopy
 from cases.models.meetings import display_name
 from cases.packets import packet_html, previous_meeting_day
@@ -242,13 +242,13 @@ def produce(copy: PacketCopy) -> None:
         .order_by("position", "id")
     )
     cases = [item.case for item in items]
-    permissions = {case.pk: case_permissions(recipient, case) for case in cases}
+    viewers = viewers_for(recipient, cases)
     try:
         html = packet_html(
             team=meeting.team,
             cases=cases,
             recipient=recipient,
-            permissions_by_case=permissions,
+            viewers=viewers,
             copy_number=copy.number,
             prepared_on=timezone.localdate(),
             meeting_title=meeting.title,
