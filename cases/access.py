@@ -241,9 +241,11 @@ def meetings_for_user(user) -> QuerySet[Meeting]:
     if not user.is_authenticated or not user.is_active:
         return Meeting.objects.none()
     team_ids = {m.team_id for m in active_memberships(user) if m.role in MEETING_VIEWER_ROLES}
+    # The roster counts while the person is still on the team (a guest: until
+    # their one-meeting membership ends).
     attending = Attendance.objects.filter(meeting=OuterRef("pk"), user=user)
     return Meeting.objects.select_related("team").filter(
-        Q(team_id__in=team_ids) | Exists(attending)
+        Q(team_id__in=team_ids) | (Q(team_id__in=active_team_ids(user)) & Exists(attending))
     )
 
 
@@ -270,7 +272,8 @@ def get_meeting_for_user(user, code, perm: str = "view_meeting") -> Meeting:
         if meeting is not None
         else None
     )
-    if meeting is None or not (roles & MEETING_VIEWER_ROLES or attendance is not None):
+    on_roster = attendance is not None and bool(roles)  # still on the team
+    if meeting is None or not (roles & MEETING_VIEWER_ROLES or on_roster):
         raise DeniedNotFound("cases.meeting", code, perm)
     may_manage = bool(roles & MEETING_MANAGER_ROLES)
     if perm == "manage_meeting" and not may_manage:

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
@@ -64,7 +65,10 @@ class SessionLifetimeMiddleware:
 
 
 class DeniedAccessAuditMiddleware:
-    """Logs every 404/403 that an access module raised for a guarded object."""
+    """Logs every 404/403 a view raises for a signed-in user: those an access
+    module raised for a guarded object, and any other (an item looked up
+    under an object the user may see, e.g. another recommendation's evidence),
+    so that a view written later is logged without having to remember it."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -75,4 +79,8 @@ class DeniedAccessAuditMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> None:
         if isinstance(exception, DeniedNotFound | DeniedForbidden):
             record_denied(request, exception)
+        elif isinstance(exception, Http404 | PermissionDenied) and request.user.is_authenticated:
+            match = request.resolver_match
+            denied = DeniedNotFound if isinstance(exception, Http404) else DeniedForbidden
+            record_denied(request, denied(match.view_name if match else "", "", "view"))
         return None

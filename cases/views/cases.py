@@ -29,6 +29,7 @@ from cases.policy import (
     visible_timeline,
 )
 from cases.timeline_svg import legend_items, timeline_strip_svg
+from cases.views.deferral import deferral_panel
 from cases.views.editing import edit_versioned
 from ofr.access import teams_for_user
 from ofr.audit import Action, DeniedForbidden, record, search_term_digest
@@ -152,6 +153,7 @@ def case_detail(request: HttpRequest, code) -> HttpResponse:
         {
             "case": case,
             "perms_on_case": viewer.permissions,
+            "deferral": deferral_panel(case, request.user),
             "identifiers": identifiers_for(case, viewer),
             "timeline": timeline,
             "timeline_svg": timeline_strip_svg(timeline, date_of_death, id_prefix="strip"),
@@ -199,13 +201,14 @@ def case_status(request: HttpRequest, code) -> HttpResponse:
     case = get_case_for_user(request.user, code, "change_case")
     form = StatusForm(request.POST or None, case=case)
     stale = False
+    taken_off = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         with transaction.atomic():
             current = Case.objects.select_for_update().get(pk=case.pk)
             stale = current.version != data["opened_version"]
             if not stale:
-                current.move_to(
+                taken_off = current.move_to(
                     data["status"],
                     by=request.user,
                     note=data["note"],
@@ -213,7 +216,11 @@ def case_status(request: HttpRequest, code) -> HttpResponse:
                     deferral_reason=data["deferral_reason"],
                 )
         if not stale:
-            messages.success(request, f"Status: {current.get_status_display()}.")
+            message = f"Status: {current.get_status_display()}."
+            if taken_off:
+                titles = ", ".join(f"“{meeting.title}”" for meeting in taken_off)
+                message += f" Taken off the agenda of {titles}."
+            messages.success(request, message)
             return redirect("cases:detail", case.code)
     return render(
         request,

@@ -533,7 +533,7 @@ class RecommendationsSinceLastMeetingTestCase(MeetingsTestCase):
             team=self.team,
             cases=[],
             recipient=self.reviewer,
-            permissions_by_case={},
+            viewers={},
             copy_number=1,
             prepared_on=date(2026, 12, 1),
             recommendations_since=date(2026, 9, 1),
