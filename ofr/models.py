@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import connection, models, transaction
 from django.utils import timezone
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from ofr.roles import Role, Sector, categories_for
@@ -112,12 +111,6 @@ class Team(models.Model):
 
     class Meta:
         ordering = ["name"]
-        permissions = [
-            ("add_team_case", "Add cases to the team"),
-            ("manage_team", "Manage the team's members"),
-            ("view_recommendations", "View the team's recommendations"),
-            ("view_aggregates", "View the team's aggregate reports"),
-        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(small_cell_threshold__gte=1), name="team_threshold_positive"
@@ -176,20 +169,6 @@ class TeamJurisdiction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team} covers {self.jurisdiction}"
-
-
-class TeamUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(Team, on_delete=models.CASCADE)
-
-    class Meta(UserObjectPermissionBase.Meta):
-        pass
-
-
-class TeamGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(Team, on_delete=models.CASCADE)
-
-    class Meta(GroupObjectPermissionBase.Meta):
-        pass
 
 
 class MembershipQuerySet(models.QuerySet):
