@@ -31,6 +31,7 @@ from ofr.access import (
 from ofr.audit import DeniedForbidden, DeniedNotFound
 from ofr.roles import (
     CASE_PERMISSIONS,
+    DEFERRAL_ASKING_SECTORS,
     MEETING_GATED_ROLES,
     MEETING_MANAGER_ROLES,
     MEETING_VIEWER_ROLES,
@@ -194,6 +195,14 @@ def may_edit_finding(user, finding) -> bool:
     if "change_case" in permissions or "confirm_finding" in permissions:
         return True
     return finding.status == vs.FindingStatus.PROPOSED and finding.proposed_by_id == user.pk
+
+
+def may_ask_deferral(user, case: Case) -> bool:
+    """Members of the case's team from the sectors that know of investigations."""
+    return any(
+        m.team_id == case.team_id and m.sector in DEFERRAL_ASKING_SECTORS
+        for m in active_memberships(user)
+    )
 
 
 def may_add_cases(user) -> bool:

@@ -9,6 +9,7 @@ from cases.models import (
     DeathDetails,
     Decedent,
     DecedentIdentifiers,
+    DeferralRequest,
     Finding,
     FindingEvent,
     Note,
@@ -28,6 +29,7 @@ ITEMS = [
     (Finding, lambda r: f"Finding: {r.get_kind_display()}"),
     (RecordRequest, lambda r: "Record request"),
     (SourceDocument, lambda r: f"Document: {r.title}"),
+    (DeferralRequest, lambda r: "Deferral request"),
 ]
 
 

@@ -40,6 +40,7 @@ from cases import valuesets as vs
 from cases.models import (
     Case,
     DecedentIdentifiers,
+    DeferralRequest,
     Finding,
     FindingEvent,
     Note,
@@ -48,7 +49,12 @@ from cases.models import (
     TimelineEvent,
 )
 from ofr.models import Agency
-from ofr.roles import PART2_EXEMPTING_ROLES, SensitiveCategory, category_permission
+from ofr.roles import (
+    DEFERRAL_DECIDING_ROLES,
+    PART2_EXEMPTING_ROLES,
+    SensitiveCategory,
+    category_permission,
+)
 
 PART2_NOTICE = (
     "42 CFR part 2 prohibits unauthorized use or disclosure of these records. "
@@ -78,6 +84,7 @@ AUTHOR_FIELDS = {
     Note: "author_id",
     Finding: "proposed_by_id",
     RecordRequest: "created_by_id",
+    DeferralRequest: "requested_by_id",
 }
 
 
@@ -167,6 +174,8 @@ def categories_of(item, index: ItemIndex) -> tuple[str, ...]:
         linked = index.finding_events.get(item.id, ())
         events = (c for event_id in linked for c in index.event_categories.get(event_id, ()))
         return _distinct([item.sensitivity, *events])
+    if model is DeferralRequest:
+        return (SensitiveCategory.LE_INVESTIGATIVE,)
     if model is FindingEvent:
         finding_id = item.finding_id
         linked = index.finding_events.get(finding_id, ())
@@ -230,6 +239,10 @@ class CaseViewer:
         return "view_identifiers" in self.permissions
 
     @property
+    def decides_deferrals(self) -> bool:
+        return bool(self.roles & DEFERRAL_DECIDING_ROLES)
+
+    @property
     def may_record_not_part2(self) -> bool:
         """Whether the viewer may record why an item from a Part 2 program is not Part 2."""
         return bool(self.roles & PART2_EXEMPTING_ROLES)
@@ -245,6 +258,12 @@ class CaseViewer:
     def decide(self, item) -> Decision:
         categories = categories_of(item, self.index)
         author_id = author_of(item)
+        if _model(item) is DeferralRequest:
+            # A request to defer for an investigation tells of the investigation:
+            # its asker and those who decide deferrals read it.
+            shown = author_id == self.user_id or self.decides_deferrals
+            hidden_by = "" if shown else SensitiveCategory.LE_INVESTIGATIVE
+            return Decision(shown=shown, categories=categories, hidden_by=hidden_by)
         for category in categories:
             if not self.may_see_category(category, author_id=author_id):
                 return Decision(shown=False, categories=categories, hidden_by=category)

@@ -155,6 +155,12 @@ def case_permissions_for(role: str, sector: str | None) -> frozenset[str]:
     return CASE_PERMISSIONS[role] | {category_permission(c) for c in categories_for(role, sector)}
 
 
+# Deferral for an investigation: members from these sectors know of
+# investigations and prosecutions and may ask the team to defer a case; these
+# roles decide (and, with the asker, read the requests).
+DEFERRAL_ASKING_SECTORS = frozenset({Sector.LAW_ENFORCEMENT, Sector.PROSECUTOR})
+DEFERRAL_DECIDING_ROLES = frozenset({Role.COORDINATOR})
+
 # Who may record that an item from a 42 CFR Part 2 program is not Part 2
 # (without that reason, the confidentiality policy treats it as Part 2).
 PART2_EXEMPTING_ROLES = frozenset({Role.COORDINATOR})

@@ -110,7 +110,9 @@ class Case(models.Model):
         Status.REVIEWED: {Status.READY_FOR_REVIEW, Status.CLOSED},
         Status.CLOSED: {Status.REVIEWED},
         Status.EXCLUDED: {Status.IDENTIFIED},
+        # Deferred again: the coordinator extends the deferral (a new review-by date).
         Status.DEFERRED: {
+            Status.DEFERRED,
             Status.IDENTIFIED,
             Status.AWAITING_INFORMATION,
             Status.SELECTED,

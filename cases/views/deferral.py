@@ -5,7 +5,6 @@ status page (Case.move_to)."""
 
 from dataclasses import dataclass
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -15,40 +14,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cases.access import get_case_for_user
+from cases.access import get_case_for_user, may_ask_deferral
+from cases.forms.deferral import AskDeferralForm, DeclineDeferralForm
 from cases.models import Case, DeferralRequest
-from ofr.access import active_memberships
 from ofr.audit import DeniedForbidden
-from ofr.forms import USWDSFormMixin
-from ofr.roles import Sector
-
-# Those who know of an investigation or a prosecution.
-ASKING_SECTORS = frozenset({Sector.LAW_ENFORCEMENT, Sector.PROSECUTOR})
-
-
-class AskDeferralForm(USWDSFormMixin, forms.ModelForm):
-    class Meta:
-        model = DeferralRequest
-        fields = ["reason", "note"]
-        widgets = {"reason": forms.RadioSelect}
-        labels = {"reason": "Why should the team defer the case?"}
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["reason"].choices = [c for c in self.fields["reason"].choices if c[0]]
-
-
-class DeclineDeferralForm(USWDSFormMixin, forms.Form):
-    reason = forms.CharField(
-        label="Why not defer", max_length=300, help_text="Short; the asker reads it. No names."
-    )
-
-
-def may_ask_deferral(user, case: Case) -> bool:
-    """Members of the case's team from a law-enforcement or prosecutor agency."""
-    return any(
-        m.team_id == case.team_id and m.sector in ASKING_SECTORS for m in active_memberships(user)
-    )
 
 
 @dataclass(frozen=True)
@@ -65,11 +34,10 @@ class DeferralPanel:
 
 def deferral_panel(case: Case, user) -> DeferralPanel:
     """The case page's deferral section for this viewer (case from get_case_for_user)."""
-    decides = "view_access_log" in case.viewer_permissions
     requests = case.deferral_requests.select_related("requested_by", "resolved_by")
     asker = may_ask_deferral(user, case)
     return DeferralPanel(
-        open_requests=list(requests.open()) if decides else [],
+        open_requests=list(requests.open()) if case.viewer.decides_deferrals else [],
         own_request=requests.filter(requested_by=user).first() if asker else None,
         may_ask=asker and not DeferralRequest.problem_asking(case),
     )
@@ -119,8 +87,9 @@ def ask_deferral(request: HttpRequest, code) -> HttpResponse:
 @login_required
 @require_POST
 def decline_deferral(request: HttpRequest, code, item) -> HttpResponse:
-    # Coordinators decide deferrals; view_access_log is theirs alone.
-    case = get_case_for_user(request.user, code, "view_access_log")
+    case = get_case_for_user(request.user, code, "view_case")
+    if not case.viewer.decides_deferrals:
+        raise DeniedForbidden("cases.case", code, "decide_deferral")
     deferral = get_object_or_404(case.deferral_requests, code=item)
     form = DeclineDeferralForm(request.POST)
     if not form.is_valid():

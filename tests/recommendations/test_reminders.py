@@ -67,7 +67,11 @@ class RemindOverdueTestCase(OFRTestCase):
 
     def test_a_dry_run_sends_nothing(self):
         output = self.run_command("--dry-run")
-        self.assertIn("Would e-mail partner@example.org: 1 recommendation(s), 0 task(s).", output)
+        self.assertIn(
+            "Would e-mail partner@example.org: 1 recommendation(s), 0 task(s), "
+            "0 deferral(s) due for review.",
+            output,
+        )
         self.assertEqual(mail.outbox, [])
 
     def defer_due(self, case: Case, by=None) -> None:

@@ -21,7 +21,9 @@ class Command(BaseCommand):
         for reminder in reminders:
             self.stdout.write(
                 f"{'Would e-mail' if dry_run else 'E-mailed'} {reminder.user.email}: "
-                f"{len(reminder.recommendations)} recommendation(s), {len(reminder.tasks)} task(s)."
+                f"{len(reminder.recommendations)} recommendation(s), "
+                f"{len(reminder.tasks)} task(s), "
+                f"{len(reminder.deferrals)} deferral(s) due for review."
             )
         if not reminders:
             self.stdout.write("Nothing is overdue.")
