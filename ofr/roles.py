@@ -161,6 +161,11 @@ def case_permissions_for(role: str, sector: str | None) -> frozenset[str]:
 DEFERRAL_ASKING_SECTORS = frozenset({Sector.LAW_ENFORCEMENT, Sector.PROSECUTOR})
 DEFERRAL_DECIDING_ROLES = frozenset({Role.COORDINATOR})
 
+# Who gets the daily e-mail of overdue recommendations and tasks: these roles
+# for all of the team's, and members whose role holds
+# update_agency_recommendations for those their agency leads.
+RECOMMENDATION_REMINDER_ROLES = frozenset({Role.COORDINATOR})
+
 # Who may record that an item from a 42 CFR Part 2 program is not Part 2
 # (without that reason, the confidentiality policy treats it as Part 2).
 PART2_EXEMPTING_ROLES = frozenset({Role.COORDINATOR})

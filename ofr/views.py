@@ -8,7 +8,7 @@ from django.views.decorators.http import require_safe
 
 from ofr.access import active_memberships, has_case_role
 from ofr.forms import LoginForm
-from ofr.roles import Role
+from ofr.roles import DEFERRAL_DECIDING_ROLES
 
 
 @require_safe
@@ -40,7 +40,8 @@ def coordinator_deferrals(user) -> tuple[list, list]:
     """For the teams the user coordinates: deferred cases due for review, and
     cases with an open deferral request (reverse relations: ofr does not import
     from cases)."""
-    teams = {m.team_id: m.team for m in active_memberships(user) if m.role == Role.COORDINATOR}
+    memberships = active_memberships(user)
+    teams = {m.team_id: m.team for m in memberships if m.role in DEFERRAL_DECIDING_ROLES}
     today = timezone.localdate()
     due, asked = [], []
     for team in teams.values():

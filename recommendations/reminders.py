@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from cases.models import Case
 from ofr.models import Membership
-from ofr.roles import Role
+from ofr.roles import DEFERRAL_DECIDING_ROLES, RECOMMENDATION_REMINDER_ROLES, roles_with
 from recommendations.models import CLOSED_STATUSES, Recommendation, WorkPlanTask
 
 
@@ -110,9 +110,13 @@ def reminders(today: date) -> list[Reminder]:
         .exclude(recommendation__status__in=CLOSED_STATUSES)
         .select_related("recommendation__team", "recommendation__lead_agency")
     )
+    partner_roles = roles_with("update_agency_recommendations")
     memberships = list(
         Membership.objects.active(today)
-        .filter(role__in=[Role.AGENCY_PARTNER, Role.COORDINATOR], user__is_active=True)
+        .filter(
+            role__in=RECOMMENDATION_REMINDER_ROLES | partner_roles | DEFERRAL_DECIDING_ROLES,
+            user__is_active=True,
+        )
         .exclude(user__email="")
         .select_related("user")
     )
@@ -122,8 +126,8 @@ def reminders(today: date) -> list[Reminder]:
         for m in memberships:
             if m.team_id != recommendation.team_id:
                 continue
-            lead = m.role == Role.AGENCY_PARTNER and m.agency_id == recommendation.lead_agency_id
-            if lead or m.role == Role.COORDINATOR:
+            lead = m.role in partner_roles and m.agency_id == recommendation.lead_agency_id
+            if lead or m.role in RECOMMENDATION_REMINDER_ROLES:
                 yield m.user
 
     seen: dict[int, set] = defaultdict(set)
@@ -140,7 +144,7 @@ def reminders(today: date) -> list[Reminder]:
     due = Case.objects.deferrals_due(today).select_related("team")
     for case in due:
         for m in memberships:
-            if m.team_id == case.team_id and m.role == Role.COORDINATOR:
+            if m.team_id == case.team_id and m.role in DEFERRAL_DECIDING_ROLES:
                 if ("d", case.pk) not in seen[m.user.pk]:
                     seen[m.user.pk].add(("d", case.pk))
                     by_user.setdefault(m.user.pk, Reminder(m.user)).deferrals.append(case)
