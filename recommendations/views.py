@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from cases.concurrency import EditConflict, save_versioned
-from cases.uploads import safe_download_name
+from cases.uploads import safe_download_name, sha256_of
 from cases.views.editing import edit_versioned
 from ofr.audit import Action, DeniedForbidden, record
 from ofr.history import merged_entries
@@ -244,11 +244,20 @@ def download_evidence(request: HttpRequest, code, update) -> HttpResponse:
     progress = get_object_or_404(
         ProgressUpdate.objects.exclude(evidence=""), recommendation=recommendation, code=update
     )
-    record(request, Action.DOWNLOAD, progress, detail=f"evidence of {recommendation.code}")
+    handle = progress.evidence.open("rb")
+    # No fingerprint was kept at upload: the event records the one served.
+    digest = sha256_of(handle)
+    handle.seek(0)
+    record(
+        request,
+        Action.DOWNLOAD,
+        progress,
+        detail=f"evidence of {recommendation.code} sha256:{digest}",
+    )
     name = progress.evidence.name.rsplit("/", 1)[-1]
     extension = "." + name.rsplit(".", 1)[-1] if "." in name else ""
     response = FileResponse(
-        progress.evidence.open("rb"),
+        handle,
         as_attachment=True,
         filename=safe_download_name(f"evidence-{progress.reported_on}", extension),
     )

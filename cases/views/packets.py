@@ -213,7 +213,10 @@ def download_packet(request: HttpRequest, code, copy) -> HttpResponse:
         return unavailable(request, packet_copy, reason="closed", status=410)
     if packet_copy.status != PacketCopy.Status.READY:
         return unavailable(request, packet_copy, reason="not_ready", status=409)
-    detail = f"packet copy {packet_copy.number} for {packet_copy.recipient.get_username()}"
+    detail = (
+        f"packet copy {packet_copy.number} for {packet_copy.recipient.get_username()} "
+        f"sha256:{packet_copy.sha256}"
+    )
     try:
         handle = packet_copy.file.open("rb")
     except (OSError, ValueError):  # ValueError: no file on the row

@@ -591,7 +591,9 @@ class PacketJobsTestCase(OFRTestCase):
         event = events.last()
         self.assertEqual(event.user, self.reviewer)
         self.assertEqual(event.object_type, "cases.packetcopy")
-        self.assertEqual(event.detail, f"packet copy {copy.number} for reviewer")
+        self.assertEqual(
+            event.detail, f"packet copy {copy.number} for reviewer sha256:{copy.sha256}"
+        )
 
     def test_a_manager_downloads_an_attendees_copy(self):
         copy = self.fake_ready_copy(self.officer)
@@ -600,7 +602,8 @@ class PacketJobsTestCase(OFRTestCase):
         self.assertEqual(response.status_code, 200)
         event = AccessEvent.objects.get(action=AccessEvent.Action.DOWNLOAD)
         self.assertEqual(
-            (event.user, event.detail), (self.facilitator, "packet copy 3 for officer")
+            (event.user, event.detail),
+            (self.facilitator, f"packet copy 3 for officer sha256:{copy.sha256}"),
         )
 
     def test_no_download_once_the_meeting_is_closed(self):

@@ -1,5 +1,7 @@
+
 """Recommendations: lifecycle through updates, who sees and changes what, pages."""
 
+import hashlib
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
@@ -248,6 +250,7 @@ class UpdatePageTestCase(RecommendationsTestCase):
         self.assertEqual(b"".join(response.streaming_content), PDF_BYTES)
         event = AccessEvent.objects.order_by("-seq").first()
         self.assertEqual((event.action, event.user), ("download", self.partner))
+        self.assertTrue(event.detail.endswith(f"sha256:{hashlib.sha256(PDF_BYTES).hexdigest()}"))
 
 
 class WorkPlanAndFundingTestCase(RecommendationsTestCase):
