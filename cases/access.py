@@ -35,7 +35,15 @@ from ofr.roles import (
     MEETING_GATED_ROLES,
     MEETING_MANAGER_ROLES,
     MEETING_VIEWER_ROLES,
+    SensitiveCategory,
+    category_permission,
     ungated_case_role,
+)
+
+# What widens a viewer's view of a case's content (beyond view_case).
+CONTENT_PERMISSIONS = frozenset(
+    {"view_identifiers", "view_deferred_investigative"}
+    | {category_permission(c) for c in SensitiveCategory.values}
 )
 
 
@@ -321,3 +329,21 @@ def get_packet_copy_for_user(user, meeting: Meeting, copy_code) -> PacketCopy:
         raise DeniedNotFound("cases.packetcopy", copy_code, "view_packet_copy")
     packet_copy.meeting = meeting
     return packet_copy
+
+
+def copy_shows_more_than(packet_copy: PacketCopy, user) -> bool:
+    """Whether another person's copy carries content this user may not see
+    (e.g. the decedent's identifiers, in a coordinator's copy downloaded by
+    the facilitator): it was laid out for its recipient's view of each case,
+    by the confidentiality policy."""
+    if packet_copy.recipient_id == user.pk:
+        return False
+    cases = [item.case for item in packet_copy.meeting.agenda_items.select_related("case")]
+    theirs = permissions_on_cases(packet_copy.recipient, cases)
+    mine = permissions_on_cases(user, cases)
+    return any(not viewer_content(theirs[c.pk]) <= viewer_content(mine[c.pk]) for c in cases)
+
+
+def viewer_content(permissions: frozenset[str]) -> frozenset[str]:
+    """The permissions that widen what a viewer sees of a case's content."""
+    return frozenset(p for p in permissions if p in CONTENT_PERMISSIONS)

@@ -18,7 +18,7 @@ from cases.models import (
     TimelineEvent,
     ToxicologyResult,
 )
-from cases.policy import CaseViewer, shown_history_rows
+from cases.policy import CaseViewer, part2_notice, shown_history_rows
 from ofr.history import HistoryEntry, merged_entries
 
 # Items whose rows the policy filters, with how a row is named on the page
@@ -33,7 +33,9 @@ ITEMS = [
 ]
 
 
-def case_file_history(case: Case, viewer: CaseViewer) -> list[HistoryEntry]:
+def case_file_history(case: Case, viewer: CaseViewer) -> tuple[list[HistoryEntry], str]:
+    """The entries, newest first, and the 42 CFR 2.32 notice if any of them
+    shows Part 2 content."""
     sources = [
         (Case, Case.history.filter(id=case.pk), lambda r: "Case"),
         (Decedent, Decedent.history.filter(case_id=case.pk), lambda r: "Decedent"),
@@ -45,9 +47,11 @@ def case_file_history(case: Case, viewer: CaseViewer) -> list[HistoryEntry]:
             lambda r: f"Toxicology: {r.get_substance_display()}",
         ),
     ]
+    shown = []
     for model, label in ITEMS:
-        rows = model.history.filter(case_id=case.pk)
-        sources.append((model, shown_history_rows(ordered(rows), viewer), label))
+        rows = shown_history_rows(ordered(model.history.filter(case_id=case.pk)), viewer)
+        shown += rows
+        sources.append((model, rows, label))
     links = FindingEvent.history.filter(
         finding_id__in=Finding.history.filter(case_id=case.pk).values("id")
     )
@@ -66,7 +70,7 @@ def case_file_history(case: Case, viewer: CaseViewer) -> list[HistoryEntry]:
                 lambda r: "Identifiers",
             )
         )
-    return merged_entries(sources)
+    return merged_entries(sources), part2_notice(shown)
 
 
 def ordered(rows):

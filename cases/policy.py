@@ -446,9 +446,16 @@ def visible_documents(documents, viewer: CaseViewer) -> list:
     )
 
 
-def shown_ids(items, viewer: CaseViewer) -> list[int]:
-    """The primary keys of the items the viewer may see (for form choices)."""
-    return [item.pk for item in items if viewer.decide(item).shown]
+def shown_choices(items, viewer: CaseViewer) -> tuple[list[int], str]:
+    """For a form's choices: the primary keys of the items the viewer may see,
+    and the 42 CFR 2.32 notice when a choice's label shows Part 2 content."""
+    ids, notice = [], ""
+    for item in items:
+        decision = viewer.decide(item)
+        if decision.shown:
+            ids.append(item.pk)
+            notice = notice or decision.notice
+    return ids, notice
 
 
 def identifiers_for(case: Case, viewer: CaseViewer) -> DecedentIdentifiers | None:
@@ -464,10 +471,23 @@ def identifiers_for(case: Case, viewer: CaseViewer) -> DecedentIdentifiers | Non
 def shown_history_rows(rows, viewer: CaseViewer) -> list:
     """The history rows of items of one model that the viewer may see: only
     those of items the viewer may see as they are now (their latest row) and as
-    they were in that row. Rows come oldest first."""
+    they were in that row. Rows come oldest first; each shown row gets the
+    `notice` its content carries."""
     rows = list(rows)
     latest = {}
     for row in rows:
         latest[row.id] = row
     visible_now = {item_id: viewer.decide(row).shown for item_id, row in latest.items()}
-    return [row for row in rows if visible_now[row.id] and viewer.decide(row).shown]
+    shown = []
+    for row in rows:
+        decision = viewer.decide(row)
+        if visible_now[row.id] and decision.shown:
+            row.notice = decision.notice
+            shown.append(row)
+    return shown
+
+
+def part2_notice(items) -> str:
+    """The 42 CFR 2.32 notice, if any of the items shown (each with its
+    `notice` from the policy) is Part 2 content; else ""."""
+    return next((item.notice for item in items if getattr(item, "notice", "")), "")

@@ -314,6 +314,9 @@ LOGGING = {
         "django.request": {"handlers": ["stderr"], "level": "ERROR", "propagate": False},
         "django.security": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
+        # At DEBUG the template engine logs the variables it failed to resolve,
+        # with the whole context: case content, whatever LOG_LEVEL says.
+        "django.template": {"level": "INFO"},
         # django-axes logs every sign-in at INFO; failures reach the access log instead.
         "axes": {"level": "WARNING"},
         # WeasyPrint reports each layout step at INFO.

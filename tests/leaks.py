@@ -23,6 +23,7 @@ from cases.models import (
     AgendaItem,
     Attendance,
     Case,
+    DeferralRequest,
     Finding,
     FindingEvent,
     Meeting,
@@ -49,6 +50,7 @@ NOK_NOTE = "NOK_NOTE"  # the next-of-kin interview note the reviewer (interviewe
 NOK_DOCUMENT = "NOK_DOCUMENT"  # the next-of-kin transcript the data manager uploaded
 LE_DEFERRED = "LE_DEFERRED"  # investigative material of a case deferred for investigation
 REFILED = "REFILED"  # saved unrestricted, then re-filed as Part 2
+DEFERRAL_ASK = "DEFERRAL_ASK"  # the officer's request to defer: its asker and the coordinators
 
 # --- The oracle: who may see which class, anywhere -------------------------------------
 
@@ -80,6 +82,7 @@ MAY_SEE: dict[str, frozenset[str]] = {
             NOK_NOTE,
             NOK_DOCUMENT,
             LE_DEFERRED,
+            DEFERRAL_ASK,
         }
     ),
     # NOK: only the transcript it uploaded; LE_DEFERRED: it uploaded / created it.
@@ -101,7 +104,7 @@ MAY_SEE: dict[str, frozenset[str]] = {
     # NOK: only the note it wrote as the interviewer.
     "reviewer": frozenset({*_PLAIN, PART2, MENTAL_HEALTH, LE_INVESTIGATIVE, REFILED, NOK_NOTE}),
     # 42 CFR 2.32: never Part 2 to law enforcement.
-    "officer": frozenset({*_PLAIN, MENTAL_HEALTH, LE_INVESTIGATIVE}),
+    "officer": frozenset({*_PLAIN, MENTAL_HEALTH, LE_INVESTIGATIVE, DEFERRAL_ASK}),
     # Guests hold no sensitive category, and are invited to the main case only.
     "signed_guest": frozenset({CASE}),
     "unsigned_member": frozenset(),
@@ -258,6 +261,8 @@ CANARIES: tuple[Canary, ...] = (
         "deferred case's investigative document content",
         download("deferred_le_document", "deferred_case"),
     ),
+    # DEFERRAL_ASK
+    Canary("deferral_note", DEFERRAL_ASK, "note of the officer's deferral request", DETAIL),
     # REFILED
     Canary("refiled_note", REFILED, "note re-filed as Part 2", HISTORY),
     Canary("refiled_doc_title", REFILED, "document re-filed as Part 2", HISTORY),
@@ -483,6 +488,7 @@ class LeakCast:
         cls.build_leak_people()
         cls.build_deferred_case()
         cls.build_leak_recommendation()
+        cls.build_deferral_request()
         cls.users = {
             "coordinator": coordinator,
             "data_manager": data_manager,
@@ -726,6 +732,18 @@ class LeakCast:
             cls.closed_meeting.move_to(status, by=coordinator)
         case.refresh_from_db()
         case.move_to("deferred", by=coordinator, deferral_reason="active_investigation")
+
+    @classmethod
+    def build_deferral_request(cls) -> None:
+        """The officer asks the team to defer the main case (made directly: the
+        case is already reviewed, where asking is refused)."""
+        cls.deferral_request = DeferralRequest(
+            case=cls.case,
+            requested_by=cls.officer,
+            reason="prosecution_pending",
+            note=f"{T['deferral_note']} Charges expected.",
+        )
+        saved(cls.deferral_request, by=cls.officer, reason="Deferral asked")
 
     @classmethod
     def build_leak_recommendation(cls) -> None:

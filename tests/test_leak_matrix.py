@@ -157,6 +157,8 @@ ENTRIES: dict[str, list[dict]] = {
     "cases:request_letter": REQUESTS,
     "cases:edit_document": DOCUMENTS,
     "cases:download_document": DOCUMENTS,
+    "cases:ask_deferral": ON_CASES,
+    "cases:decline_deferral": [{"code": "case", "item": "deferral_request"}],
     "meetings:list": [{}],
     "meetings:new": [{}],
     "meetings:edit_agreement": [{"team": "team"}],

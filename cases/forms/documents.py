@@ -9,7 +9,7 @@ from cases import valuesets as vs
 from cases.concurrency import VersionedForm
 from cases.forms.part2 import check_part2_program, setup_not_part2_reason
 from cases.models import SourceDocument
-from cases.policy import shown_ids
+from cases.policy import shown_choices
 from cases.uploads import inspect_upload
 from ofr.forms import USWDSFormMixin
 from ofr.roles import SensitiveCategory
@@ -46,7 +46,9 @@ class DocumentDetailsMixin:
         self.viewer = viewer
         self.applied_default = ""
         requests = self.instance.case.record_requests.select_related("agency")
-        self.fields["record_request"].queryset = requests.filter(pk__in=shown_ids(requests, viewer))
+        # Choices name the agencies asked: a Part 2 request brings the notice.
+        ids, self.part2_notice = shown_choices(requests, viewer)
+        self.fields["record_request"].queryset = requests.filter(pk__in=ids)
         self.fields["record_request"].label_from_instance = lambda request: (
             f"Request to {request.agency} (requested {request.requested_on:%Y-%m-%d})"
         )

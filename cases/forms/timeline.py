@@ -11,7 +11,7 @@ from django.db import transaction
 from cases.concurrency import VersionedForm
 from cases.forms.part2 import check_part2_program, setup_not_part2_reason
 from cases.models import Finding, FindingEvent, Note, TimelineEvent
-from cases.policy import shown_ids
+from cases.policy import shown_choices
 from ofr.forms import USWDSFormMixin
 from ofr.models import Agency
 
@@ -26,9 +26,10 @@ def limit_sensitivity(field: forms.ChoiceField, viewer) -> None:
 
 
 def visible_events(case, viewer):
-    """The case's touchpoints the policy shows the viewer, as a queryset."""
-    events = case.timeline_events.select_related("agency")
-    return case.timeline_events.filter(pk__in=shown_ids(events, viewer))
+    """The case's touchpoints the policy shows the viewer, as a queryset, and
+    the notice their labels call for."""
+    ids, notice = shown_choices(case.timeline_events.select_related("agency"), viewer)
+    return case.timeline_events.filter(pk__in=ids), notice
 
 
 # --- Timeline events -----------------------------------------------------------
@@ -66,10 +67,11 @@ class EventForm(USWDSFormMixin, forms.ModelForm):
         case = self.instance.case
         viewer = case.viewer
         self.fields["agency"].queryset = Agency.objects.order_by("name")
-        documents = case.documents.all()
-        self.fields["source_document"].queryset = case.documents.filter(
-            pk__in=shown_ids(documents, viewer)
-        ).order_by("title")
+        # Choices are labelled with their titles: a Part 2 title brings the notice.
+        ids, self.part2_notice = shown_choices(case.documents.all(), viewer)
+        self.fields["source_document"].queryset = case.documents.filter(pk__in=ids).order_by(
+            "title"
+        )
         self.fields["source_document"].label_from_instance = lambda document: document.title
         limit_sensitivity(self.fields["sensitivity"], viewer)
         setup_not_part2_reason(self, viewer)
@@ -187,7 +189,7 @@ class FindingForm(USWDSFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         case = self.instance.case
         limit_sensitivity(self.fields["sensitivity"], case.viewer)
-        self.visible = visible_events(case, case.viewer)
+        self.visible, self.part2_notice = visible_events(case, case.viewer)
         self.fields["linked_events"].queryset = self.visible
         if self.instance.pk:
             self.fields["linked_events"].initial = list(

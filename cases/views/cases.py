@@ -239,8 +239,12 @@ def case_url(case: Case) -> str:
 def case_history(request: HttpRequest, code) -> HttpResponse:
     case = get_case_for_user(request.user, code, "view_case")
     record(request, Action.VIEW, case, detail="history")
-    entries = case_file_history(case, case.viewer)
-    return render(request, "cases/case_history.html", {"case": case, "entries": entries})
+    entries, notice = case_file_history(case, case.viewer)
+    return render(
+        request,
+        "cases/case_history.html",
+        {"case": case, "entries": entries, "notice": notice},
+    )
 
 
 @login_required

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from cases.access import (
+    copy_shows_more_than,
     get_meeting_for_user,
     get_packet_copy_for_user,
     packet_recipient_problem,
@@ -211,6 +212,11 @@ def download_packet(request: HttpRequest, code, copy) -> HttpResponse:
     packet_copy = get_packet_copy_for_user(request.user, meeting, copy)
     if meeting.is_closed:
         return unavailable(request, packet_copy, reason="closed", status=410)
+    if copy_shows_more_than(packet_copy, request.user):
+        record_denied(
+            request, DeniedForbidden("cases.packetcopy", packet_copy.code, "download_packet")
+        )
+        return unavailable(request, packet_copy, reason="wider", status=403)
     if packet_copy.status != PacketCopy.Status.READY:
         return unavailable(request, packet_copy, reason="not_ready", status=409)
     detail = (
