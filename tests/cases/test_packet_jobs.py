@@ -606,6 +606,23 @@ class PacketJobsTestCase(OFRTestCase):
             (self.facilitator, f"packet copy 3 for officer sha256:{copy.sha256}"),
         )
 
+    def test_a_manager_may_not_download_a_copy_wider_than_their_own_view(self):
+        # The coordinator's copy may carry identifiers, which the facilitator
+        # may not see; the coordinator may download the facilitator's.
+        Attendance.objects.create(meeting=self.meeting, user=self.coordinator).sign(
+            typed_name=self.coordinator.get_full_name(), confirmed=True
+        )
+        wider = self.fake_ready_copy(self.coordinator)
+        narrower = self.fake_ready_copy(self.facilitator)
+        self.client.force_login(self.facilitator)
+        response = self.client.get(self.url("download_packet", wider))
+        self.assertContains(response, "holds more than you may see", status_code=403)
+        self.assertNotIn("Content-Disposition", response)
+        event = AccessEvent.objects.order_by("-seq").first()
+        self.assertEqual((event.user, event.action), (self.facilitator, "denied"))
+        self.client.force_login(self.coordinator)
+        self.assertEqual(self.client.get(self.url("download_packet", narrower)).status_code, 200)
+
     def test_no_download_once_the_meeting_is_closed(self):
         copy = self.fake_ready_copy(self.reviewer)
         self.close_meeting()
