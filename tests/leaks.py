@@ -399,8 +399,10 @@ class LogCapture(logging.Handler):
         ]
         for logger in loggers:
             self.saved.append((logger, logger.level, logger.handlers[:]))
-            # Every logger at DEBUG, except the PDF layout engines' step-by-step reports.
-            if not logger.name.startswith(("weasyprint", "fontTools")):
+            # As if LOG_LEVEL were DEBUG: the root at DEBUG, and every logger
+            # the settings leave unpinned with it; pinned ones (the template
+            # engine, the PDF layout engines) keep their configured level.
+            if logger is logging.getLogger() or logger.level == logging.NOTSET:
                 logger.setLevel(logging.DEBUG)
             if logger is logging.getLogger() or not logger.propagate:
                 # Only this handler: the flood of DEBUG records goes nowhere else.

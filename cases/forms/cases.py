@@ -32,6 +32,8 @@ class ReferenceMixin:
 
 
 class CaseForm(ReferenceMixin, VersionedForm):
+    text_limits = {"summary": 20_000}
+
     class Meta:
         model = Case
         fields = ["reference", "summary"]
@@ -39,6 +41,8 @@ class CaseForm(ReferenceMixin, VersionedForm):
 
 class NewCaseForm(ReferenceMixin, USWDSFormMixin, forms.ModelForm):
     """A new case starts as identified; its lifecycle moves on from the case page."""
+
+    text_limits = {"summary": 20_000}
 
     team = forms.ModelChoiceField(queryset=Team.objects.none(), empty_label=None)
 

@@ -32,6 +32,8 @@ def https_urls(field, **kwargs):
 class MeetingForm(VersionedForm):
     """The meeting's details; the team is chosen once, when it is created."""
 
+    text_limits = {"minutes": 50_000}  # a long meeting's minutes
+
     class Meta:
         formfield_callback = https_urls
         model = Meeting
@@ -116,7 +118,7 @@ class AgendaCaseForm(USWDSFormMixin, forms.Form):
         return case
 
 
-class AgendaMoveForm(forms.Form):
+class AgendaMoveForm(USWDSFormMixin, forms.Form):
     direction = forms.ChoiceField(choices=[("up", "Up"), ("down", "Down")])
 
 
@@ -202,6 +204,7 @@ class SignatureForm(USWDSFormMixin, forms.Form):
 
 
 class AgreementForm(USWDSFormMixin, forms.Form):
+    text_limits = {"text": 50_000}  # an agreement of several pages
     text = forms.CharField(
         label="Agreement text",
         widget=forms.Textarea(attrs={"rows": 12}),
