@@ -1,5 +1,4 @@
 import threading
-from unittest import skipUnless
 
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -88,9 +87,9 @@ class AccessLogTestCase(OFRTestCase):
         with self.assertRaises(DatabaseError), transaction.atomic():
             AccessEvent.objects.order_by("-seq").first().delete()
 
-    @skipUnless(connection.vendor == "sqlite", "SQLite's REPLACE conflict resolution")
     def test_the_database_refuses_replace(self):
-        # REPLACE deletes the clashing row without firing the delete trigger.
+        # SQLite's REPLACE deletes the clashing row without firing the delete
+        # trigger; PostgreSQL has no REPLACE: a clashing plain insert stands for it.
         events = list(AccessEvent.objects.order_by("seq"))
         head, before = events[-1], stored_rows()
         # Otherwise a valid next link: only the clash is wrong.
@@ -100,10 +99,14 @@ class AccessLogTestCase(OFRTestCase):
             "entry_hash": "e" * 64,
             "detail": "rewritten",
         }
+        sqlite = connection.vendor == "sqlite"
+        replace, replace_into = (
+            ("INSERT OR REPLACE INTO", "REPLACE INTO") if sqlite else ("INSERT INTO", "INSERT INTO")
+        )
         attempts = [
-            ("INSERT OR REPLACE INTO", {**forged, "id": events[1].pk}),
-            ("REPLACE INTO", {**forged, "id": None, "seq": events[1].seq}),
-            ("INSERT OR REPLACE INTO", {**forged, "id": None, "entry_hash": events[0].entry_hash}),
+            (replace, {**forged, "id": events[1].pk}),
+            (replace_into, {**forged, "id": None, "seq": events[1].seq}),
+            (replace, {**forged, "id": None, "entry_hash": events[0].entry_hash}),
         ]
         for verb, changes in attempts:
             with self.subTest(verb=verb, changes=changes):
@@ -203,7 +206,6 @@ class AccessLogTamperTestCase(OFRTransactionTestCase):
         with self.assertRaisesMessage(CommandError, f"id={target.pk} seq={target.seq}"):
             call_command("verify_audit")
 
-    @skipUnless(connection.vendor == "postgresql", "TRUNCATE is PostgreSQL's")
     def test_the_database_refuses_truncate(self):
         # Committed rows: a TRUNCATE in the transaction that wrote them fails anyway
         # (pending foreign key checks), which would prove nothing.
@@ -212,10 +214,13 @@ class AccessLogTamperTestCase(OFRTransactionTestCase):
         for _ in range(3):
             record(request, Action.VIEW, self.case)
         before = stored_rows()
-        for sql in [
-            "TRUNCATE ofr_accessevent",
-            "TRUNCATE ofr_accessevent RESTART IDENTITY CASCADE",
-        ]:
+        # SQLite has no TRUNCATE: its DELETE without WHERE is the same wipe.
+        wipes = (
+            ["TRUNCATE ofr_accessevent", "TRUNCATE ofr_accessevent RESTART IDENTITY CASCADE"]
+            if connection.vendor == "postgresql"
+            else ["DELETE FROM ofr_accessevent"]
+        )
+        for sql in wipes:
             with self.subTest(sql=sql):
                 with self.assertRaisesMessage(DatabaseError, "append-only"), transaction.atomic():
                     raw_sql(sql)
