@@ -233,13 +233,6 @@ class RecordRequest(models.Model):
         super().save(*args, **kwargs)
 
     @property
-    def categories(self) -> tuple[str, ...]:
-        """Categories a viewer needs to see this request: asking for SUD
-        treatment records says the person was in treatment (42 CFR part 2)."""
-        found = (vs.RECORD_TYPE_CATEGORY.get(t, "") for t in self.record_types)
-        return tuple(c for c in dict.fromkeys(found) if c)
-
-    @property
     def is_health_care(self) -> bool:
         return any(t in vs.HEALTH_CARE_RECORD_TYPES for t in self.record_types)
 
@@ -303,20 +296,6 @@ class Note(models.Model):
 
     def __str__(self) -> str:
         return f"Note {str(self.code)[:8]}"
-
-    @property
-    def effective_sensitivity(self) -> str:
-        """The note's category, else its event's (for notices and forms)."""
-        if self.sensitivity:
-            return self.sensitivity
-        return self.timeline_event.sensitivity if self.timeline_event_id else ""
-
-    @property
-    def categories(self) -> tuple[str, ...]:
-        """Every category a viewer needs: a note on a protected event is at
-        least as protected as the event, whatever its own category."""
-        event_category = self.timeline_event.sensitivity if self.timeline_event_id else ""
-        return tuple(c for c in dict.fromkeys((self.sensitivity, event_category)) if c)
 
 
 class Finding(models.Model):

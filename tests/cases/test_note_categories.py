@@ -1,6 +1,7 @@
 from django.urls import reverse
 
 from cases.models import Note
+from cases.policy import ItemIndex, categories_of
 from ofr.roles import SensitiveCategory
 from tests.base import OFRTestCase
 
@@ -16,7 +17,9 @@ class NoteCategoriesTestCase(OFRTestCase):
             text="Counsellor's observation.",
             sensitivity=SensitiveCategory.MENTAL_HEALTH,
         )
-        self.assertEqual(note.categories, ("mental_health", "part2_sud"))
+        self.assertEqual(
+            categories_of(note, ItemIndex([self.case.pk])), ("mental_health", "part2_sud")
+        )
         self.client.force_login(self.officer)
         page = self.client.get(reverse("cases:detail", args=[self.case.code]))
         self.assertNotContains(page, "Counsellor&#x27;s observation.")
@@ -97,7 +100,9 @@ class RequestCategoriesTestCase(OFRTestCase):
             window_end=self.record_request.window_end,
             requested_on=self.record_request.requested_on,
         )
-        self.assertEqual(treatment.categories, (SensitiveCategory.PART2_SUD,))
+        self.assertEqual(
+            categories_of(treatment, ItemIndex([self.case.pk])), (SensitiveCategory.PART2_SUD,)
+        )
         detail = reverse("cases:detail", args=[self.case.code])
         self.client.force_login(self.officer)
         page = self.client.get(detail)

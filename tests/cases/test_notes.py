@@ -4,6 +4,7 @@ from datetime import date
 from django.urls import reverse
 
 from cases.models import Attendance, Note, TimelineEvent
+from cases.policy import ItemIndex, categories_of
 from ofr.models import AccessEvent
 from ofr.roles import SensitiveCategory
 from tests.base import OFRTestCase, make_user
@@ -112,7 +113,9 @@ class NotesTestCase(OFRTestCase):
         self.assertFalse(Note.objects.filter(text="Clinic note.").exists())
         self.client.post(self.add_url(self.part2_event), {"text": "Clinic note."})
         note = Note.objects.get(text="Clinic note.")
-        self.assertEqual(note.effective_sensitivity, SensitiveCategory.PART2_SUD)
+        self.assertEqual(
+            categories_of(note, ItemIndex([self.case.pk])), (SensitiveCategory.PART2_SUD,)
+        )
 
     def test_a_member_may_not_file_a_note_in_a_category_they_may_not_see(self):
         self.client.force_login(self.officer)
