@@ -100,24 +100,28 @@ def investigation_deferred(case: Case) -> bool:
 class ItemIndex:
     """Facts outside an item that its categories depend on, for a set of cases:
     which agencies are Part 2 programs, the categories of the cases' touchpoints,
-    the links of their findings. One query each, on first use."""
+    the links of their findings. One query each, on first use; pages that have
+    already loaded touchpoints or findings with their links hand them over
+    (`know_events`, `know_finding_links`) and spare the query."""
 
     def __init__(self, case_ids) -> None:
         self.case_ids = frozenset(case_ids)
+        self.known_event_categories: dict[int, tuple[str, ...]] = {}
+        self.known_finding_events: dict[int, list[int]] = {}
 
     @cached_property
     def part2_agency_ids(self) -> frozenset[int]:
         return frozenset(Agency.objects.filter(part2_program=True).values_list("pk", flat=True))
 
     @cached_property
-    def event_categories(self) -> dict[int, tuple[str, ...]]:
+    def _event_categories(self) -> dict[int, tuple[str, ...]]:
         events = TimelineEvent.objects.filter(case_id__in=self.case_ids).only(
             "id", "sensitivity", "agency_id", "not_part2_reason"
         )
         return {event.pk: self.own_categories(event) for event in events}
 
     @cached_property
-    def finding_events(self) -> dict[int, list[int]]:
+    def _finding_events(self) -> dict[int, list[int]]:
         links = defaultdict(list)
         rows = FindingEvent.objects.filter(finding__case_id__in=self.case_ids)
         for finding_id, event_id in rows.values_list("finding_id", "event_id"):
@@ -129,23 +133,28 @@ class ItemIndex:
         rows = Finding.objects.filter(case_id__in=self.case_ids)
         return dict(rows.values_list("pk", "sensitivity"))
 
-    def know_events(self, case: Case, events) -> None:
-        """Take the categories of a case's touchpoints from `events`, all of them,
-        already loaded (saves a query when the index covers that case alone)."""
-        if self.case_ids == {case.pk} and "event_categories" not in self.__dict__:
-            self.event_categories = {event.pk: self.own_categories(event) for event in events}
+    def event_categories(self, event_id) -> tuple[str, ...]:
+        if event_id is None:
+            return ()
+        if event_id in self.known_event_categories:
+            return self.known_event_categories[event_id]
+        return self._event_categories.get(event_id, ())
+
+    def finding_events(self, finding_id) -> list[int]:
+        if finding_id in self.known_finding_events:
+            return self.known_finding_events[finding_id]
+        return self._finding_events.get(finding_id, [])
+
+    def know_events(self, events) -> None:
+        """Touchpoints already loaded (with their agency ids)."""
+        for event in events:
+            self.known_event_categories[event.pk] = self.own_categories(event)
 
     def know_finding_links(self, findings) -> None:
-        """Take the findings' links from their prefetched `events`, when every
-        finding of the index's case is there with them."""
-        findings = list(findings)
-        cached = all("events" in getattr(f, "_prefetched_objects_cache", {}) for f in findings)
-        one_case = {f.case_id for f in findings} <= self.case_ids and len(self.case_ids) == 1
-        if cached and one_case and "finding_events" not in self.__dict__:
-            links = defaultdict(list)
-            for finding in findings:
-                links[finding.pk] = [event.pk for event in finding.events.all()]
-            self.finding_events = links
+        """Findings already loaded with their `events` prefetched."""
+        for finding in findings:
+            if "events" in getattr(finding, "_prefetched_objects_cache", {}):
+                self.known_finding_events[finding.pk] = [e.pk for e in finding.events.all()]
 
     def own_categories(self, item) -> tuple[str, ...]:
         """The item's category, and Part 2 if it comes from a Part 2 program."""
@@ -168,21 +177,19 @@ def categories_of(item, index: ItemIndex) -> tuple[str, ...]:
         asked = (vs.RECORD_TYPE_CATEGORY.get(t, "") for t in item.record_types or ())
         return _distinct([*asked, *index.own_categories(item)])
     if model is Note:
-        event = index.event_categories.get(item.timeline_event_id, ())
+        event = index.event_categories(item.timeline_event_id)
         return _distinct([item.sensitivity, *event])
     if model is Finding:
-        linked = index.finding_events.get(item.id, ())
-        events = (c for event_id in linked for c in index.event_categories.get(event_id, ()))
+        linked = index.finding_events(item.id)
+        events = (c for event_id in linked for c in index.event_categories(event_id))
         return _distinct([item.sensitivity, *events])
     if model is DeferralRequest:
         return (SensitiveCategory.LE_INVESTIGATIVE,)
     if model is FindingEvent:
         finding_id = item.finding_id
-        linked = index.finding_events.get(finding_id, ())
+        linked = index.finding_events(finding_id)
         events = (
-            c
-            for event_id in [*linked, item.event_id]
-            for c in index.event_categories.get(event_id, ())
+            c for event_id in [*linked, item.event_id] for c in index.event_categories(event_id)
         )
         return _distinct([index.finding_sensitivity.get(finding_id, ""), *events])
     return ()
@@ -373,7 +380,7 @@ def visible_timeline(case: Case, viewer: CaseViewer) -> list[TimelineItem]:
             Prefetch("notes", queryset=Note.objects.select_related("author"))
         )
     )
-    viewer.index.know_events(case, events)
+    viewer.index.know_events(events)
     return [timeline_item(event, viewer, date_of_death) for event in events]
 
 
