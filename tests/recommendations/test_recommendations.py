@@ -1,4 +1,3 @@
-
 """Recommendations: lifecycle through updates, who sees and changes what, pages."""
 
 import hashlib
