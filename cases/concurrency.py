@@ -51,15 +51,20 @@ def _display(instance, field_name: str) -> str:
     return "" if value in (None, "") else str(value)
 
 
-def changes_since(instance, version: int) -> tuple[list[Change], str]:
+def changes_since(instance, version: int, viewer=None) -> tuple[list[Change], str]:
     """Field changes between the saved `version` of the record and now, with
-    who made the latest one (from the record's history)."""
+    who made the latest one (from the record's history). With a viewer (the
+    confidentiality policy's, cases/policy.py), the changes are listed only if
+    the viewer may see the record both as it was then and as it is now, as on
+    the history page: the version comes from the form, and anyone can post one."""
     past = instance.history.filter(version=version).order_by("-history_id").first()
     latest = instance.history.order_by("-history_id").first()
     changed_by = ""
     if latest is not None and latest.history_user is not None:
         changed_by = latest.history_user.get_full_name() or latest.history_user.username
     if past is None or latest is None:
+        return [], changed_by
+    if viewer is not None and not (viewer.decide(past).shown and viewer.decide(latest).shown):
         return [], changed_by
     delta = latest.diff_against(past, excluded_fields=["version"])
     changes = []
@@ -74,17 +79,18 @@ def changes_since(instance, version: int) -> tuple[list[Change], str]:
     return changes, changed_by
 
 
-def save_versioned(form: VersionedForm, *, by, reason: str):
+def save_versioned(form: VersionedForm, *, by, reason: str, viewer=None):
     """Save the form's instance if nobody saved it since the form was opened.
 
-    Raises EditConflict (nothing saved) otherwise. Returns the saved instance."""
+    Raises EditConflict (nothing saved) otherwise, naming the changes the
+    `viewer` may see (see changes_since). Returns the saved instance."""
     instance = form.instance
     model = type(instance)
     with transaction.atomic():
         current = model.objects.select_for_update().get(pk=instance.pk)
         opened = form.cleaned_data["opened_version"]
         if current.version != opened:
-            changes, changed_by = changes_since(current, opened)
+            changes, changed_by = changes_since(current, opened, viewer)
             raise EditConflict(current, changes, changed_by)
         instance = form.save(commit=False)
         instance.version = current.version + 1

@@ -9,7 +9,8 @@ by cases/access.py; which permissions a role and sector hold, by ofr/roles.py.
 An item of the case file (touchpoint, note, finding, record request, document)
 needs every one of its sensitive categories (`categories_of`):
 - its own category;
-- the categories of the records it asks for (a record request);
+- the categories of the records it asks for (a record request), or that the
+  request it answers asked for (a document);
 - Part 2 when it comes from a 42 CFR Part 2 program, unless a coordinator
   recorded why it is not Part 2;
 - the categories of its touchpoints (a note on a touchpoint, a finding linked
@@ -129,6 +130,16 @@ class ItemIndex:
         return links
 
     @cached_property
+    def _request_categories(self) -> dict[int, tuple[str, ...]]:
+        requests = RecordRequest.objects.filter(case_id__in=self.case_ids).only(
+            "id", "record_types", "agency_id", "not_part2_reason"
+        )
+        return {request.pk: categories_of(request, self) for request in requests}
+
+    def request_categories(self, request_id) -> tuple[str, ...]:
+        return self._request_categories.get(request_id, ()) if request_id is not None else ()
+
+    @cached_property
     def finding_sensitivity(self) -> dict[int, str]:
         rows = Finding.objects.filter(case_id__in=self.case_ids)
         return dict(rows.values_list("pk", "sensitivity"))
@@ -171,8 +182,12 @@ def _distinct(categories) -> tuple[str, ...]:
 def categories_of(item, index: ItemIndex) -> tuple[str, ...]:
     """Every category a viewer needs to see the item (or a history row of it)."""
     model = _model(item)
-    if model in (TimelineEvent, SourceDocument):
+    if model is TimelineEvent:
         return index.own_categories(item)
+    if model is SourceDocument:
+        # The records a request asked for are what answers it.
+        asked = index.request_categories(item.record_request_id)
+        return _distinct([*index.own_categories(item), *asked])
     if model is RecordRequest:
         asked = (vs.RECORD_TYPE_CATEGORY.get(t, "") for t in item.record_types or ())
         return _distinct([*asked, *index.own_categories(item)])

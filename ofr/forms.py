@@ -31,8 +31,11 @@ SINGLE_LINE_MAX_LENGTH = 1_000
 
 # Line breaks as browsers and other systems send them, made "\n".
 LINE_BREAK = re.compile(r"\r\n|[\r\x85\u2028\u2029]")
-# C0 and C1 control characters and DEL, but tab and line feed.
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 and C1 control characters and DEL, but tab and line feed; and the
+# bidirectional embeddings and overrides, which make text display other than
+# it reads (in a CSV or a PDF); marks and isolates, which right-to-left text
+# needs, stay.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]")
 
 
 class USWDSFormRenderer(TemplatesSetting):

@@ -98,11 +98,14 @@ class RecommendationForm(VersionedForm):
         # Only the findings the confidentiality policy shows the editor are
         # offered (and changed): links to the others are kept as they are.
         viewers = viewers_for(user, {finding.case for finding in findings})
-        self.shown_finding_ids = {
-            f.pk
-            for f in findings
-            if viewers[f.case_id].may("view_case") and viewers[f.case_id].decide(f).shown
-        }
+        self.shown_finding_ids, self.part2_notice = set(), ""
+        for finding in findings:
+            viewer = viewers[finding.case_id]
+            decision = viewer.decide(finding)
+            if viewer.may("view_case") and decision.shown:
+                self.shown_finding_ids.add(finding.pk)
+                # A Part 2 finding's kind and system, named in a choice, bring the notice.
+                self.part2_notice = self.part2_notice or decision.notice
         self.fields["linked_findings"].queryset = (
             Finding.objects.filter(pk__in=self.shown_finding_ids)
             .select_related("case")

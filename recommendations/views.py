@@ -144,7 +144,9 @@ def recommendation_new(request: HttpRequest) -> HttpResponse:
 @require_safe
 def recommendation_detail(request: HttpRequest, code) -> HttpResponse:
     recommendation = get_recommendation_for_user(request.user, code)
-    findings = [finding for finding, _ in findings_for_viewer(request.user, recommendation)]
+    shown = findings_for_viewer(request.user, recommendation)
+    findings = [finding for finding, _ in shown]
+    notice = next((n for f, v in shown if (n := v.decide(f).notice)), "")
     if findings:
         # Naming the cases and findings behind it is a read of case data.
         record(request, Action.VIEW, recommendation, detail="findings behind it")
@@ -158,6 +160,7 @@ def recommendation_detail(request: HttpRequest, code) -> HttpResponse:
             "overdue": recommendation.is_overdue(today),
             "partners": list(recommendation.partner_agencies.order_by("name")),
             "findings": findings,
+            "findings_notice": notice,
             "case_count": recommendation.case_count,
             "updates": list(
                 recommendation.updates.select_related("author", "meeting").order_by(

@@ -30,7 +30,8 @@ def edit_versioned(
     conflict = None
     if request.method == "POST" and form.is_valid():
         try:
-            save_versioned(form, by=request.user, reason=reason)
+            viewer = case.viewer if case is not None else None
+            save_versioned(form, by=request.user, reason=reason, viewer=viewer)
         except EditConflict as error:
             conflict = error
         else:

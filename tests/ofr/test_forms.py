@@ -73,6 +73,13 @@ class USWDSFormMixinTestCase(OFRTestCase):
         self.assertEqual(form.cleaned_data["title"], "Alert [31mred")
         self.assertEqual(form.cleaned_data["text"], "Line one\nline\ntwo")
 
+    def test_bidirectional_overrides_go_and_right_to_left_marks_stay(self):
+        # An override makes "gpj.exe" read as "exe.jpg"; a mark is ordinary RTL text.
+        form = self.text_form(title="report\u202egpj.exe", text="\u05e9\u05dc\u05d5\u05dd\u200f ok")
+        self.assertTrue(form.is_valid(), form.errors)
+        self.assertEqual(form.cleaned_data["title"], "reportgpj.exe")
+        self.assertEqual(form.cleaned_data["text"], "\u05e9\u05dc\u05d5\u05dd\u200f ok")
+
     def test_a_single_line_field_gets_spaces_for_line_breaks_and_tabs(self):
         form = self.text_form(title="Report\r\nBcc: someone@elsewhere.test\u2028\tend")
         self.assertTrue(form.is_valid(), form.errors)
