@@ -243,6 +243,9 @@ def produce(copy: PacketCopy) -> None:
     )
     cases = [item.case for item in items]
     viewers = viewers_for(recipient, cases)
+    # What this copy shows, and as of when (saved with the next step).
+    copy.case_ids = [case.pk for case in cases]
+    copy.contents_at = timezone.now()
     try:
         html = packet_html(
             team=meeting.team,
@@ -270,8 +273,8 @@ def produce(copy: PacketCopy) -> None:
 
 
 def step(copy: PacketCopy, progress: int, label: str, *, status: str = "") -> None:
-    """Save the job's progress (one history row)."""
-    fields = ["progress", "progress_label"]
+    """Save the job's progress (one history row), and what the copy is made from."""
+    fields = ["progress", "progress_label", "case_ids", "contents_at"]
     if status:
         copy.status = status
         fields.append("status")

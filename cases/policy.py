@@ -513,3 +513,35 @@ def part2_notice(items) -> str:
     """The 42 CFR 2.32 notice, if any of the items shown (each with its
     `notice` from the policy) is Part 2 content; else ""."""
     return next((item.notice for item in items if getattr(item, "notice", "")), "")
+
+
+# --- What changed since a moment ----------------------------------------------
+
+
+def restricted_since(case_ids, moment) -> bool:
+    """Whether any item of these cases needs a category now that it did not
+    need at `moment` (re-filed, linked to a protected touchpoint, from an
+    agency since marked a Part 2 program): what was shown then may be hidden
+    now. Items created since are not counted; they were not there to be shown."""
+    index = ItemIndex(case_ids)
+    for model in (TimelineEvent, Note, Finding, RecordRequest, SourceDocument):
+        changed = set(
+            model.history.filter(case_id__in=case_ids, history_date__gt=moment).values_list(
+                "id", flat=True
+            )
+        )
+        for item in model.objects.filter(pk__in=changed):
+            then = (
+                model.history.filter(id=item.pk, history_date__lte=moment)
+                .order_by("-history_date", "-history_id")
+                .first()
+            )
+            if then is not None and set(categories_of(item, index)) - set(
+                categories_of(then, index)
+            ):
+                return True
+    links = FindingEvent.history.filter(
+        finding__case_id__in=case_ids, history_date__gt=moment, history_type="+"
+    )
+    marked = Agency.history.filter(history_date__gt=moment, part2_program=True)
+    return links.exists() or marked.exists()

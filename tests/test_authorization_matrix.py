@@ -236,6 +236,7 @@ class AuthorizationMatrixTestCase(OFRTestCase):
             status=PacketCopy.Status.READY,
             sha256=hashlib.sha256(PDF_BYTES).hexdigest(),
             size=len(PDF_BYTES),
+            case_ids=[cls.case.pk],
         )
         cls.packet_copy.file.save("packet.pdf", ContentFile(PDF_BYTES), save=False)
         cls.packet_copy.save()

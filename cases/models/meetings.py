@@ -529,6 +529,10 @@ class PacketCopy(models.Model):
     sha256 = models.CharField(max_length=64, blank=True)
     size = models.PositiveBigIntegerField(null=True, blank=True)
     page_count = models.PositiveIntegerField(null=True, blank=True)
+    # What the copy was laid out from, so that a download can tell whether it
+    # still stands (cases/access.py packet_copy_problem).
+    case_ids = models.JSONField(default=list, blank=True)
+    contents_at = models.DateTimeField(null=True, blank=True)
     disposition = models.CharField(
         max_length=20, choices=Disposition.choices, default=Disposition.OUTSTANDING
     )

@@ -22,9 +22,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from cases.access import (
-    copy_shows_more_than,
+    WIDER_COPY,
     get_meeting_for_user,
     get_packet_copy_for_user,
+    packet_copy_problem,
     packet_recipient_problem,
 )
 from cases.forms.meetings import PacketRecipientForm
@@ -191,7 +192,9 @@ def packet_progress(request: HttpRequest, code, copy) -> HttpResponse:
 # --- Downloading it ---------------------------------------------------------------------
 
 
-def unavailable(request: HttpRequest, packet_copy: PacketCopy, *, reason: str, status: int):
+def unavailable(
+    request: HttpRequest, packet_copy: PacketCopy, *, reason: str, status: int, problem: str = ""
+):
     return render(
         request,
         "cases/packets/unavailable.html",
@@ -199,6 +202,7 @@ def unavailable(request: HttpRequest, packet_copy: PacketCopy, *, reason: str, s
             "meeting": packet_copy.meeting,
             "copy": packet_copy,
             "reason": reason,
+            "problem": problem,
             "status_url": status_url(packet_copy),
         },
         status=status,
@@ -212,11 +216,14 @@ def download_packet(request: HttpRequest, code, copy) -> HttpResponse:
     packet_copy = get_packet_copy_for_user(request.user, meeting, copy)
     if meeting.is_closed:
         return unavailable(request, packet_copy, reason="closed", status=410)
-    if copy_shows_more_than(packet_copy, request.user):
+    problem = packet_copy_problem(packet_copy, request.user)
+    if problem:
         record_denied(
             request, DeniedForbidden("cases.packetcopy", packet_copy.code, "download_packet")
         )
-        return unavailable(request, packet_copy, reason="wider", status=403)
+        if problem == WIDER_COPY:
+            return unavailable(request, packet_copy, reason="wider", status=403)
+        return unavailable(request, packet_copy, reason="stale", status=410, problem=problem)
     if packet_copy.status != PacketCopy.Status.READY:
         return unavailable(request, packet_copy, reason="not_ready", status=409)
     detail = (

@@ -93,6 +93,7 @@ class PacketJobsTestCase(OFRTestCase):
             size=len(PDF_BYTES),
             page_count=1,
             finished_at=timezone.now(),
+            case_ids=list(self.meeting.agenda_items.values_list("case_id", flat=True)),
         )
         copy.file.save("packet.pdf", ContentFile(content), save=False)
         copy.save()
@@ -622,6 +623,35 @@ class PacketJobsTestCase(OFRTestCase):
         self.assertEqual((event.user, event.action), (self.facilitator, "denied"))
         self.client.force_login(self.coordinator)
         self.assertEqual(self.client.get(self.url("download_packet", narrower)).status_code, 200)
+
+    def test_a_copy_no_longer_stands_once_its_case_leaves_the_agenda(self):
+        copy = self.fake_ready_copy(self.reviewer)
+        self.client.force_login(self.reviewer)
+        self.assertEqual(self.client.get(self.url("download_packet", copy)).status_code, 200)
+        self.meeting.agenda_items.get(case=self.case).delete()
+        response = self.client.get(self.url("download_packet", copy))
+        self.assertContains(response, "taken off the agenda", status_code=410)
+        self.assertNotIn("Content-Disposition", response)
+
+    def test_a_copy_no_longer_stands_once_an_item_in_it_is_restricted(self):
+        copy = self.fake_ready_copy(self.reviewer)
+        copy.contents_at = timezone.now()
+        copy.save()
+        self.event.sensitivity = "nok_interview"
+        self.event._change_reason = "Re-filed"
+        self.event.save()
+        self.client.force_login(self.reviewer)
+        response = self.client.get(self.url("download_packet", copy))
+        self.assertContains(response, "restricted further", status_code=410)
+
+    def test_a_copy_no_longer_stands_once_its_case_is_deferred(self):
+        copy = self.fake_ready_copy(self.reviewer)
+        self.case.move_to("deferred", by=self.coordinator, deferral_reason="active_investigation")
+        self.client.force_login(self.facilitator)
+        response = self.client.get(self.url("download_packet", copy))
+        # Deferring took the case off the planned meeting's agenda, too.
+        self.assertEqual(response.status_code, 410)
+        self.assertNotIn("Content-Disposition", response)
 
     def test_no_download_once_the_meeting_is_closed(self):
         copy = self.fake_ready_copy(self.reviewer)
