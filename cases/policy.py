@@ -32,12 +32,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import cached_property
 
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from cases import valuesets as vs
+from cases.identifying import identifying_content
 from cases.models import (
     Case,
     DecedentIdentifiers,
@@ -49,8 +51,11 @@ from cases.models import (
     SourceDocument,
     TimelineEvent,
 )
-from ofr.models import Agency
+from ofr.access import active_memberships
+from ofr.audit import record
+from ofr.models import AccessEvent, Agency
 from ofr.roles import (
+    CASE_PERMISSIONS,
     DEFERRAL_DECIDING_ROLES,
     PART2_EXEMPTING_ROLES,
     SensitiveCategory,
@@ -545,3 +550,75 @@ def restricted_since(case_ids, moment) -> bool:
     )
     marked = Agency.history.filter(history_date__gt=moment, part2_program=True)
     return links.exists() or marked.exists()
+
+
+# --- Text that must not identify anyone ----------------------------------------
+
+# How many texts a day may be refused for identifying a decedent to someone
+# who may not see the team's identifiers, before their texts are refused
+# unchecked (each refusal tells them a little about the identifiers).
+IDENTIFIER_REFUSALS_A_DAY = 3
+IDENTIFIER_REFUSAL = "identifier check refused a text"
+
+
+class TextGuard:
+    """Keeps decedents' names and dates of birth out of text that must not
+    identify anyone (minutes, what is written in facilitator mode,
+    recommendations and their updates) without becoming a way to look them up.
+
+    Someone who may see the team's identifiers is told what the text holds
+    ("the decedent's name"). Anyone else is told only that it was refused;
+    each refusal is an access event, and after IDENTIFIER_REFUSALS_A_DAY in a
+    day their texts are refused without being checked, until the next day."""
+
+    def __init__(self, user, *, team, case: Case | None = None) -> None:
+        self.user, self.team, self.case = user, team, case
+        self.sees_identifiers = any(
+            m.team_id == team.pk and "view_identifiers" in CASE_PERMISSIONS[m.role]
+            for m in active_memberships(user)
+        )
+
+    def decedents(self):
+        rows = DecedentIdentifiers.objects.only("legal_name", "aliases", "date_of_birth", "case_id")
+        if self.case is not None:
+            return rows.filter(case=self.case)
+        return rows.filter(case__team=self.team)
+
+    def refusals_today(self) -> int:
+        return AccessEvent.objects.filter(
+            user=self.user,
+            action=AccessEvent.Action.DENIED,
+            detail=IDENTIFIER_REFUSAL,
+            created_at__gte=timezone.now() - timedelta(days=1),
+        ).count()
+
+    def problem(self, text: str) -> str:
+        """Why the text may not be saved, or ""."""
+        if not text:
+            return ""
+        if not self.sees_identifiers and self.refusals_today() >= IDENTIFIER_REFUSALS_A_DAY:
+            return (
+                "Several of your texts were refused today for identifying a decedent, so "
+                "no text of yours can be saved here until tomorrow. Ask your coordinator."
+            )
+        found = identifying_content(text, self.decedents(), dates=self.case is not None)
+        if not found:
+            return ""
+        if self.sees_identifiers:
+            whose = "the decedent's" if self.case is not None else "a decedent's"
+            return (
+                f"This contains {whose} {' and '.join(found)}. Keep it non-identifying: "
+                "leave out names and dates of birth."
+            )
+        record(
+            None,
+            AccessEvent.Action.DENIED,
+            user=self.user,
+            object_type="ofr.team",
+            object_id=str(self.team.code),
+            detail=IDENTIFIER_REFUSAL,
+        )
+        return (
+            "This text may identify a decedent, so it cannot be saved. Keep it "
+            "non-identifying: leave out names and dates of birth."
+        )

@@ -7,7 +7,7 @@ from django.db import transaction
 from cases.access import viewers_for
 from cases.concurrency import VersionedForm
 from cases.models import Finding, Meeting
-from cases.models.meetings import names_a_decedent
+from cases.policy import TextGuard
 from cases.uploads import inspect_upload
 from ofr.forms import USWDSFormMixin
 from ofr.models import Agency
@@ -19,8 +19,6 @@ from recommendations.models import (
     Status,
     WorkPlanTask,
 )
-
-NAMES_A_DECEDENT = "This names a decedent. Recommendations never carry case details."
 
 
 class DateInput(forms.DateInput):
@@ -73,6 +71,7 @@ class RecommendationForm(VersionedForm):
 
     def __init__(self, *args, user, teams=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.user = user
         if self.instance.pk:
             del self.fields["team"]
             team_ids = [self.instance.team_id]
@@ -123,9 +122,14 @@ class RecommendationForm(VersionedForm):
         cleaned = super().clean()
         team = cleaned.get("team") or (self.instance.team if self.instance.pk else None)
         if team is not None:
+            # Recommendations never carry case details (what the writer is told
+            # of a match is the policy's call: cases.policy.TextGuard).
+            guard = TextGuard(self.user, team=team)
             for name in ("title", "statement", "action"):
-                if names_a_decedent(cleaned.get(name, ""), team.pk):
-                    self.add_error(name, NAMES_A_DECEDENT)
+                problem = guard.problem(cleaned.get(name, ""))
+                if problem:
+                    self.add_error(name, problem)
+                    break
             for finding in cleaned.get("linked_findings") or ():
                 if finding.case.team_id != team.pk:
                     self.add_error("linked_findings", "A finding of another team's case.")
@@ -190,9 +194,10 @@ class ProgressUpdateForm(USWDSFormMixin, forms.Form):
         help_text="A PDF, image or plain-text file: minutes, a policy, a report.",
     )
 
-    def __init__(self, *args, recommendation: Recommendation, **kwargs) -> None:
+    def __init__(self, *args, recommendation: Recommendation, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.recommendation = recommendation
+        self.guard = TextGuard(user, team=recommendation.team)
         self.fields["new_status"].choices = [
             (s, Status(s).label) for s in recommendation.allowed_statuses()
         ]
@@ -203,8 +208,9 @@ class ProgressUpdateForm(USWDSFormMixin, forms.Form):
 
     def clean_narrative(self) -> str:
         text = self.cleaned_data["narrative"].strip()
-        if names_a_decedent(text, self.recommendation.team_id):
-            raise forms.ValidationError(NAMES_A_DECEDENT)
+        problem = self.guard.problem(text)
+        if problem:
+            raise forms.ValidationError(problem)
         return text
 
     def clean_evidence(self):

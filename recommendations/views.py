@@ -210,6 +210,7 @@ def add_update(request: HttpRequest, code) -> HttpResponse:
         request.POST or None,
         request.FILES or None,
         recommendation=recommendation,
+        user=request.user,
         initial={"reported_on": timezone.localdate()},
     )
     if request.method == "POST" and form.is_valid():

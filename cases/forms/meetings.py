@@ -9,6 +9,7 @@ from django.db.models import Q
 from cases.concurrency import VersionedForm
 from cases.models import Case, Meeting, PacketCopy
 from cases.models.meetings import Attendance, check_agenda_case, display_name
+from cases.policy import TextGuard
 from ofr.forms import USWDSFormMixin
 from ofr.models import Membership
 
@@ -42,8 +43,9 @@ class MeetingForm(VersionedForm):
         labels = {"starts_at": "Date and time", "kind": "Type of meeting"}
         help_texts = {"video_link": "Leave empty for an in-person meeting."}
 
-    def __init__(self, *args, teams=(), **kwargs) -> None:
+    def __init__(self, *args, teams=(), guard: TextGuard | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.guard = guard  # for the minutes, which never name a decedent
         self.fields["starts_at"].input_formats = [DATETIME_FORMAT]
         if self.instance.pk:
             del self.fields["team"]
@@ -55,6 +57,13 @@ class MeetingForm(VersionedForm):
             )
             if len(teams) == 1:
                 self.fields["team"].initial = teams[0].pk
+
+    def clean_minutes(self) -> str:
+        minutes = self.cleaned_data["minutes"]
+        problem = self.guard.problem(minutes) if self.guard is not None else ""
+        if problem:
+            raise forms.ValidationError(problem)
+        return minutes
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -20,9 +20,9 @@ from django.views.decorators.http import require_POST, require_safe
 from cases.access import get_case_for_user, get_meeting_for_user
 from cases.concurrency import EditConflict, save_versioned
 from cases.forms.facilitation import DiscussionForm, QuickFindingForm
-from cases.models import AgendaItem, Case, DecedentIdentifiers, Finding, Meeting
+from cases.models import AgendaItem, Case, Finding, Meeting
 from cases.packets import open_recommendations, previous_meeting_day
-from cases.policy import visible_findings, visible_notes, visible_timeline
+from cases.policy import TextGuard, visible_findings, visible_notes, visible_timeline
 from cases.timeline_svg import legend_items, timeline_strip_svg
 from ofr.audit import Action, DeniedNotFound, record
 
@@ -47,11 +47,6 @@ def agenda_case(request: HttpRequest, code, item) -> tuple[Meeting, list[AgendaI
         raise DeniedNotFound("cases.agendaitem", item, "manage_meeting")
     agenda_item.case = get_case_for_user(request.user, agenda_item.case.code, "view_case")
     return meeting, agenda, agenda_item
-
-
-def decedent_identifiers(case: Case) -> DecedentIdentifiers | None:
-    """Loaded only to refuse identifying text; never shown on these pages."""
-    return DecedentIdentifiers.objects.filter(case=case).first()
 
 
 def review_problem(case: Case) -> str:
@@ -166,7 +161,7 @@ def quick_finding(request: HttpRequest, code, item) -> HttpResponse:
         request.POST,
         instance=Finding(case=case, proposed_by=request.user),
         prefix="finding",
-        identifiers=decedent_identifiers(case),
+        guard=TextGuard(request.user, team=case.team, case=case),
     )
     if not form.is_valid():
         return facilitation_page(
@@ -198,7 +193,7 @@ def save_discussion(request: HttpRequest, code, item) -> HttpResponse:
         request.POST,
         instance=agenda_item,
         prefix="discussion",
-        identifiers=decedent_identifiers(agenda_item.case),
+        guard=TextGuard(request.user, team=meeting.team, case=agenda_item.case),
     )
     if form.is_valid():
         try:

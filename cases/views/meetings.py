@@ -47,6 +47,7 @@ from cases.models import (
 )
 from cases.models.meetings import grant_guest_view, revoke_guest_view
 from cases.packets import AGENDA_STEPS, open_recommendations, previous_meeting_day
+from cases.policy import TextGuard
 from cases.views.editing import edit_versioned
 from ofr.audit import DeniedForbidden, DeniedNotFound, client_ip
 from ofr.history import merged_entries
@@ -146,7 +147,9 @@ def meeting_edit(request: HttpRequest, code) -> HttpResponse:
     if meeting.is_closed:
         messages.error(request, "The meeting is closed and can no longer change.")
         return redirect(meeting_url(meeting))
-    form = MeetingForm(request.POST or None, instance=meeting)
+    form = MeetingForm(
+        request.POST or None, instance=meeting, guard=TextGuard(request.user, team=meeting.team)
+    )
     return edit_versioned(
         request,
         form,

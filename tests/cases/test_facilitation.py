@@ -296,7 +296,8 @@ class FacilitationTestCase(OFRTestCase):
             self.url("quick_finding"),
             self.finding_data(**{"finding-description": "Jordan was released without a kit."}),
         )
-        self.assertContains(response, "contains the decedent&#x27;s name", status_code=400)
+        # The facilitator may not see identifiers: told only that it was refused.
+        self.assertContains(response, "may identify a decedent", status_code=400)
         self.assertNotContains(response, "Jordan Example", status_code=400)
         self.assertEqual(Finding.objects.count(), 1)
 
@@ -324,7 +325,8 @@ class FacilitationTestCase(OFRTestCase):
         self.assertContains(response, "Naloxone at every jail release.")
 
     def test_minutes_with_the_decedents_name_or_birth_date_are_refused(self):
-        self.client.force_login(self.facilitator)
+        # The coordinator may see the identifiers, and is told what matched.
+        self.client.force_login(self.coordinator)
         for text, what in (
             ("Jordan had been released two days before.", "name"),
             ("Mr example's family attended.", "name"),
@@ -347,6 +349,27 @@ class FacilitationTestCase(OFRTestCase):
         self.assertContains(response, "The discussion notes were not saved", status_code=400)
         self.assert_nothing_changed()
         self.assertEqual(self.item.history.count(), 1)
+
+    def test_the_check_is_no_way_to_look_identifiers_up(self):
+        # The facilitator may not see the identifiers: a refusal says nothing of
+        # what matched, is logged, and after three in a day nothing is checked.
+        self.client.force_login(self.facilitator)
+        before = AccessEvent.objects.filter(action="denied").count()
+        for text in ("Jordan came in.", "Born 15 June 1990.", "Example family."):
+            response = self.client.post(
+                self.url("save_discussion"),
+                self.discussion_data(**{"discussion-discussion_notes": text}),
+            )
+            self.assertContains(response, "may identify a decedent", status_code=400)
+            self.assertNotContains(response, "date of birth", status_code=400)
+        refusals = AccessEvent.objects.filter(action="denied").count() - before
+        self.assertEqual(refusals, 3)
+        response = self.client.post(
+            self.url("save_discussion"),
+            self.discussion_data(**{"discussion-discussion_notes": "Nothing identifying."}),
+        )
+        self.assertContains(response, "no text of yours can be saved here", status_code=400)
+        self.assert_nothing_changed()
 
     def test_dates_that_are_not_the_birth_date_are_accepted(self):
         self.client.force_login(self.facilitator)

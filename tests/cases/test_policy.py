@@ -247,3 +247,52 @@ class PolicyTestCase(OFRTestCase):
         self.assertEqual(AccessEvent.objects.count(), before + 1)
         self.assertEqual(event.action, "denied")
         self.assertIn("404", event.detail)
+
+    # --- Found by an outside review ---
+
+    def test_the_conflict_page_shows_no_version_the_viewer_may_not_see(self):
+        finding = Finding.objects.create(
+            case=self.case,
+            kind="risk_factor",
+            system="other",
+            description="Plain words.",
+            proposed_by=self.officer,
+        )
+        finding.description = "Stopped methadone at New Path."
+        finding.sensitivity = "part2_sud"
+        finding.version = 2
+        finding.save()
+        finding.description = "Rewritten."
+        finding.sensitivity = ""
+        finding.version = 3
+        finding.save()
+        url = reverse("cases:edit_finding", args=[self.case.code, finding.code])
+        self.client.force_login(self.officer)
+        data = {
+            "kind": "risk_factor",
+            "system": "other",
+            "description": "Mine.",
+            "sensitivity": "",
+            "opened_version": 2,
+        }
+        response = self.client.post(url, data)
+        self.assertEqual(response.status_code, 409)
+        self.assertNotContains(response, "methadone", status_code=409)
+        self.assertNotContains(response, "SUD treatment (42 CFR Part 2)", status_code=409)
+
+    def test_a_document_answering_a_part2_request_is_part2(self):
+        self.record_request.record_types = ["sud_treatment"]
+        self.record_request.save()
+        self.new_document(title="Answer from the clinic", record_request=self.record_request)
+        self.assertNotContains(self.detail(self.officer), "Answer from the clinic")
+        self.assertContains(self.detail(self.reviewer), "Answer from the clinic")
+
+    def test_a_partner_learns_nothing_from_the_identifier_check(self):
+        url = reverse("recommendations:add_update", args=[self.recommendation.code])
+        self.client.force_login(self.partner)
+        data = {"reported_on": "2999-01-01", "new_status": "adopted", "narrative": "Jordan"}
+        response = self.client.post(url, data)
+        self.assertContains(response, "may identify a decedent", status_code=400)
+        self.assertNotContains(response, "decedent&#x27;s name", status_code=400)
+        event = AccessEvent.objects.order_by("-seq").first()
+        self.assertEqual((event.user, event.action), (self.partner, "denied"))

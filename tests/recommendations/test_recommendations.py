@@ -189,7 +189,7 @@ class WritingTestCase(RecommendationsTestCase):
         response = self.client.post(
             reverse("recommendations:new"), self.form(statement="For Jordan and others.")
         )
-        self.assertContains(response, "names a decedent", status_code=400)
+        self.assertContains(response, "may identify a decedent", status_code=400)
         self.assertFalse(
             Recommendation.objects.filter(title="Peer recovery coaches in the ED").exists()
         )
