@@ -18,6 +18,7 @@ def refuse_identifying(text: str, guard: TextGuard | None) -> None:
     if problem:
         raise forms.ValidationError(problem)
 
+
 class QuickFindingForm(FindingForm):
     """The case page's finding form, with a "confirmed by the team" box for
     those who may confirm findings. Instance: Finding(case=case, proposed_by=user),
