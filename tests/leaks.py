@@ -174,7 +174,7 @@ HISTORY = "cases:history[case]"
 
 
 def download(document: str, case: str = "case") -> str:
-    return f"cases:download_document[{case},{document}]"
+    return f"cases:download_document[{case},{document},?notice=read]"
 
 
 CANARIES: tuple[Canary, ...] = (

@@ -73,7 +73,8 @@ from tests.leaks import (
 
 # --- Every URL pattern, filled with the fixture's ids -----------------------------------
 # Each entry maps the pattern's kwargs to fixture attributes (uuid converters take
-# the object's code, int converters its pk; ints are literal); "?name" adds a query
+# the object's code, int converters its pk; ints are literal; "=value" is a literal
+# query value); "?name" adds a query
 # parameter. The entry's label is "<url name>[<values>]".
 
 ON_CASE = [{"code": "case"}]
@@ -156,7 +157,12 @@ ENTRIES: dict[str, list[dict]] = {
     "cases:edit_request": REQUESTS,
     "cases:request_letter": REQUESTS,
     "cases:edit_document": DOCUMENTS,
-    "cases:download_document": DOCUMENTS,
+    # A Part 2 document's download first shows the 42 CFR 2.32 notice; the
+    # file comes with ?notice=read.
+    "cases:download_document": [
+        *[{**spec, "?notice": "=read"} for spec in DOCUMENTS],
+        {"code": "case", "item": "part2_document"},
+    ],
     "cases:ask_deferral": ON_CASES,
     "cases:decline_deferral": [{"code": "case", "item": "deferral_request"}],
     "meetings:list": [{}],
@@ -398,6 +404,9 @@ class LeakMatrixTestCase(LeakCast, OFRTestCase):
             for spec in specs:
                 kwargs, query = {}, {}
                 for key, ref in spec.items():
+                    if isinstance(ref, str) and ref.startswith("="):  # a literal query value
+                        query[key[1:]] = ref[1:]
+                        continue
                     value = ref if isinstance(ref, int) else getattr(self, ref)
                     if key.startswith("?"):
                         query[key[1:]] = str(value.code)
@@ -409,7 +418,8 @@ class LeakMatrixTestCase(LeakCast, OFRTestCase):
                         kwargs[key] = value.pk
                 url = reverse(name, kwargs=kwargs) + (f"?{urlencode(query)}" if query else "")
                 values = ",".join(
-                    f"{k}={v}" if k.startswith("?") else str(v) for k, v in spec.items()
+                    f"{k}={str(v).removeprefix('=')}" if k.startswith("?") else str(v)
+                    for k, v in spec.items()
                 )
                 entries.append(Entry(name, f"{name}[{values}]" if values else name, url))
         return entries

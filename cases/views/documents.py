@@ -146,6 +146,20 @@ def _unavailable(request, document, *, reason: str, status: int) -> HttpResponse
 def download_document(request: HttpRequest, code, item) -> HttpResponse:
     document = get_item_for_user(request.user, code, SourceDocument, item, "view_case")
     case = document.case
+    notice = document.decision.notice
+    if notice and request.GET.get("notice") != "read":
+        # The file goes as it was received: the 42 CFR 2.32 notice comes first.
+        record(request, Action.VIEW, case, detail=f"document {document.code} notice")
+        return render(
+            request,
+            "cases/documents/document_notice.html",
+            {
+                "case": case,
+                "document": document,
+                "notice": notice,
+                "back_url": section_url(case, "documents"),
+            },
+        )
     try:
         handle = document.file.open("rb")
     except OSError:

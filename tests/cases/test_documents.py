@@ -386,7 +386,12 @@ class DocumentsTestCase(OFRTestCase):
         self.assertContains(page, PART2_NOTICE)
         self.assertContains(page, self.download_url(document))
         self.assertNotContains(page, f'href="{self.edit_url(document)}"')  # editors only
+        # The notice comes before the file, which goes as it was received.
         response = self.client.get(self.download_url(document))
+        self.assertContains(response, PART2_NOTICE)
+        self.assertContains(response, 'href="?notice=read"')
+        self.assertFalse(self.events(action=Action.DOWNLOAD).exists())
+        response = self.client.get(self.download_url(document) + "?notice=read")
         self.assertEqual(b"".join(response.streaming_content), PDF)
         self.assertTrue(
             self.events(
