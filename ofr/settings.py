@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "ofr",
     "cases",
     "recommendations",
+    "demo",  # last: it imports from every app
 ]
 
 MIDDLEWARE = [

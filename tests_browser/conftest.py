@@ -18,7 +18,7 @@ from django.test.utils import override_settings, setup_databases, teardown_datab
 from playwright.sync_api import sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
-from ofr.management.commands.demo import DEMO_PASSWORD
+from demo.management.commands.demo import DEMO_PASSWORD
 
 # Playwright's sync API keeps an asyncio loop on the test thread, which makes
 # Django refuse ORM calls there; the few tests that touch the database are

@@ -14,7 +14,7 @@ import pytest
 from django.urls import Resolver404, resolve
 from playwright.sync_api import Error as PlaywrightError
 
-from ofr.management.commands.demo import USERS
+from demo.management.commands.demo import USERS
 
 from .checks import page_problems
 

@@ -9,7 +9,7 @@ from axes.utils import reset as reset_lockouts
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 
-from ofr.management.commands.demo import DEMO_PASSWORD
+from demo.management.commands.demo import DEMO_PASSWORD
 
 from .checks import page_problems
 from .conftest import Visitor

@@ -1,6 +1,8 @@
 """Fictitious but realistic demo data: one state, two county teams, their agencies,
 cases and users. Every name, place and case below is invented."""
 
+# ruff: noqa: E501  (demo case summaries are data)
+
 import random
 from datetime import date
 
@@ -9,12 +11,12 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from cases.demo import build_case_file
-from cases.demo_meetings import build_meetings
 from cases.models import Case
+from demo.case_files import build_case_file
+from demo.meetings import build_meetings
+from demo.recommendations import build_recommendations
 from ofr.models import Agency, Jurisdiction, Membership, Team, TeamJurisdiction
 from ofr.roles import Role, Sector
-from recommendations.demo import build_recommendations
 
 DEMO_PASSWORD = "ofr-demo-2024"  # noqa: S105  (printed for the demo; refused outside DEBUG)
 

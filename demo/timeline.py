@@ -1,4 +1,4 @@
-"""The timeline of a demo case (cases/demo.py): the contacts its summary tells
+"""The timeline of a demo case (demo/case_files.py): the contacts its summary tells
 of, then contacts drawn from the demo's `rng`. Everything is invented;
 descriptions are blame-neutral and name no one."""
 
@@ -26,7 +26,7 @@ def pick(rng: random.Random, weighted: dict):
     return rng.choices(list(weighted), weights=list(weighted.values()))[0]
 
 
-# Short name: (system, agency role (a key of cases.demo.TEAM_AGENCIES), touchpoint
+# Short name: (system, agency role (a key of demo.case_files.TEAM_AGENCIES), touchpoint
 # type, sensitivity)
 KINDS = {
     "overdose": (S.EMS, "ems", K.NONFATAL_OVERDOSE, ""),

@@ -1,11 +1,11 @@
-"""A fictitious case file for each demo case (ofr/management/commands/demo.py).
+"""A fictitious case file for each demo case (demo/management/commands/demo.py).
 
 Everything here is invented: people, numbers, places and records. Each case
 follows its summary (a release from jail 11 days before death, two non-fatal
 overdoses, ...); the rest is drawn from the `rng` the demo passes, so the demo
 is the same every time. Every row goes through save(), with a plausible author
 and "Demo data" as the reason in its history. The timeline is in
-cases/demo_timeline.py.
+demo/timeline.py.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from cases import valuesets as vs
-from cases.demo_timeline import PART2, K, S, Touch, build_timeline, pick
 from cases.models import (
     Case,
     Finding,
@@ -31,6 +30,7 @@ from cases.models import (
     TimelineEvent,
     ToxicologyResult,
 )
+from demo.timeline import PART2, K, S, Touch, build_timeline, pick
 
 REASON = "Demo data"
 LATEST_DEATH = date(2026, 10, 30)
