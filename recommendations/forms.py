@@ -5,10 +5,10 @@ from django.conf import settings
 from django.db import transaction
 
 from cases.access import viewers_for
-from cases.concurrency import VersionedForm
 from cases.models import Finding, Meeting
 from cases.policy import TextGuard
 from cases.uploads import inspect_upload
+from ofr.concurrency import VersionedForm
 from ofr.forms import USWDSFormMixin
 from ofr.models import Agency
 from recommendations.models import (

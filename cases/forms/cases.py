@@ -6,9 +6,9 @@ from django.db.models import Exists, OuterRef, Q
 
 from cases import valuesets as vs
 from cases.access import cases_for_user
-from cases.concurrency import VersionedForm
 from cases.models import Case, ToxicologyResult
 from ofr.access import active_memberships
+from ofr.concurrency import VersionedForm
 from ofr.forms import USWDSFormMixin
 from ofr.models import Team
 from ofr.roles import CASE_PERMISSIONS

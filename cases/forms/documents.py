@@ -6,11 +6,11 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from cases import valuesets as vs
-from cases.concurrency import VersionedForm
 from cases.forms.part2 import check_part2_program, setup_not_part2_reason
 from cases.models import SourceDocument
 from cases.policy import shown_choices
 from cases.uploads import inspect_upload
+from ofr.concurrency import VersionedForm
 from ofr.forms import USWDSFormMixin
 from ofr.roles import SensitiveCategory
 

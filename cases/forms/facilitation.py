@@ -7,10 +7,10 @@ decedent's legal name or aliases, or the date of birth in a common format
 
 from django import forms
 
-from cases.concurrency import VersionedForm
 from cases.forms.timeline import FindingForm
 from cases.models import AgendaItem
 from cases.policy import TextGuard
+from ofr.concurrency import VersionedForm
 
 
 def refuse_identifying(text: str, guard: TextGuard | None) -> None:

@@ -6,10 +6,10 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Q
 
-from cases.concurrency import VersionedForm
 from cases.models import Case, Meeting, PacketCopy
 from cases.models.meetings import Attendance, check_agenda_case, display_name
 from cases.policy import TextGuard
+from ofr.concurrency import VersionedForm
 from ofr.forms import USWDSFormMixin
 from ofr.models import Membership
 

@@ -13,9 +13,9 @@ from django import forms
 from django.utils import timezone
 
 from cases import valuesets as vs
-from cases.concurrency import VersionedForm
 from cases.forms.part2 import check_part2_program, setup_not_part2_reason
 from cases.models import RecordRequest
+from ofr.concurrency import VersionedForm
 from ofr.forms import USWDSFormMixin
 from ofr.models import Agency
 

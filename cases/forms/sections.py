@@ -4,7 +4,6 @@ from django import forms
 from django.utils import timezone
 
 from cases import valuesets as vs
-from cases.concurrency import VersionedForm
 from cases.models import (
     Circumstances,
     DeathDetails,
@@ -12,6 +11,7 @@ from cases.models import (
     DecedentIdentifiers,
     ToxicologyResult,
 )
+from ofr.concurrency import VersionedForm
 from ofr.forms import USWDSFormMixin
 
 DATE = forms.DateInput(attrs={"type": "date"})

@@ -8,10 +8,10 @@ categories, events to link) are only those the viewer may see."""
 from django import forms
 from django.db import transaction
 
-from cases.concurrency import VersionedForm
 from cases.forms.part2 import check_part2_program, setup_not_part2_reason
 from cases.models import Finding, FindingEvent, Note, TimelineEvent
 from cases.policy import shown_choices
+from ofr.concurrency import VersionedForm
 from ofr.forms import USWDSFormMixin
 from ofr.models import Agency
 

@@ -5,7 +5,7 @@ review meetings, their agenda, roster, signatures and packet copies; requests
 to defer a case for an investigation.
 
 Every model keeps its history (django-simple-history). Editable records carry a
-`version` for optimistic concurrency (cases/concurrency.py). Sensitive items
+`version` for optimistic concurrency (ofr/concurrency.py). Sensitive items
 carry a `sensitivity` category; cases/access.py filters them for each viewer."""
 
 from cases.models.case import Case, CaseGroupObjectPermission, CaseUserObjectPermission

@@ -4,8 +4,8 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from cases.concurrency import EditConflict, VersionedForm, save_versioned
 from ofr.audit import Action, record
+from ofr.concurrency import EditConflict, VersionedForm, save_versioned
 
 
 def edit_versioned(

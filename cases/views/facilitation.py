@@ -18,13 +18,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from cases.access import get_case_for_user, get_meeting_for_user
-from cases.concurrency import EditConflict, save_versioned
 from cases.forms.facilitation import DiscussionForm, QuickFindingForm
 from cases.models import AgendaItem, Case, Finding, Meeting
 from cases.packets import open_recommendations, previous_meeting_day
 from cases.policy import TextGuard, visible_findings, visible_notes, visible_timeline
 from cases.timeline_svg import legend_items, timeline_strip_svg
 from ofr.audit import Action, DeniedNotFound, record
+from ofr.concurrency import EditConflict, save_versioned
 
 CLOSED_MESSAGE = "The meeting is closed: its cases can no longer be changed in facilitator mode."
 

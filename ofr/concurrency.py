@@ -53,10 +53,11 @@ def _display(instance, field_name: str) -> str:
 
 def changes_since(instance, version: int, viewer=None) -> tuple[list[Change], str]:
     """Field changes between the saved `version` of the record and now, with
-    who made the latest one (from the record's history). With a viewer (the
-    confidentiality policy's, cases/policy.py), the changes are listed only if
-    the viewer may see the record both as it was then and as it is now, as on
-    the history page: the version comes from the form, and anyone can post one."""
+    who made the latest one (from the record's history). With a viewer (anything
+    with decide(record).shown, such as cases/policy.py's), the changes are
+    listed only if the viewer may see the record both as it was then and as it
+    is now, as on the history page: the version comes from the form, and anyone
+    can post one."""
     past = instance.history.filter(version=version).order_by("-history_id").first()
     latest = instance.history.order_by("-history_id").first()
     changed_by = ""
