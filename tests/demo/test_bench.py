@@ -10,7 +10,6 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import TestCase
 
-from cases import bench
 from cases.access import cases_for_user
 from cases.models import (
     Case,
@@ -21,6 +20,7 @@ from cases.models import (
     DecedentIdentifiers,
     TimelineEvent,
 )
+from demo import bench_dataset, bench_pages
 from ofr.models import Membership
 
 SIZES = {"cases": 30, "events": 200, "detail_events": 20}
@@ -31,8 +31,8 @@ class BenchTestCase(TestCase):
 
     @classmethod
     def setUpTestData(cls) -> None:
-        cls.dataset = bench.build_dataset(**SIZES)
-        cls.report = bench.measure(cls.dataset, requests=1, warmup=1)
+        cls.dataset = bench_dataset.build_dataset(**SIZES)
+        cls.report = bench_pages.measure(cls.dataset, requests=1, warmup=1)
         cls.results = {(r.user, r.page): r for r in cls.report.results}
 
     def grants(self, case: Case) -> set[tuple[int, int]]:
@@ -45,9 +45,9 @@ class BenchTestCase(TestCase):
         self.assertEqual(TimelineEvent.objects.filter(case__team=team).count(), 200)
         self.assertEqual(self.dataset.detail_case.timeline_events.count(), 20)
         self.assertEqual(self.dataset.small_case.timeline_events.count(), 1)
-        found = bench.find_dataset()
+        found = bench_dataset.find_dataset()
         self.assertEqual((found.cases, found.events, found.detail_events), (30, 200, 20))
-        self.assertTrue(bench.is_benchmark_database())
+        self.assertTrue(bench_dataset.is_benchmark_database())
 
     def test_it_writes_a_history_row_for_every_row(self):
         self.assertEqual(Case.history.filter(team=self.dataset.team).count(), 30)
@@ -63,10 +63,10 @@ class BenchTestCase(TestCase):
         saved = Case.objects.create(team=self.dataset.team, reference="SAVED-1")
         bulk_built = self.dataset.small_case
         self.assertEqual(self.grants(bulk_built), self.grants(saved))
-        for model in bench.SECTION_MODELS:
+        for model in bench_dataset.SECTION_MODELS:
             self.assertTrue(model.objects.filter(case=bulk_built).exists(), model)
         sections = {f.related_model for f in Case._meta.related_objects if f.one_to_one}
-        self.assertEqual(sections, set(bench.SECTION_MODELS))
+        self.assertEqual(sections, set(bench_dataset.SECTION_MODELS))
         self.assertIsNotNone(bulk_built.death.date_of_death)
 
     def test_it_keeps_the_other_teams_cases_from_the_benchmark_users(self):
@@ -75,7 +75,7 @@ class BenchTestCase(TestCase):
         self.assertGreater(Case.objects.exclude(team=self.dataset.team).count(), 0)
 
     def test_it_measures_every_page_with_status_200(self):
-        pages = [key for key, _label, _url, _coordinator_only in bench.pages(self.dataset)]
+        pages = [key for key, _label, _url, _coordinator_only in bench_pages.pages(self.dataset)]
         for user in ("coordinator", "reviewer"):
             for page in pages:
                 if user == "reviewer" and page == "overdue":
@@ -101,7 +101,7 @@ class BenchTestCase(TestCase):
 
     def test_it_fails_a_slow_page_or_a_growing_query_count(self):
         results = [
-            bench.PageResult(
+            bench_pages.PageResult(
                 user="coordinator",
                 page=page,
                 label=page,
@@ -122,14 +122,14 @@ class BenchTestCase(TestCase):
                 ("detail_small", 10.0, 18),
             )
         ]
-        checks = {name: passed for name, passed, _ in bench.checks(results, 60)}
+        checks = {name: passed for name, passed, _ in bench_pages.checks(results, 60)}
         self.assertFalse(checks["coordinator: detail median < 150 ms"])
         self.assertTrue(checks["coordinator: list median < 150 ms"])
         self.assertFalse(checks["coordinator: same query count, case detail, 1 vs 60 events"])
         self.assertTrue(checks["coordinator: same query count, case list, page 1 vs page 20"])
 
     def test_it_reports_a_table_and_json(self):
-        text = bench.format_report(self.report)
+        text = bench_pages.format_report(self.report)
         self.assertIn("Case detail, 20 events", text)
         self.assertIn("Targets", text)
         data = json.loads(json.dumps(self.report.as_dict()))
@@ -139,12 +139,12 @@ class BenchTestCase(TestCase):
     def test_it_fails_loudly_when_a_page_does_not_answer_200(self):
         membership = Membership.objects.get(user=self.dataset.coordinator)
         membership.end(on=date.today() - timedelta(days=1), reason="Left the team")
-        with self.assertRaises(bench.PageFailed):
-            bench.measure(self.dataset, requests=1, warmup=0)
+        with self.assertRaises(bench_pages.PageFailed):
+            bench_pages.measure(self.dataset, requests=1, warmup=0)
 
     def test_it_takes_the_p95_by_nearest_rank(self):
-        self.assertEqual(bench.percentile([float(n) for n in range(1, 31)], 0.95), 29.0)
-        self.assertEqual(bench.percentile([5.0], 0.95), 5.0)
+        self.assertEqual(bench_pages.percentile([float(n) for n in range(1, 31)], 0.95), 29.0)
+        self.assertEqual(bench_pages.percentile([5.0], 0.95), 5.0)
 
     def test_it_refuses_the_project_database(self):
         project_db = str(Path(settings.BASE_DIR) / "db.sqlite3")

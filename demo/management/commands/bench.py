@@ -1,5 +1,6 @@
 """`manage.py bench`: build a synthetic case load in a separate SQLite database
-and time the case pages. See cases/bench.py for what is built and measured."""
+and time the case pages. See demo/bench_dataset.py for what is built
+and demo/bench_pages.py for what is measured."""
 
 import json
 import os
@@ -13,7 +14,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from cases import bench
+from demo import bench_dataset, bench_pages
 from ofr.models import Team
 
 HELP = """\
@@ -76,7 +77,7 @@ class Command(BaseCommand):
             raise CommandError("--requests must be at least 1.")
         sizes = {k: options[k] for k in ("cases", "events", "detail_events")}
         try:
-            bench.check_sizes(**sizes)
+            bench_dataset.check_sizes(**sizes)
         except ValueError as refused:
             raise CommandError(str(refused)) from refused
         if options["worker"]:
@@ -142,7 +143,7 @@ class Command(BaseCommand):
         def progress(message: str) -> None:
             self.stderr.write(message)
 
-        if not bench.is_benchmark_database():
+        if not bench_dataset.is_benchmark_database():
             raise CommandError(
                 f"{database['NAME']} holds data that this command did not build; "
                 "it will not touch it."
@@ -154,8 +155,8 @@ class Command(BaseCommand):
         # DEBUG off (no query log, no template debug information).
         settings.DEBUG = False
         try:
-            dataset = bench.find_dataset()
-        except bench.IncompleteDataset as incomplete:
+            dataset = bench_dataset.find_dataset()
+        except bench_dataset.IncompleteDataset as incomplete:
             raise CommandError(f"{incomplete} Choose a new --database.") from incomplete
         if dataset is None:
             if Team.objects.exists():
@@ -164,7 +165,7 @@ class Command(BaseCommand):
                     "it will not touch it."
                 )
             progress(f"Building {cases} cases and {events} timeline events...")
-            dataset = bench.build_dataset(
+            dataset = bench_dataset.build_dataset(
                 cases=cases, events=events, detail_events=detail_events, progress=progress
             )
         elif (dataset.cases, dataset.events, dataset.detail_events) != (
@@ -181,13 +182,13 @@ class Command(BaseCommand):
             progress(f"Reusing the benchmark dataset in {database['NAME']}.")
         progress(f"Measuring ({requests} requests per page)...")
         try:
-            report = bench.measure(dataset, requests=requests, progress=progress)
-        except bench.PageFailed as failure:
+            report = bench_pages.measure(dataset, requests=requests, progress=progress)
+        except bench_pages.PageFailed as failure:
             raise CommandError(str(failure)) from failure
         if as_json:
             self.stdout.write(json.dumps(report.as_dict(), indent=2))
         else:
-            self.stdout.write(bench.format_report(report))
+            self.stdout.write(bench_pages.format_report(report))
         if not report.ok:
             raise CommandError("Targets not met.", returncode=1)
 

@@ -21,11 +21,12 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from cases import bench, packet_jobs
+from cases import packet_jobs
 from cases.access import viewers_for
-from cases.management.commands.bench import refuse_project_database
 from cases.models import Case
 from cases.packets import packet_html, render_pdf
+from demo import bench_dataset
+from demo.management.commands.bench import refuse_project_database
 from ofr.models import Team
 
 # Target of issue 5, item 11 (development machine).
@@ -211,43 +212,46 @@ def check_worker_database() -> None:
 
 
 def build(*, cases: int, events: int) -> None:
-    """The team, users and agencies of cases/bench.py, then `cases` cases of
-    exactly `events` events, each furnished as bench.py furnishes its measured
-    cases (notes, a finding, requests, toxicology), with a received request
-    and a realistic summary. Every row is written with its history."""
+    """The team, users and agencies of demo/bench_dataset.py, then `cases`
+    cases of exactly `events` events, each furnished as bench_dataset.py
+    furnishes its measured cases (notes, a finding, requests, toxicology),
+    with a received request and a realistic summary. Every row is written
+    with its history."""
     rng = random.Random(5)  # noqa: S311  (synthetic data, reproducible)
     today = date.today()
     with transaction.atomic():
-        team, _other, agencies, coordinator, reviewer, _ = bench._foundation(today)
+        team, _other, agencies, coordinator, reviewer, _ = bench_dataset._foundation(today)
     references = [REFERENCE.format(n) for n in range(1, cases + 1)]
-    dates_of_death = bench._create_cases(team, references, coordinator, rng, today)
+    dates_of_death = bench_dataset._create_cases(team, references, coordinator, rng, today)
     case_ids = list(dates_of_death)
-    bench._create_events(
+    bench_dataset._create_events(
         dict.fromkeys(case_ids, events),
         dates_of_death,
         agencies,
         coordinator,
         rng,
-        bench._quiet,
+        bench_dataset._quiet,
         time.perf_counter(),
     )
-    bench._create_toxicology(case_ids, coordinator, rng)
+    bench_dataset._create_toxicology(case_ids, coordinator, rng)
     for case in Case.objects.filter(pk__in=case_ids):
-        bench._furnish(case, agencies, coordinator, reviewer, dates_of_death[case.pk], today)
+        bench_dataset._furnish(
+            case, agencies, coordinator, reviewer, dates_of_death[case.pk], today
+        )
         with transaction.atomic():
             case.summary = SUMMARY
-            case._change_reason = bench.REASON
+            case._change_reason = bench_dataset.REASON
             case.save()
             request = case.record_requests.get()
             request.outcome, request.answered_on = "received", today
-            request._change_reason = bench.REASON
+            request._change_reason = bench_dataset.REASON
             request.save()
 
 
 def render_packet() -> dict:
     """One packet for the benchmark team's coordinator: HTML, then PDF."""
-    team = Team.objects.get(short_code=bench.TEAM_SHORT_CODE)
-    coordinator = get_user_model().objects.get(username=bench.COORDINATOR)
+    team = Team.objects.get(short_code=bench_dataset.TEAM_SHORT_CODE)
+    coordinator = get_user_model().objects.get(username=bench_dataset.COORDINATOR)
     started, cpu_started = time.perf_counter(), time.process_time()
     cases = list(
         Case.objects.filter(team=team)
@@ -277,8 +281,8 @@ def render_packet() -> dict:
 def render_packet_real() -> dict:
     """The real path of cases/packet_jobs.py for the coordinator's packet: the
     HTML in this process, the layout in the limited child process."""
-    team = Team.objects.get(short_code=bench.TEAM_SHORT_CODE)
-    coordinator = get_user_model().objects.get(username=bench.COORDINATOR)
+    team = Team.objects.get(short_code=bench_dataset.TEAM_SHORT_CODE)
+    coordinator = get_user_model().objects.get(username=bench_dataset.COORDINATOR)
     cases = list(
         Case.objects.filter(team=team)
         .select_related("team", "decedent", "death", "circumstances")
