@@ -1,33 +1,21 @@
-"""The record-request letter: a template rendered to HTML, then to PDF by WeasyPrint.
+"""The record-request letter: a template rendered to HTML, then to PDF.
 
-WeasyPrint fetches nothing from the network or the file system: its URL
-fetcher serves only the project's static files (the letter's stylesheet) and
-refuses everything else. Decedent identifiers appear in the letter only for a
-user who may see them.
+The PDF is made by ofr/pdf.py, whose WeasyPrint fetches nothing from the
+network or the file system, only the letter's stylesheet. Decedent identifiers
+appear in the letter only for a user who may see them.
 """
 
-import mimetypes
 import re
-from posixpath import normpath
-from urllib.parse import unquote, urlsplit
 
-from django.conf import settings
-from django.contrib.staticfiles import finders
-from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from cases import valuesets as vs
 from cases.models import RecordRequest
 from cases.policy import CaseViewer, identifiers_for
+from ofr.pdf import render_pdf, static_prefix
 
-# Relative URLs in the letter resolve against this origin, which is never
-# fetched: the URL fetcher maps its static paths to files found by the
-# staticfiles finders. ".invalid" cannot resolve in DNS (RFC 2606).
-LETTER_ORIGIN = "https://ofr-letter.invalid"
 TEMPLATE = "cases/records/letter.html"
 
 LEGAL_BASIS_WORDS = {
@@ -50,48 +38,6 @@ LEGAL_BASIS_WORDS = {
         "this letter (45 CFR 164.512(e)(1)(i))."
     ),
 }
-
-
-class FetchRefused(ValueError):
-    """WeasyPrint asked for something other than one of the project's static files."""
-
-
-def static_prefix() -> str:
-    """The path part of STATIC_URL, with leading and trailing slashes."""
-    path = urlsplit(settings.STATIC_URL).path
-    return "/" + path.strip("/") + "/"
-
-
-def static_file_for(url: str) -> str:
-    """The static file that `<LETTER_ORIGIN><STATIC_URL><path>` names; FetchRefused otherwise."""
-    parts = urlsplit(url)
-    if f"{parts.scheme}://{parts.netloc}" != LETTER_ORIGIN or parts.query or parts.fragment:
-        raise FetchRefused(f"Refused to fetch {url!r}: only the project's static files.")
-    prefix = static_prefix()
-    if not parts.path.startswith(prefix):
-        raise FetchRefused(f"Refused to fetch {url!r}: not a static file.")
-    relative = unquote(parts.path[len(prefix) :])
-    if not relative or relative.startswith("/") or normpath(relative) != relative:
-        raise FetchRefused(f"Refused to fetch {url!r}: not a plain static path.")
-    try:
-        path = finders.find(relative)
-    except SuspiciousFileOperation:
-        path = None
-    if not path:
-        raise FetchRefused(f"Refused to fetch {url!r}: no such static file.")
-    return path
-
-
-class StaticFilesOnly(URLFetcher):
-    """WeasyPrint's URL fetcher, narrowed to the project's static files: no
-    network, no file://, no data:. A refused URL is skipped with a warning."""
-
-    def fetch(self, url: str, headers=None) -> URLFetcherResponse:
-        path = static_file_for(url)
-        with open(path, "rb") as handle:
-            body = handle.read()
-        content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
-        return URLFetcherResponse(url, body, {"Content-Type": content_type})
 
 
 def letter_context(record_request: RecordRequest, viewer: CaseViewer) -> dict:
@@ -127,10 +73,7 @@ def letter_html(record_request: RecordRequest, viewer: CaseViewer) -> str:
 
 
 def letter_pdf(record_request: RecordRequest, viewer: CaseViewer) -> bytes:
-    html = letter_html(record_request, viewer)
-    return HTML(
-        string=html, base_url=LETTER_ORIGIN + "/", url_fetcher=StaticFilesOnly()
-    ).write_pdf()
+    return render_pdf(letter_html(record_request, viewer))[0]
 
 
 def letter_filename(record_request: RecordRequest) -> str:

@@ -19,8 +19,8 @@ notice on Part 2 items), and identifiers only through identifiers_for, and only
 when the caller asks for them, the team's policy allows them and the recipient
 may see them. Nothing a recipient may not see is put in the HTML.
 
-WeasyPrint fetches only the project's static files (cases.letters.StaticFilesOnly)
-and writes tagged PDF (PDF/UA-1). Rendering takes seconds (about 5 pages a
+The PDF is laid out by ofr/pdf.py (tagged PDF/UA-1; WeasyPrint fetches only
+the project's static files). Rendering takes seconds (about 5 pages a
 second): callers run it off the request thread.
 """
 
@@ -44,9 +44,9 @@ from cases.policy import (
 )
 from cases.timeline_svg import timeline_strip_svg
 from ofr.models import Team
+from ofr.pdf import render_pdf, static_prefix
 
 TEMPLATE = "cases/packets/packet.html"
-PDF_VARIANT = "pdf/ua-1"
 STRIP_WIDTH = 720  # viewBox units: the strip fills the text width of a letter page
 
 # The nine facilitation steps of an OFR meeting (domain.md A6, from the FACIL toolkit).
@@ -243,12 +243,6 @@ def watermark_text(recipient, copy_number: int, prepared_on: date) -> str:
     return f"CONFIDENTIAL — copy {copy_number} — prepared for {name} — {display_date(prepared_on)}"
 
 
-def static_prefix() -> str:
-    from cases import letters  # loads WeasyPrint: see render_pdf
-
-    return letters.static_prefix()
-
-
 def packet_html(
     *,
     team: Team,
@@ -323,22 +317,3 @@ def packet_pdf(
         include_identifiers=include_identifiers,
     )
     return render_pdf(html)[0]
-
-
-def render_pdf(html: str) -> tuple[bytes, int]:
-    """The PDF (PDF/UA-1) and its page count. WeasyPrint fetches only the
-    project's static files: the stylesheet and its fonts."""
-    options = {"pdf_variant": PDF_VARIANT}
-    # WeasyPrint (and cases.letters, which subclasses its fetcher) load only
-    # when a PDF is made: the meeting pages import this module for its agenda
-    # and recommendation lists, and the import costs about 1 s per process.
-    from weasyprint import HTML
-
-    from cases import letters
-
-    document = HTML(
-        string=html,
-        base_url=letters.LETTER_ORIGIN + "/",
-        url_fetcher=letters.StaticFilesOnly(),
-    ).render(**options)
-    return document.write_pdf(**options), len(document.pages)

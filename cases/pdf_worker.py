@@ -105,7 +105,7 @@ def render(source: str, target: str) -> int:
     django.setup()
     from django.db import connections
 
-    from cases.packets import render_pdf
+    from ofr.pdf import render_pdf
 
     with open(source, encoding="utf-8") as handle:
         html = handle.read()

@@ -24,6 +24,7 @@ from ofr.audit import Action, DeniedForbidden, record
 from ofr.concurrency import EditConflict, save_versioned
 from ofr.history import merged_entries
 from ofr.models import Team
+from ofr.pdf import render_pdf, static_prefix
 from recommendations import reports
 from recommendations.access import (
     editor_teams,
@@ -375,10 +376,6 @@ def annual_report_csv(request: HttpRequest, team, year: int) -> HttpResponse:
 def annual_report_pdf(request: HttpRequest, team, year: int) -> HttpResponse:
     # A few pages of tables (about 2 s with WeasyPrint's start-up), so it is
     # rendered in the request, unlike meeting packets.
-    # WeasyPrint is imported only when a PDF is asked for (about 1 s per process).
-    from cases.letters import static_prefix
-    from cases.packets import render_pdf
-
     report = _report(request, team, year)
     html = render_to_string(
         "recommendations/annual_report_pdf.html",

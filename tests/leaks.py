@@ -436,13 +436,8 @@ class HtmlAsPdf:
 
 
 def html_instead_of_pdf() -> list:
-    """Patches replacing WeasyPrint's HTML, wherever it was imported."""
-    from cases import letters  # imports WeasyPrint
-
-    patches = [mock.patch("weasyprint.HTML", HtmlAsPdf)]
-    if hasattr(letters, "HTML"):
-        patches.append(mock.patch.object(letters, "HTML", HtmlAsPdf))
-    return patches
+    """Patches replacing WeasyPrint's HTML (ofr.pdf imports it when it makes a PDF)."""
+    return [mock.patch("weasyprint.HTML", HtmlAsPdf)]
 
 
 # --- The fixture ------------------------------------------------------------------------

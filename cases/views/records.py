@@ -20,6 +20,7 @@ from cases.access import (
 )
 from cases.business_days import business_days_between
 from cases.forms.records import RequestEditForm, RequestForm
+from cases.letters import letter_filename, letter_pdf
 from cases.models import RecordRequest
 from cases.views.editing import edit_versioned
 from ofr.audit import Action, DeniedForbidden, record
@@ -91,10 +92,6 @@ def edit_request(request: HttpRequest, code, item) -> HttpResponse:
 @require_safe
 def request_letter(request: HttpRequest, code, item) -> HttpResponse:
     record_request = get_item_for_user(request.user, code, RecordRequest, item, "change_case")
-    # WeasyPrint takes about a second to import: only PDF requests pay for it,
-    # not every process that loads the URL configuration.
-    from cases.letters import letter_filename, letter_pdf
-
     case = record_request.case
     pdf = letter_pdf(record_request, case.viewer)
     record(request, Action.EXPORT, case, detail=f"record request letter {item}")

@@ -699,7 +699,7 @@ class PacketJobsTestCase(OFRTestCase):
             source = Path(folder) / "packet.html"
             source.write_text("<html lang='en'><title>t</title><p>x</p></html>")
             with (
-                mock.patch("cases.packets.render_pdf", lambda html: Meeting.objects.count()),
+                mock.patch("ofr.pdf.render_pdf", lambda html: Meeting.objects.count()),
                 self.assertRaisesMessage(RuntimeError, "does not use the database"),
             ):
                 pdf_worker.render(str(source), str(Path(folder) / "packet.pdf"))

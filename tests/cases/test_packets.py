@@ -1,5 +1,3 @@
-import re
-import zlib
 from datetime import date
 from pathlib import Path
 from unittest import mock
@@ -7,29 +5,18 @@ from unittest import mock
 from django.contrib.staticfiles import finders
 
 from cases.access import viewers_for
-from cases.letters import LETTER_ORIGIN, FetchRefused, StaticFilesOnly
 from cases.models import Case, Note, RecordRequest
 from cases.packets import AGENDA_STEPS, packet_html, packet_pdf
 from cases.policy import PART2_NOTICE
+from ofr.pdf import PDF_ORIGIN, FetchRefused, static_file_for, static_files_fetcher
 from ofr.roles import SensitiveCategory
 from tests.base import PART2_TEXT, OFRTestCase
-from tests.pdf import pdf_pages
+from tests.pdf import inflated, pdf_pages
 
 PREPARED_ON = date(2025, 6, 2)
 WATERMARK = "CONFIDENTIAL — copy 2 — prepared for Casey Coordinator — June 2, 2025"
 PART2_NOTE = "Counsellor saw her twice a week at the clinic."
 PART2_PLACEHOLDER = "SUD treatment contact (restricted)"
-
-
-def inflated(pdf: bytes) -> bytes:
-    """The PDF with its compressed streams (objects, metadata) inflated."""
-    parts = [pdf]
-    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
-        try:
-            parts.append(zlib.decompress(match.group(1)))
-        except zlib.error:
-            pass
-    return b"".join(parts)
 
 
 class PacketsTestCase(OFRTestCase):
@@ -233,24 +220,18 @@ class PacketsTestCase(OFRTestCase):
             self.html(self.coordinator, copy_number=0)
 
     def test_it_fetches_only_static_files(self):
-        asked = []
-
-        class Recording(StaticFilesOnly):
-            def fetch(self, url, headers=None):
-                asked.append(url)
-                return super().fetch(url, headers)
-
         with (
-            mock.patch("cases.letters.StaticFilesOnly", Recording),
+            mock.patch("ofr.pdf.static_file_for", wraps=static_file_for) as fetched,
             mock.patch("urllib.request.OpenerDirector.open") as opened,
         ):
             pdf = packet_pdf(**self.arguments(self.reviewer))
+        asked = [call.args[0] for call in fetched.call_args_list]
         self.assertTrue(pdf.startswith(b"%PDF"))
-        self.assertIn(f"{LETTER_ORIGIN}/static/css/packet.css", asked)
-        self.assertTrue(all(url.startswith(f"{LETTER_ORIGIN}/static/") for url in asked), asked)
+        self.assertIn(f"{PDF_ORIGIN}/static/css/packet.css", asked)
+        self.assertTrue(all(url.startswith(f"{PDF_ORIGIN}/static/") for url in asked), asked)
         opened.assert_not_called()
         with self.assertRaises(FetchRefused):
-            Recording().fetch("file:///etc/passwd")
+            static_files_fetcher().fetch("file:///etc/passwd")
 
 
 class PacketFindingCategoriesTestCase(OFRTestCase):
