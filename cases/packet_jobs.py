@@ -46,7 +46,7 @@ from cases.models import AgendaItem, Case, Meeting, PacketCopy
 from cases.models.meetings import display_name
 from cases.packets import packet_html, previous_meeting_day
 from cases.pdf_worker import EXIT_MEMORY
-from cases.uploads import sha256_of
+from ofr.files import sha256_of
 
 logger = logging.getLogger(__name__)
 

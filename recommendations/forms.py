@@ -7,8 +7,8 @@ from django.db import transaction
 from cases.access import viewers_for
 from cases.models import Finding, Meeting
 from cases.policy import TextGuard
-from cases.uploads import inspect_upload
 from ofr.concurrency import VersionedForm
+from ofr.files import inspect_upload
 from ofr.forms import USWDSFormMixin
 from ofr.models import Agency
 from recommendations.models import (

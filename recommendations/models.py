@@ -18,7 +18,8 @@ from django.db import models, transaction
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from cases.models import Finding, Meeting, private_storage
+from cases.models import Finding, Meeting
+from ofr.files import private_storage
 from ofr.models import Agency, Team
 
 

@@ -18,10 +18,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from cases.uploads import safe_download_name, sha256_of
 from cases.views.editing import edit_versioned
 from ofr.audit import Action, DeniedForbidden, record
 from ofr.concurrency import EditConflict, save_versioned
+from ofr.files import safe_download_name, sha256_of
 from ofr.history import merged_entries
 from ofr.models import Team
 from ofr.pdf import render_pdf, static_prefix

@@ -9,8 +9,8 @@ from cases import valuesets as vs
 from cases.forms.part2 import check_part2_program, setup_not_part2_reason
 from cases.models import SourceDocument
 from cases.policy import shown_choices
-from cases.uploads import inspect_upload
 from ofr.concurrency import VersionedForm
+from ofr.files import inspect_upload
 from ofr.forms import USWDSFormMixin
 from ofr.roles import SensitiveCategory
 
@@ -90,7 +90,7 @@ class DocumentDetailsMixin:
 
 
 class DocumentForm(DocumentDetailsMixin, USWDSFormMixin, forms.ModelForm):
-    """Upload a new document. The file is checked by its contents (cases/uploads.py);
+    """Upload a new document. The file is checked by its contents (ofr/files.py);
     `upload_info` describes it once the form is valid."""
 
     file = forms.FileField(

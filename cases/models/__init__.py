@@ -19,7 +19,6 @@ from cases.models.items import (
     TimelineEvent,
     ToxicologyResult,
     document_path,
-    private_storage,
     sensitivity_field,
 )
 from cases.models.meetings import (
@@ -63,7 +62,6 @@ __all__ = [
     "TimelineEvent",
     "ToxicologyResult",
     "document_path",
-    "private_storage",
     "sensitivity_field",
     "tristate",
 ]

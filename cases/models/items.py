@@ -12,7 +12,6 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -21,6 +20,7 @@ from cases import valuesets as vs
 from cases.business_days import add_business_days
 from cases.models.case import Case
 from cases.models.sections import ChoiceListValidator
+from ofr.files import private_storage
 from ofr.models import Agency
 from ofr.roles import SensitiveCategory
 
@@ -139,11 +139,6 @@ class TimelineEvent(models.Model):
         date_of_death = getattr(getattr(self.case, "death", None), "date_of_death", None)
         if self.date and date_of_death and self.date > date_of_death:
             raise ValidationError({"date": "A touchpoint cannot be after the date of death."})
-
-
-# MEDIA_ROOT, read when used (tests point it at a temporary folder); no URL:
-# nothing in it is served directly.
-private_storage = FileSystemStorage()
 
 
 def document_path(document: SourceDocument, filename: str) -> str:

@@ -21,7 +21,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from cases.models.case import Case, CaseUserObjectPermission
-from cases.models.items import private_storage
+from ofr.files import private_storage
 from ofr.models import Membership, Team
 from ofr.roles import Role
 

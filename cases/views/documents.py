@@ -2,7 +2,8 @@
 
 Files live on private storage under MEDIA_ROOT, which has no URL: the only way
 out is download_document, which checks the viewer's permission on the case and
-the document's category, checks the file's SHA-256 and logs the download.
+the document's category, then sends the file through ofr.files.send_stored_file
+(which checks its SHA-256 and logs the download).
 """
 
 import logging
@@ -10,17 +11,17 @@ import logging
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, transaction
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from cases.access import get_case_for_user, get_item_for_user
 from cases.forms.documents import DocumentEditForm, DocumentForm
 from cases.models import SourceDocument
-from cases.uploads import safe_download_name, sha256_of
 from cases.views.editing import edit_versioned
 from cases.views.sections import section_url
 from ofr.audit import Action, record
+from ofr.files import FileUnavailable, safe_download_name, send_stored_file
 from ofr.roles import SensitiveCategory
 
 logger = logging.getLogger(__name__)
@@ -161,41 +162,14 @@ def download_document(request: HttpRequest, code, item) -> HttpResponse:
             },
         )
     try:
-        handle = document.file.open("rb")
-    except OSError:
-        logger.error("Document %s of case %s: stored file is missing", document.code, case.code)
-        record(
+        return send_stored_file(
             request,
-            Action.DOWNLOAD,
-            case,
-            detail=f"document {document.code} sha256:{document.sha256}: file missing",
+            document.file,
+            sha256=document.sha256,
+            audited=case,
+            detail=f"document {document.code}",
+            filename=safe_download_name(document.original_name, document.extension),
+            content_type=document.content_type,
         )
-        return _unavailable(request, document, reason="missing", status=410)
-    if sha256_of(handle) != document.sha256:
-        handle.close()
-        logger.error(
-            "Document %s of case %s: stored file failed its integrity check (SHA-256)",
-            document.code,
-            case.code,
-        )
-        record(
-            request,
-            Action.DOWNLOAD,
-            case,
-            detail=f"document {document.code} sha256:{document.sha256}: integrity check failed",
-        )
-        return _unavailable(request, document, reason="integrity", status=409)
-    handle.seek(0)
-    record(
-        request, Action.DOWNLOAD, case, detail=f"document {document.code} sha256:{document.sha256}"
-    )
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=safe_download_name(document.original_name, document.extension),
-        content_type=document.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    except FileUnavailable as problem:
+        return _unavailable(request, document, reason=problem.reason, status=problem.status)

@@ -3,19 +3,18 @@
 A copy is made by a background task (cases/packet_jobs.py). These pages start
 it, show its progress (static/js/packet-progress.js polls packet_progress;
 without script the page has a Refresh link) and hand the finished PDF out
-after checking its SHA-256, logging every download.
+through ofr.files.send_stored_file, which checks its SHA-256 and logs every
+download.
 
 A copy is seen by its recipient and by the meeting's managers; to anyone else
 it does not exist (404).
 """
 
-import logging
-
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,10 +31,8 @@ from cases.forms.meetings import PacketRecipientForm
 from cases.models import Meeting, PacketCopy
 from cases.models.meetings import display_name
 from cases.packet_jobs import fail_if_stale, start_packet
-from cases.uploads import sha256_of
 from ofr.audit import Action, DeniedForbidden, record, record_denied
-
-logger = logging.getLogger(__name__)
+from ofr.files import FileUnavailable, send_stored_file
 
 GET_OR_POST = ["GET", "HEAD", "POST"]
 OWN_PACKET_ONLY = "You may only ask for your own packet."
@@ -226,34 +223,15 @@ def download_packet(request: HttpRequest, code, copy) -> HttpResponse:
         return unavailable(request, packet_copy, reason="stale", status=410, problem=problem)
     if packet_copy.status != PacketCopy.Status.READY:
         return unavailable(request, packet_copy, reason="not_ready", status=409)
-    detail = (
-        f"packet copy {packet_copy.number} for {packet_copy.recipient.get_username()} "
-        f"sha256:{packet_copy.sha256}"
-    )
     try:
-        handle = packet_copy.file.open("rb")
-    except (OSError, ValueError):  # ValueError: no file on the row
-        logger.error("Packet copy %s of meeting %s: file missing", packet_copy.code, meeting.code)
-        record(request, Action.DOWNLOAD, packet_copy, detail=f"{detail}: file missing")
-        return unavailable(request, packet_copy, reason="missing", status=410)
-    if sha256_of(handle) != packet_copy.sha256:
-        handle.close()
-        logger.error(
-            "Packet copy %s of meeting %s: stored file failed its integrity check (SHA-256)",
-            packet_copy.code,
-            meeting.code,
+        return send_stored_file(
+            request,
+            packet_copy.file,
+            sha256=packet_copy.sha256,
+            audited=packet_copy,
+            detail=f"packet copy {packet_copy.number} for {packet_copy.recipient.get_username()}",
+            filename=download_name(packet_copy),
+            content_type="application/pdf",
         )
-        record(request, Action.DOWNLOAD, packet_copy, detail=f"{detail}: integrity check failed")
-        return unavailable(request, packet_copy, reason="integrity", status=500)
-    handle.seek(0)
-    record(request, Action.DOWNLOAD, packet_copy, detail=detail)
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=download_name(packet_copy),
-        content_type="application/pdf",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    except FileUnavailable as problem:
+        return unavailable(request, packet_copy, reason=problem.reason, status=problem.status)

@@ -414,7 +414,7 @@ class DocumentsTestCase(OFRTestCase):
         document = self.make_document("Hospital chart")
         Path(document.file.path).write_bytes(PDF_BYTES.replace(b"1.4", b"1.7"))
         self.client.force_login(self.coordinator)
-        with self.assertLogs("cases.views.documents", "ERROR"):
+        with self.assertLogs("ofr.files", "ERROR"):
             response = self.client.get(self.download_url(document))
         self.assertContains(response, "failed its integrity check", status_code=409)
         self.assertNotIn("Content-Disposition", response)
@@ -428,6 +428,6 @@ class DocumentsTestCase(OFRTestCase):
         document = self.make_document("Hospital chart")
         Path(document.file.path).unlink()
         self.client.force_login(self.coordinator)
-        with self.assertLogs("cases.views.documents", "ERROR"):
+        with self.assertLogs("ofr.files", "ERROR"):
             response = self.client.get(self.download_url(document))
         self.assertContains(response, "The stored file is missing", status_code=410)

@@ -671,9 +671,9 @@ class PacketJobsTestCase(OFRTestCase):
     def test_a_tampered_file_is_not_sent(self):
         copy = self.fake_ready_copy(self.reviewer, content=PDF_BYTES + b"% altered\n")
         self.client.force_login(self.reviewer)
-        with self.assertLogs("cases.views.packets", "ERROR"):
+        with self.assertLogs("ofr.files", "ERROR"):
             response = self.client.get(self.url("download_packet", copy))
-        self.assertContains(response, "failed its integrity check", status_code=500)
+        self.assertContains(response, "failed its integrity check", status_code=409)
         self.assertNotIn(b"%PDF", response.content)
         event = AccessEvent.objects.get(action=AccessEvent.Action.DOWNLOAD)
         self.assertTrue(event.detail.endswith("integrity check failed"))
@@ -682,7 +682,7 @@ class PacketJobsTestCase(OFRTestCase):
         copy = self.fake_ready_copy(self.reviewer)
         copy.file.storage.delete(copy.file.name)
         self.client.force_login(self.reviewer)
-        with self.assertLogs("cases.views.packets", "ERROR"):
+        with self.assertLogs("ofr.files", "ERROR"):
             response = self.client.get(self.url("download_packet", copy))
         self.assertContains(response, "The stored file is missing", status_code=410)
 

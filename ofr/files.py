@@ -1,14 +1,24 @@
-"""Checks on uploaded source documents before they are stored.
+"""Files kept on private storage: checked on the way in and on the way out.
 
-A file is identified by its first bytes (content sniffing), never by its name or
-the content type the browser sent. Accepted: PDF, PNG, JPEG and UTF-8 plain text.
-The name's extension must agree with the contents, so a renamed executable or a
-web page saved as .txt is refused. Archives, Office files and other formats are
-refused too, with a message naming what the file is.
+In: inspect_upload identifies an uploaded file by its first bytes (content
+sniffing), never by its name or the content type the browser sent. Accepted:
+PDF, PNG, JPEG and UTF-8 plain text. The name's extension must agree with the
+contents, so a renamed executable or a web page saved as .txt is refused.
+Archives, Office files and other formats are refused too, with a message
+naming what the file is.
+
+Kept: on private_storage, which has no URL, with the file's SHA-256 recorded
+on its row when it is stored.
+
+Out: send_stored_file, the only way a stored file leaves, behind each view's
+own access checks. It sends the file only if it still has its recorded
+SHA-256, as a download that no browser renders, and writes one download event
+to the access log either way.
 """
 
 import codecs
 import hashlib
+import logging
 import math
 import os
 import re
@@ -17,6 +27,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
+from django.http import FileResponse, HttpRequest
+
+from ofr.audit import Action, object_label, record
+
+logger = logging.getLogger(__name__)
+
+# MEDIA_ROOT, read when used (tests point it at a temporary folder); no URL:
+# nothing in it is served directly.
+private_storage = FileSystemStorage()
+
+# --- In: checking an upload --------------------------------------------------------
 
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 SNIFF_BYTES = 64 * 1024  # how much of the file the content checks look at
@@ -192,6 +214,8 @@ def _size(n: int, rounding: Callable[[float], int]) -> str:
     return f"{n} bytes"
 
 
+# --- Out: sending a stored file ----------------------------------------------------
+
 HASH_CHUNK = 1024 * 1024
 
 
@@ -201,3 +225,74 @@ def sha256_of(handle) -> str:
     for chunk in iter(lambda: handle.read(HASH_CHUNK), b""):
         digest.update(chunk)
     return digest.hexdigest()
+
+
+def content_type_for(extension: str) -> str:
+    """The type a stored file is sent with, from its checked extension."""
+    for file_type in ALLOWED_TYPES:
+        if extension.lower() in file_type.extensions:
+            return file_type.content_type
+    return "application/octet-stream"
+
+
+class FileUnavailable(Exception):
+    """A stored file that was not sent: "missing" or "integrity" (it no longer
+    matches its recorded SHA-256). Already logged and in the access log; the
+    caller renders its page with `status`, the same for every download."""
+
+    STATUS = {"missing": 410, "integrity": 409}
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = self.STATUS[reason]
+
+
+# reason: (what the access event adds, what the log line says)
+_PROBLEMS = {
+    "missing": ("file missing", "is missing"),
+    "integrity": ("integrity check failed", "failed its integrity check (SHA-256)"),
+}
+
+
+def send_stored_file(
+    request: HttpRequest,
+    stored,
+    *,
+    sha256: str,
+    audited,
+    detail: str,
+    filename: str,
+    content_type: str,
+) -> FileResponse:
+    """Send `stored` (a FieldFile on private storage) as the attachment
+    `filename` if it still has the recorded `sha256`, logging one download of
+    `audited` with `detail` and the sha256. Raises FileUnavailable, after
+    logging it, when the file is missing or does not match."""
+    detail = f"{detail} sha256:{sha256}"
+    try:
+        handle = stored.open("rb")
+    except (OSError, ValueError):  # ValueError: the row has no file
+        raise _unavailable(request, stored, audited, detail, "missing") from None
+    if sha256_of(handle) != sha256:
+        handle.close()
+        raise _unavailable(request, stored, audited, detail, "integrity")
+    handle.seek(0)
+    record(request, Action.DOWNLOAD, audited, detail=detail)
+    response = FileResponse(
+        handle, as_attachment=True, filename=filename, content_type=content_type
+    )
+    # Sent only as a download: never sniffed, run or rendered in the site's origin.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _unavailable(request, stored, audited, detail: str, reason: str) -> FileUnavailable:
+    event, message = _PROBLEMS[reason]
+    object_type, object_id = object_label(audited)
+    # The stored name carries codes only, never the uploaded name.
+    logger.error("Stored file %r of %s %s %s", stored.name, object_type, object_id, message)
+    record(request, Action.DOWNLOAD, audited, detail=f"{detail}: {event}")
+    return FileUnavailable(reason)

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import SimpleTestCase
 
-from cases.uploads import MAX_UPLOAD_BYTES, UploadInfo, inspect_upload, safe_download_name
+from ofr.files import MAX_UPLOAD_BYTES, UploadInfo, inspect_upload, safe_download_name
 
 PDF = (
     b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"
