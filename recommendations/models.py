@@ -9,6 +9,7 @@ the story of its implementation. Every model keeps its history.
 
 from __future__ import annotations
 
+import os
 import uuid
 from datetime import date
 
@@ -19,7 +20,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from cases.models import Finding, Meeting
-from ofr.files import private_storage
+from ofr.files import private_storage, sha256_of
 from ofr.models import Agency, Team
 
 
@@ -208,6 +209,10 @@ class Recommendation(models.Model):
                 meeting=meeting,
             )
             if evidence is not None:
+                # Recorded as stored: every download is checked against it.
+                evidence.seek(0)
+                update.sha256 = sha256_of(evidence)
+                evidence.seek(0)
                 update.evidence.save(evidence.name, evidence, save=False)
             update._history_user = by
             update.save()
@@ -285,6 +290,7 @@ class ProgressUpdate(models.Model):
     evidence = models.FileField(
         storage=private_storage, upload_to=evidence_path, max_length=200, blank=True
     )
+    sha256 = models.CharField("SHA-256 of the evidence", max_length=64, blank=True, editable=False)
     meeting = models.ForeignKey(
         Meeting, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -300,6 +306,11 @@ class ProgressUpdate(models.Model):
     @property
     def changed_status(self) -> bool:
         return self.previous_status != self.new_status
+
+    @property
+    def evidence_extension(self) -> str:
+        """The evidence's extension (".pdf", ".png", ...), kept from the checked upload."""
+        return os.path.splitext(self.evidence.name)[1].lower()
 
 
 class WorkPlanTask(models.Model):

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from cases.views.editing import edit_versioned
 from ofr.audit import Action, DeniedForbidden, record
 from ofr.concurrency import EditConflict, save_versioned
-from ofr.files import safe_download_name, sha256_of
+from ofr.files import FileUnavailable, content_type_for, safe_download_name, send_stored_file
 from ofr.history import merged_entries
 from ofr.models import Team
 from ofr.pdf import render_pdf, static_prefix
@@ -249,25 +249,29 @@ def download_evidence(request: HttpRequest, code, update) -> HttpResponse:
     progress = get_object_or_404(
         ProgressUpdate.objects.exclude(evidence=""), recommendation=recommendation, code=update
     )
-    handle = progress.evidence.open("rb")
-    # No fingerprint was kept at upload: the event records the one served.
-    digest = sha256_of(handle)
-    handle.seek(0)
-    record(
-        request,
-        Action.DOWNLOAD,
-        progress,
-        detail=f"evidence of {recommendation.code} sha256:{digest}",
-    )
-    name = progress.evidence.name.rsplit("/", 1)[-1]
-    extension = "." + name.rsplit(".", 1)[-1] if "." in name else ""
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=safe_download_name(f"evidence-{progress.reported_on}", extension),
-    )
-    response["Cache-Control"] = "no-store"
-    return response
+    extension = progress.evidence_extension
+    try:
+        return send_stored_file(
+            request,
+            progress.evidence,
+            sha256=progress.sha256,
+            audited=progress,
+            detail=f"evidence of {recommendation.code}",
+            filename=safe_download_name(f"evidence-{progress.reported_on}", extension),
+            content_type=content_type_for(extension),
+        )
+    except FileUnavailable as problem:
+        return render(
+            request,
+            "recommendations/evidence_unavailable.html",
+            {
+                "recommendation": recommendation,
+                "update": progress,
+                "reason": problem.reason,
+                "back_url": detail_url(recommendation, "updates"),
+            },
+            status=problem.status,
+        )
 
 
 @login_required

@@ -1,5 +1,5 @@
-"""Stored files leave only through ofr.files.send_stored_file: source documents
-and packet copies get the same checks and answers."""
+"""Stored files leave only through ofr.files.send_stored_file: source documents,
+packet copies and recommendation evidence get the same checks and answers."""
 
 import hashlib
 from pathlib import Path
@@ -50,6 +50,15 @@ class StoredFilesTestCase(OFRTestCase):
                     "meetings:download_packet", args=[self.meeting.code, self.packet_copy.code]
                 ),
                 self.packet_copy.file,
+            ),
+            (
+                "evidence",
+                self.partner,
+                reverse(
+                    "recommendations:download_evidence",
+                    kwargs={"code": self.recommendation.code, "update": self.update.code},
+                ),
+                self.update.evidence,
             ),
         ]
 

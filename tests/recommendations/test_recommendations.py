@@ -1,10 +1,15 @@
 """Recommendations: lifecycle through updates, who sees and changes what, pages."""
 
 import hashlib
+import importlib
 from datetime import date, timedelta
+from pathlib import Path
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from django.utils import timezone
 
@@ -250,6 +255,66 @@ class UpdatePageTestCase(RecommendationsTestCase):
         event = AccessEvent.objects.order_by("-seq").first()
         self.assertEqual((event.action, event.user), ("download", self.partner))
         self.assertTrue(event.detail.endswith(f"sha256:{hashlib.sha256(PDF_BYTES).hexdigest()}"))
+
+
+class EvidenceTestCase(RecommendationsTestCase):
+    """Evidence keeps its SHA-256 from upload, and its downloads are checked
+    against it (the same answers as every stored file: tests/ofr/test_files.py)."""
+
+    def test_an_update_records_the_sha256_of_its_evidence(self):
+        self.assertEqual(self.update.sha256, hashlib.sha256(PDF_BYTES).hexdigest())
+        self.assertEqual(self.update.history.latest().sha256, self.update.sha256)
+        without = self.recommendation.add_update(
+            by=self.coordinator, new_status="in_progress", narrative="Started."
+        )
+        self.assertEqual(without.sha256, "")
+
+    def test_tampered_evidence_is_refused_and_logged_not_sent(self):
+        path = Path(self.update.evidence.path)
+        self.addCleanup(path.write_bytes, path.read_bytes())
+        path.write_bytes(PDF_BYTES + b"% altered\n")
+        self.client.force_login(self.partner)
+        with self.assertLogs("ofr.files", "ERROR"):
+            response = self.client.get(self.url("download_evidence", update=self.update.code))
+        self.assertContains(response, "failed its integrity check", status_code=409)
+        self.assertNotIn("Content-Disposition", response)
+        self.assertNotIn(b"%PDF", response.content)
+        event = AccessEvent.objects.get(action="download")
+        self.assertEqual(
+            event.detail,
+            f"evidence of {self.recommendation.code} sha256:{self.update.sha256}: "
+            "integrity check failed",
+        )
+
+    def test_the_migration_records_the_sha256_of_evidence_stored_before(self):
+        migration = importlib.import_module("recommendations.migrations.0002_progressupdate_sha256")
+        state = MigrationExecutor(connection).loader.project_state(
+            ("recommendations", "0002_progressupdate_sha256")
+        )
+        lost = self.recommendation.add_update(
+            by=self.coordinator,
+            new_status="in_progress",
+            narrative="Kits ordered.",
+            evidence=ContentFile(PDF_BYTES, name="order.pdf"),
+        )
+        lost.evidence.storage.delete(lost.evidence.name)
+        # As before the migration: evidence without a recorded fingerprint.
+        ProgressUpdate.objects.filter(pk__in=[self.update.pk, lost.pk]).update(sha256="")
+        history_rows = self.update.history.count()
+
+        migration.record_evidence_fingerprints(state.apps, None)
+
+        self.update.refresh_from_db()
+        self.assertEqual(self.update.sha256, hashlib.sha256(PDF_BYTES).hexdigest())
+        self.assertEqual(self.update.history.count(), history_rows + 1)
+        row = self.update.history.latest()
+        self.assertEqual((row.sha256, row.history_type), (self.update.sha256, "~"))
+        self.assertEqual(row.history_change_reason, migration.REASON)
+        self.assertEqual(
+            (row.narrative, row.evidence), (self.update.narrative, self.update.evidence.name)
+        )
+        lost.refresh_from_db()
+        self.assertEqual(lost.sha256, "")
 
 
 class WorkPlanAndFundingTestCase(RecommendationsTestCase):
