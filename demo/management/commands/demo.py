@@ -1,8 +1,6 @@
 """Fictitious but realistic demo data: one state, two county teams, their agencies,
 cases and users. Every name, place and case below is invented."""
 
-# ruff: noqa: E501  (demo case summaries are data)
-
 import random
 from datetime import date
 
