@@ -5,7 +5,7 @@
                        copy_number=3, prepared_on=date.today())
     pdf = packet_pdf(...same arguments...)
 
-The packet holds, in order (design.md "Meeting packets"): a cover with the
+The packet holds, in order (docs/decisions.md "Meetings and packets"): a cover with the
 team's confidentiality statement, the agenda, the guiding principles and ground
 rules, then per case its de-identified summary, death details, circumstances,
 toxicology, timeline (with the SVG strip), records received, members' notes and
@@ -49,7 +49,7 @@ from ofr.pdf import render_pdf, static_prefix
 TEMPLATE = "cases/packets/packet.html"
 STRIP_WIDTH = 720  # viewBox units: the strip fills the text width of a letter page
 
-# The nine facilitation steps of an OFR meeting (domain.md A6, from the FACIL toolkit).
+# The nine facilitation steps of an OFR meeting (docs/sources.md A6, from the FACIL toolkit).
 AGENDA_STEPS: tuple[tuple[str, str], ...] = (
     (
         "Opening remarks and introductions",

@@ -1,4 +1,4 @@
-"""Coded value sets for the case file (domain.md B2).
+"""Coded value sets for the case file (docs/sources.md B2).
 
 Shared by several case-file models, so they live here rather than nested in
 one model. Values are stored codes: lower_snake_case ASCII, at most 40
@@ -18,7 +18,8 @@ class TriState(models.TextChoices):
     """Answer to a yes/no circumstance. "Not collected" means nobody asked or
     the source did not cover it, which is different from a documented "No"."""
 
-    # Source: NFR-CRS yes/no/unknown convention (domain.md B2); not_collected from issue 4 item 4.
+    # Source: NFR-CRS yes/no/unknown convention (docs/sources.md B2); not_collected so that
+    # an unanswered item never reads as no.
     YES = "yes", "Yes"
     NO = "no", "No"
     UNKNOWN = "unknown", "Unknown"
@@ -27,13 +28,14 @@ class TriState(models.TextChoices):
 
 # --- Decedent -----------------------------------------------------------------
 # Homelessness and veteran status are TriState fields, not value sets of their
-# own: NVDRS records `Homeless` and `Military` as yes/no/unknown (domain.md B2).
+# own: NVDRS records `Homeless` and `Military` as yes/no/unknown (docs/sources.md B2).
 # Veteran status counts National Guard and reserve service too, which Indiana's
 # annual report asks for (IC 16-37-5-1).
 
 
 class Sex(models.TextChoices):
-    # Source: inference, following NVDRS/SUDORS death-certificate sex (domain.md lists no values).
+    # Source: inference, following NVDRS/SUDORS death-certificate sex (no values in
+    # docs/sources.md).
     FEMALE = "female", "Female"
     MALE = "male", "Male"
     UNKNOWN = "unknown", "Unknown"
@@ -66,8 +68,8 @@ class Ethnicity(models.TextChoices):
 
 
 class EducationLevel(models.TextChoices):
-    # Source: NVDRS `EducationLevel` (domain.md B2); levels follow the education item of
-    # the 2003 U.S. standard death certificate (inference: domain.md lists no values).
+    # Source: NVDRS `EducationLevel` (docs/sources.md B2); levels follow the education item of
+    # the 2003 U.S. standard death certificate (inference: docs/sources.md lists no values).
     GRADE_8_OR_LESS = "grade_8_or_less", "8th grade or less"
     SOME_HIGH_SCHOOL = "some_high_school", "9th-12th grade, no diploma"
     HIGH_SCHOOL_GED = "high_school_ged", "High school graduate or GED"
@@ -83,7 +85,7 @@ class EducationLevel(models.TextChoices):
 
 
 class MannerOfDeath(models.TextChoices):
-    # Source: Jefferson County review of deaths; IN 16-49.5-2-6 (domain.md B2).
+    # Source: Jefferson County review of deaths; IN 16-49.5-2-6 (docs/sources.md B2).
     NATURAL = "natural", "Natural"
     ACCIDENT = "accident", "Accident"
     SUICIDE = "suicide", "Suicide"
@@ -93,7 +95,7 @@ class MannerOfDeath(models.TextChoices):
 
 
 class PlaceOfDeath(models.TextChoices):
-    # Source: DAWN ME case form (domain.md B2). No "other residence" value: a friend's
+    # Source: DAWN ME case form (docs/sources.md B2). No "other residence" value: a friend's
     # home is "Other", and the overdosed_at_home circumstance already answers home or not.
     ED = "ed", "Emergency department"
     OTHER_HEALTH_CARE_FACILITY = "other_health_care_facility", "Other health-care facility"
@@ -107,7 +109,7 @@ class PlaceOfDeath(models.TextChoices):
 
 
 class RouteOfUse(models.TextChoices):
-    # Source: SUDORS circumstances table, JAMA Netw Open 2023 (domain.md B2).
+    # Source: SUDORS circumstances table, JAMA Netw Open 2023 (docs/sources.md B2).
     INJECTION = "injection", "Injection"
     SMOKING = "smoking", "Smoking"
     SNORTING = "snorting", "Snorting"
@@ -117,7 +119,7 @@ class RouteOfUse(models.TextChoices):
 
 
 class DrugsOnScene(models.TextChoices):
-    # Source: SUDORS circumstances table, JAMA Netw Open 2023 (domain.md B2).
+    # Source: SUDORS circumstances table, JAMA Netw Open 2023 (docs/sources.md B2).
     PRESCRIPTION = "prescription", "Prescription drugs"
     ILLICIT = "illicit", "Illicit drugs"
 
@@ -143,7 +145,7 @@ class BystanderNoResponseReason(models.TextChoices):
 
 
 class NaloxoneAdministeredBy(models.TextChoices):
-    # Source: PA ODIN dashboard glossary; NY overdose public-safety reporting (domain.md B2).
+    # Source: PA ODIN dashboard glossary; NY overdose public-safety reporting (docs/sources.md B2).
     EMS = "ems", "EMS"
     LAW_ENFORCEMENT = "law_enforcement", "Law enforcement"
     FIRE = "fire", "Fire"
@@ -152,7 +154,7 @@ class NaloxoneAdministeredBy(models.TextChoices):
 
 
 class SudTreatmentType(models.TextChoices):
-    # Source: SUDORS-F1 SubsTx_* variables (domain.md B2); SUDORS variable after each.
+    # Source: SUDORS-F1 SubsTx_* variables (docs/sources.md B2); SUDORS variable after each.
     REHABILITATION = "rehabilitation", "Rehabilitation"  # SubsTx_rehab
     MOUD_WITH_COGNITIVE = (
         "moud_with_cognitive",
@@ -174,7 +176,7 @@ class SudTreatmentType(models.TextChoices):
 class InstitutionType(models.TextChoices):
     """Where a decedent was recently released from."""
 
-    # Source: MMWR 73(34), jail/prison/treatment/hospital (domain.md B2).
+    # Source: MMWR 73(34), jail/prison/treatment/hospital (docs/sources.md B2).
     JAIL = "jail", "Jail"
     PRISON = "prison", "Prison"
     SUD_TREATMENT = "sud_treatment", "Residential SUD treatment"
@@ -200,7 +202,8 @@ class MentalHealthDiagnosis(models.TextChoices):
 
 
 class SubstanceClass(models.TextChoices):
-    # Source: Maryland intoxication-death reporting classes (domain.md B2); the rest inference.
+    # Source: Maryland intoxication-death reporting classes (docs/sources.md B2); the rest
+    # inference.
     FENTANYL_AND_ANALOGUES = "fentanyl_and_analogues", "Fentanyl and analogues"
     HEROIN = "heroin", "Heroin"
     PRESCRIPTION_OPIOID = "prescription_opioid", "Prescription opioids"
@@ -219,7 +222,7 @@ class SubstanceClass(models.TextChoices):
 
 class Substance(models.TextChoices):
     # Source: Maryland reporting (fentanyl, heroin, carfentanil, cocaine, benzodiazepines,
-    # methamphetamine, phencyclidine, alcohol; domain.md B2); the rest inference.
+    # methamphetamine, phencyclidine, alcohol; docs/sources.md B2); the rest inference.
     FENTANYL = "fentanyl", "Fentanyl"
     # Carfentanil is its own code because Maryland reports it separately.
     CARFENTANIL = "carfentanil", "Carfentanil"
@@ -288,7 +291,7 @@ OPIOID_CLASSES = frozenset(
 
 
 class Specimen(models.TextChoices):
-    # Source: inference (domain.md names "specimen" without values).
+    # Source: inference (docs/sources.md names "specimen" without values).
     FEMORAL_BLOOD = "femoral_blood", "Femoral blood"
     HEART_BLOOD = "heart_blood", "Heart blood"
     # Added: many lab reports say only "blood"; guessing the site would mislead readers
@@ -314,7 +317,7 @@ class ConcentrationUnit(models.TextChoices):
 
 
 class TouchpointSystem(models.TextChoices):
-    # Source: LA 40:2025.4 list, extended (domain.md B2).
+    # Source: LA 40:2025.4 list, extended (docs/sources.md B2).
     HEALTH_CARE = "health_care", "Health care"
     BEHAVIORAL_HEALTH = "behavioral_health", "Behavioral health"
     SUD_TREATMENT = "sud_treatment", "SUD treatment"
@@ -329,7 +332,7 @@ class TouchpointSystem(models.TextChoices):
 
 
 class TouchpointType(models.TextChoices):
-    # Source: issue 4 item 6 and domain.md B2 examples (ED visit, arrest, release,
+    # Source: docs/sources.md B2 examples (ED visit, arrest, release,
     # MOUD start/stop, nonfatal OD, eviction); the rest inference.
     ED_VISIT = "ed_visit", "Emergency department visit"
     HOSPITAL_ADMISSION = "hospital_admission", "Hospital admission"
@@ -353,7 +356,7 @@ class TouchpointType(models.TextChoices):
     PDMP_RECORD = "pdmp_record", "PDMP record"
     HARM_REDUCTION_CONTACT = "harm_reduction_contact", "Harm-reduction contact"
     HOUSING_SERVICES = "housing_services", "Housing services"
-    # Added: domain.md B2 names eviction as an example event; it is a loss, not a service.
+    # Added: docs/sources.md B2 names eviction as an example event; it is a loss, not a service.
     EVICTION = "eviction", "Eviction"
     SOCIAL_SERVICES = "social_services", "Social services"
     CHILD_SERVICES = "child_services", "Child services"
@@ -364,7 +367,7 @@ class TouchpointType(models.TextChoices):
 class DatePrecision(models.TextChoices):
     """How much of a timeline date is known; records often give only a month or year."""
 
-    # Source: inference ("date or date range with precision", domain.md B2).
+    # Source: inference ("date or date range with precision", docs/sources.md B2).
     DAY = "day", "Exact day"
     MONTH = "month", "Month only"
     YEAR = "year", "Year only"
@@ -375,7 +378,7 @@ class DatePrecision(models.TextChoices):
 
 
 class RecordType(models.TextChoices):
-    # Source: IN 16-49.5-2-6; MD 5-904 (domain.md B2 SourceDocument types).
+    # Source: IN 16-49.5-2-6; MD 5-904 (docs/sources.md B2 SourceDocument types).
     AUTOPSY = "autopsy", "Autopsy report"
     ME_CORONER_INVESTIGATION = "me_coroner_investigation", "ME/coroner investigation"
     TOXICOLOGY = "toxicology", "Toxicology report"
@@ -399,7 +402,7 @@ class RecordType(models.TextChoices):
 
 
 # Records from health-care providers default to 30 business days to answer;
-# everything else to 5 (MCL 330.3027(3)-(4), domain.md A). EMS and fire runs
+# everything else to 5 (MCL 330.3027(3)-(4), docs/sources.md A4). EMS and fire runs
 # stay at 5: they come from the responding agency, not a provider's chart.
 HEALTH_CARE_RECORD_TYPES: frozenset[str] = frozenset(
     {
@@ -423,7 +426,7 @@ RECORD_TYPE_CATEGORY: dict[str, str] = {
 
 
 class LegalBasis(models.TextChoices):
-    # Source: LAPPA information-sharing fact sheets (INFOSHARE, domain.md B2).
+    # Source: LAPPA information-sharing fact sheets (INFOSHARE, docs/sources.md B2).
     OFR_STATUTE = "ofr_statute", "OFR statute"
     PUBLIC_HEALTH_AUTHORITY = "public_health_authority", "Public-health authority"
     PERSONAL_REPRESENTATIVE_AUTHORIZATION = (
@@ -445,7 +448,7 @@ class WithheldReason(models.TextChoices):
 
 
 class FindingKind(models.TextChoices):
-    # Source: domain.md B3 Finding (NFR-CRS-style; inference).
+    # Source: docs/sources.md B3 Finding (NFR-CRS-style; inference).
     MISSED_OPPORTUNITY = "missed_opportunity", "Missed opportunity"
     SYSTEM_GAP = "system_gap", "System gap"
     RISK_FACTOR = "risk_factor", "Risk factor"
@@ -454,7 +457,7 @@ class FindingKind(models.TextChoices):
 
 
 class FindingStatus(models.TextChoices):
-    """Members propose findings; the facilitator confirms them (issue 4 item 10)."""
+    """Members propose findings; the facilitator confirms them."""
 
     # Source: inference.
     PROPOSED = "proposed", "Proposed"
@@ -466,7 +469,8 @@ class FindingStatus(models.TextChoices):
 
 
 class ExclusionReason(models.TextChoices):
-    # Source: inference; selection criteria per keepingkidsalive reviewable deaths (domain.md B2).
+    # Source: inference; selection criteria per keepingkidsalive reviewable deaths
+    # (docs/sources.md B2).
     # No "family objection": no OFR source lets a family veto a review; use Other and say why.
     # Active investigation or prosecution (NE 71-3427) defers a case rather than excluding it.
     DOES_NOT_MEET_CRITERIA = "does_not_meet_criteria", "Does not meet selection criteria"
@@ -476,7 +480,7 @@ class ExclusionReason(models.TextChoices):
 
 
 class DeferralReason(models.TextChoices):
-    # Source: NE 71-3427 and A.R.S. 36-198.01 (domain.md B2); records_outstanding inference.
+    # Source: NE 71-3427 and A.R.S. 36-198.01 (docs/sources.md B2); records_outstanding inference.
     ACTIVE_INVESTIGATION = "active_investigation", "Active law-enforcement investigation"
     PROSECUTION_PENDING = "prosecution_pending", "Prosecution pending"
     RECORDS_OUTSTANDING = "records_outstanding", "Records outstanding"

@@ -20,7 +20,7 @@ from django.urls import reverse
 
 from demo.bench_dataset import FAR_PAGE, SEARCH_NAME, Dataset
 
-# Targets of issue 4, item 16 (SQLite, development machine).
+# The page targets (SQLite, development machine).
 TARGET_MEDIAN_MS = 150.0
 TARGET_PAGES = ("list", "detail")
 

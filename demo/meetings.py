@@ -1,4 +1,4 @@
-"""Demo meetings (issue 5): a past, closed Riverside review whose packet copies
+"""Demo meetings: a past, closed Riverside review whose packet copies
 were all collected, and a planned one with four cases on the agenda, where
 facilitator and reviewer have signed and officer has not yet. Officer has asked
 the team to defer one of the planned cases; the coordinator has not decided."""

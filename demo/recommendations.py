@@ -1,4 +1,4 @@
-"""Demo recommendations (issue 6): Riverside has one in every state of the
+"""Demo recommendations: Riverside has one in every state of the
 lifecycle, some overdue, several led by the health department and updated by
 `partner`; Lakeview has three. Everything is fictitious."""
 

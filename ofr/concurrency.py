@@ -5,7 +5,6 @@ opened at. Saving compares it with the row inside the write transaction
 (SQLite's IMMEDIATE transactions hold the write lock from BEGIN;
 select_for_update locks the row on PostgreSQL) and saves through save(), so
 simple-history writes its row. A stale form is refused and nothing is saved.
-See ../shared/security-reliability-performance.md section 2.2.
 """
 
 from dataclasses import dataclass

@@ -95,7 +95,7 @@ class Team(models.Model):
         "(only for recipients who may see them).",
     )
     # Record requests fall due after these many business days (MI: 5 for
-    # agencies, 30 for health-care providers; domain.md B2).
+    # agencies, 30 for health-care providers; docs/sources.md A4).
     agency_record_due_days = models.PositiveSmallIntegerField(
         default=5, help_text="Business days an agency has to answer a record request."
     )

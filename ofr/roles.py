@@ -21,7 +21,7 @@ class Role(models.TextChoices):
 
 
 class Sector(models.TextChoices):
-    """Agency sectors (domain.md B1)."""
+    """Agency sectors (docs/sources.md B1)."""
 
     PUBLIC_HEALTH = "public_health", "Public health"
     MEDICAL_EXAMINER_CORONER = "medical_examiner_coroner", "Medical examiner / coroner"
@@ -171,7 +171,7 @@ RECOMMENDATION_REMINDER_ROLES = frozenset({Role.COORDINATOR})
 PART2_EXEMPTING_ROLES = frozenset({Role.COORDINATOR})
 
 # Meetings (cases/access.py). Members and guests see a case only once they have
-# signed the agreement of a meeting with the case on its agenda (design.md
+# signed the agreement of a meeting with the case on its agenda (docs/decisions.md
 # "Meeting gating"); the roles that prepare the review see the team's cases.
 MEETING_GATED_ROLES = frozenset({Role.MEMBER, Role.GUEST})
 # Who plans meetings, keeps the roster, issues packets and runs facilitator mode.

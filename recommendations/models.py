@@ -25,7 +25,7 @@ from ofr.models import Agency, Team
 
 
 class Category(models.TextChoices):
-    """The seed's six takeaways, refined (issue 6)."""
+    """The six takeaways of the ASTHO focus groups (docs/sources.md, last section), refined."""
 
     NALOXONE_DISTRIBUTION = "naloxone_distribution", "Naloxone distribution"
     FENTANYL_TEST_STRIPS = "fentanyl_test_strips", "Fentanyl test strips"

@@ -98,7 +98,7 @@ class Case(models.Model):
 
     objects = CaseQuerySet.as_manager()
 
-    # The lifecycle (domain.md B2). Excluded and deferred need a reason; a
+    # The lifecycle (docs/sources.md B2). Excluded and deferred need a reason; a
     # deferred case resumes where the team decides.
     TRANSITIONS: dict[str, set[str]] = {
         Status.IDENTIFIED: {Status.AWAITING_INFORMATION, Status.SELECTED},
