@@ -304,10 +304,6 @@ class CaseViewer:
         ]
 
 
-def notice_for(viewer: CaseViewer, item) -> str:
-    return viewer.decide(item).notice
-
-
 # --- The case file as one viewer sees it -------------------------------------
 
 

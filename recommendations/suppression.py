@@ -47,7 +47,7 @@ A one-column table works as a two-dimensional one whose row totals repeat the ce
 `suppress_series()` builds it from a plain list of counts.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
@@ -96,19 +96,8 @@ class SuppressedTable:
         return tuple(map(Row, self.row_labels, self.cells, self.row_totals))
 
     @property
-    def any_suppressed(self) -> bool:
-        return any(cell.suppressed for cell in self._all_cells())
-
-    @property
     def footnote(self) -> str:
         return footnote(self.threshold)
-
-    def _all_cells(self) -> Iterator[Cell]:
-        for row in self.cells:
-            yield from row
-        yield from self.row_totals
-        yield from self.column_totals
-        yield self.grand_total
 
 
 def display(cell: Cell) -> str:

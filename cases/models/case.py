@@ -265,14 +265,6 @@ class Case(models.Model):
         for request in DeferralRequest.objects.open().filter(case=self):
             request.resolve(DeferralRequest.Outcome.GRANTED, by=by)
 
-    def deferral_due(self, on: date) -> bool:
-        """Whether the deferral has reached its review-by date."""
-        return (
-            self.status == self.Status.DEFERRED
-            and self.deferral_review_on is not None
-            and self.deferral_review_on <= on
-        )
-
     @property
     def status_reason_display(self) -> str:
         if self.status == self.Status.EXCLUDED and self.exclusion_reason:

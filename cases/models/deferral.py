@@ -79,10 +79,6 @@ class DeferralRequest(models.Model):
     def is_open(self) -> bool:
         return self.resolved_at is None
 
-    @property
-    def state_display(self) -> str:
-        return self.get_outcome_display() if self.outcome else "Open"
-
     @classmethod
     def problem_asking(cls, case: Case) -> str:
         """Why no deferral can be asked for on this case now, or ''."""

@@ -85,8 +85,8 @@ class DeferralTestCase(OFRTestCase):
         self.case.deferral_review_on = today
         self.case.save()
         self.assertEqual(list(Case.objects.deferrals_due(today)), [self.case])
-        self.assertTrue(self.case.deferral_due(today))
-        self.assertFalse(later.deferral_due(today))
+        self.assertIn(self.case, Case.objects.deferrals_due(today))
+        self.assertNotIn(later, Case.objects.deferrals_due(today))
 
     # --- Agendas and packets ----------------------------------------------------
 

@@ -172,14 +172,15 @@ class SuppressionTestCase(SimpleTestCase):
             shown(table),
             [["10", "25", "0", "35"], ["40", "11", "12", "63"], ["50", "36", "12", "98"]],
         )
-        self.assertFalse(table.any_suppressed)
+        self.assertNotIn("*", [value for row in shown(table) for value in row])
 
     def test_it_shows_zeros_and_never_uses_one_as_a_complement_when_it_can_avoid_it(self):
         counts = [[0, 5], [12, 30]]
         table = table_of(counts)
         self.assertEqual(shown(table), [["0", "*", "*"], ["12", "*", "*"], ["12", "35", "47"]])
         self.assertProtected(counts, table)
-        self.assertFalse(table_of([[0, 0], [0, 15]]).any_suppressed)
+        zeros = shown(table_of([[0, 0], [0, 15]]))
+        self.assertNotIn("*", [value for row in zeros for value in row])
 
     def test_the_default_threshold_hides_1_to_9(self):
         table = suppress_series([9, 10, 1, 0, 50], labels("r", 5))
