@@ -331,35 +331,37 @@ def get_packet_copy_for_user(user, meeting: Meeting, copy_code) -> PacketCopy:
     return packet_copy
 
 
-def packet_copy_problem(packet_copy: PacketCopy, user) -> str:
-    """Why this user may not download this copy now, or "". A copy holds the
-    case files as its recipient might see them when it was laid out; it may be
-    downloaded only while that still stands: its cases still on the agenda,
-    none deferred for an investigation, its recipient (and the downloader)
-    still allowed to see each, nothing in them restricted further since, and,
-    for someone else's copy, nothing in it the downloader may not see."""
-    meeting = packet_copy.meeting
-    on_agenda = set(meeting.agenda_items.values_list("case_id", flat=True))
-    case_ids = packet_copy.case_ids
-    if set(case_ids) - on_agenda:
+def packet_copy_problem(packet_copy: PacketCopy) -> str:
+    """Why the copy no longer stands, or "". A copy holds the case files as its
+    recipient might see them when it was laid out; it may be downloaded only
+    while that still stands: its cases still on the agenda, none deferred for
+    an investigation, its recipient still allowed to open each, nothing in
+    them restricted further since."""
+    on_agenda = set(packet_copy.meeting.agenda_items.values_list("case_id", flat=True))
+    if set(packet_copy.case_ids) - on_agenda:
         return "A case in this copy was taken off the agenda after it was made."
-    cases = list(Case.objects.filter(pk__in=case_ids))
+    cases = list(Case.objects.filter(pk__in=packet_copy.case_ids))
     if any(investigation_deferred(case) for case in cases):
         return "A case in this copy was deferred for an investigation after it was made."
     theirs = permissions_on_cases(packet_copy.recipient, cases)
     if any("view_case" not in theirs[case.pk] for case in cases):
         return "Its recipient may no longer open every case in it."
     since = packet_copy.contents_at or packet_copy.finished_at
-    if since is not None and restricted_since(case_ids, since):
+    if since is not None and restricted_since(packet_copy.case_ids, since):
         return "Part of the case files in it has been restricted further since it was made."
-    if packet_copy.recipient_id != user.pk:
-        mine = permissions_on_cases(user, cases)
-        if any(not viewer_content(theirs[c.pk]) <= viewer_content(mine[c.pk]) for c in cases):
-            return WIDER_COPY
     return ""
 
 
-WIDER_COPY = "wider"
+def copy_shows_more_than(packet_copy: PacketCopy, user) -> bool:
+    """Whether another person's copy holds content this user may not see (e.g.
+    the decedent's identifiers, in a coordinator's copy downloaded by the
+    facilitator)."""
+    if packet_copy.recipient_id == user.pk:
+        return False
+    cases = list(Case.objects.filter(pk__in=packet_copy.case_ids))
+    theirs = permissions_on_cases(packet_copy.recipient, cases)
+    mine = permissions_on_cases(user, cases)
+    return any(not viewer_content(theirs[c.pk]) <= viewer_content(mine[c.pk]) for c in cases)
 
 
 def viewer_content(permissions: frozenset[str]) -> frozenset[str]:

@@ -526,20 +526,16 @@ def restricted_since(case_ids, moment) -> bool:
     now. Items created since are not counted; they were not there to be shown."""
     index = ItemIndex(case_ids)
     for model in (TimelineEvent, Note, Finding, RecordRequest, SourceDocument):
-        changed = set(
-            model.history.filter(case_id__in=case_ids, history_date__gt=moment).values_list(
-                "id", flat=True
-            )
-        )
-        for item in model.objects.filter(pk__in=changed):
-            then = (
-                model.history.filter(id=item.pk, history_date__lte=moment)
-                .order_by("-history_date", "-history_id")
-                .first()
-            )
-            if then is not None and set(categories_of(item, index)) - set(
-                categories_of(then, index)
-            ):
+        changed = model.history.filter(case_id__in=case_ids, history_date__gt=moment)
+        # Each changed item as it was at the moment (its last row by then), in one query.
+        then = {}
+        earlier = model.history.filter(
+            id__in=changed.values("id"), history_date__lte=moment
+        ).order_by("history_date", "history_id")
+        for row in earlier:
+            then[row.id] = row
+        for item in model.objects.filter(pk__in=then):
+            if set(categories_of(item, index)) - set(categories_of(then[item.pk], index)):
                 return True
     links = FindingEvent.history.filter(
         finding__case_id__in=case_ids, history_date__gt=moment, history_type="+"

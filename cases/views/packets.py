@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from cases.access import (
-    WIDER_COPY,
+    copy_shows_more_than,
     get_meeting_for_user,
     get_packet_copy_for_user,
     packet_copy_problem,
@@ -213,12 +213,13 @@ def download_packet(request: HttpRequest, code, copy) -> HttpResponse:
     packet_copy = get_packet_copy_for_user(request.user, meeting, copy)
     if meeting.is_closed:
         return unavailable(request, packet_copy, reason="closed", status=410)
-    problem = packet_copy_problem(packet_copy, request.user)
-    if problem:
+    problem = packet_copy_problem(packet_copy)
+    wider = not problem and copy_shows_more_than(packet_copy, request.user)
+    if problem or wider:
         record_denied(
             request, DeniedForbidden("cases.packetcopy", packet_copy.code, "download_packet")
         )
-        if problem == WIDER_COPY:
+        if wider:
             return unavailable(request, packet_copy, reason="wider", status=403)
         return unavailable(request, packet_copy, reason="stale", status=410, problem=problem)
     if packet_copy.status != PacketCopy.Status.READY:
