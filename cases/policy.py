@@ -570,11 +570,13 @@ class TextGuard:
             for m in active_memberships(user)
         )
 
-    def decedents(self):
+    @cached_property
+    def decedents(self) -> list[DecedentIdentifiers]:
+        """Read once however many fields the guard checks."""
         rows = DecedentIdentifiers.objects.only("legal_name", "aliases", "date_of_birth", "case_id")
         if self.case is not None:
-            return rows.filter(case=self.case)
-        return rows.filter(case__team=self.team)
+            return list(rows.filter(case=self.case))
+        return list(rows.filter(case__team=self.team))
 
     def refusals_today(self) -> int:
         return AccessEvent.objects.filter(
@@ -593,7 +595,7 @@ class TextGuard:
                 "Several of your texts were refused today for identifying a decedent, so "
                 "no text of yours can be saved here until tomorrow. Ask your coordinator."
             )
-        found = identifying_content(text, self.decedents(), dates=self.case is not None)
+        found = identifying_content(text, self.decedents, dates=self.case is not None)
         if not found:
             return ""
         if self.sees_identifiers:

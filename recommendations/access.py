@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet
 
 from cases.access import viewers_for
 from cases.models import Finding
-from cases.policy import CaseViewer
+from cases.policy import Decision
 from ofr.access import active_memberships, team_ids_with
 from ofr.audit import DeniedForbidden, DeniedNotFound
 from ofr.models import Jurisdiction, Team
@@ -114,9 +114,10 @@ def may_update(user, recommendation: Recommendation) -> bool:
     )
 
 
-def findings_for_viewer(user, recommendation: Recommendation) -> list[tuple[Finding, CaseViewer]]:
+def findings_for_viewer(user, recommendation: Recommendation) -> list[tuple[Finding, Decision]]:
     """The findings behind the recommendation that the confidentiality policy
-    shows this user (each with the user's viewer on its case), by case reference."""
+    shows this user (each with the policy's decision, for its notice), by case
+    reference."""
     findings = list(
         recommendation.findings.select_related("case", "case__team").order_by(
             "case__reference", "id"
@@ -126,8 +127,9 @@ def findings_for_viewer(user, recommendation: Recommendation) -> list[tuple[Find
     shown = []
     for finding in findings:
         viewer = viewers[finding.case_id]
-        if viewer.may("view_case") and viewer.decide(finding).shown:
-            shown.append((finding, viewer))
+        decision = viewer.decide(finding)
+        if viewer.may("view_case") and decision.shown:
+            shown.append((finding, decision))
     return shown
 
 

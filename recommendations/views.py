@@ -147,7 +147,7 @@ def recommendation_detail(request: HttpRequest, code) -> HttpResponse:
     recommendation = get_recommendation_for_user(request.user, code)
     shown = findings_for_viewer(request.user, recommendation)
     findings = [finding for finding, _ in shown]
-    notice = next((n for f, v in shown if (n := v.decide(f).notice)), "")
+    notice = next((decision.notice for _, decision in shown if decision.notice), "")
     if findings:
         # Naming the cases and findings behind it is a read of case data.
         record(request, Action.VIEW, recommendation, detail="findings behind it")
