@@ -1,13 +1,10 @@
 from django.http import HttpRequest
 
-from cases.access import may_list_cases, may_list_meetings
+from cases.access import may_list_cases
 
 
 def navigation(request: HttpRequest) -> dict:
-    """The header links to the case and meeting lists only for those who may open them."""
+    """The header links to the case list only for those who may open it."""
     user = getattr(request, "user", None)
     signed_in = user is not None and user.is_authenticated
-    return {
-        "may_list_cases": signed_in and may_list_cases(user),
-        "may_list_meetings": signed_in and may_list_meetings(user),
-    }
+    return {"may_list_cases": signed_in and may_list_cases(user)}

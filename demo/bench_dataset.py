@@ -27,8 +27,6 @@ from simple_history.utils import bulk_create_with_history
 
 from cases.business_days import add_business_days
 from cases.models import (
-    AgendaItem,
-    Attendance,
     Case,
     CaseGroupObjectPermission,
     Circumstances,
@@ -37,15 +35,13 @@ from cases.models import (
     DecedentIdentifiers,
     Finding,
     FindingEvent,
-    Meeting,
     Note,
     RecordRequest,
-    Signature,
     SourceDocument,
     TimelineEvent,
     ToxicologyResult,
 )
-from cases.models.meetings import ConfidentialityAgreement
+from meetings.models import AgendaItem, Attendance, ConfidentialityAgreement, Meeting, Signature
 from ofr.models import Agency, Holiday, Jurisdiction, Membership, Team, TeamJurisdiction
 from ofr.roles import Role, Sector, SensitiveCategory
 

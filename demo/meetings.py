@@ -9,8 +9,8 @@ from datetime import datetime, time, timedelta
 from django.utils import timezone
 
 from cases import valuesets as vs
-from cases.models import AgendaItem, Attendance, Case, DeferralRequest, Meeting, PacketCopy
-from cases.models.meetings import ConfidentialityAgreement
+from cases.models import Case, DeferralRequest
+from meetings.models import AgendaItem, Attendance, ConfidentialityAgreement, Meeting, PacketCopy
 
 PAST_CASES = ["RIV-2025-001", "RIV-2025-002", "RIV-2025-003"]
 PLANNED_CASES = ["RIV-2025-004", "RIV-2025-005", "RIV-2025-006", "RIV-2026-001"]

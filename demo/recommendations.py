@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from cases.models import Finding, Meeting
+from cases.models import Finding
+from meetings.models import Meeting
 from recommendations.models import (
     FundingSource,
     Recommendation,
@@ -233,14 +234,16 @@ def build_recommendations(riverside, lakeview, users: dict, agencies: dict) -> N
             link._history_user = users["coordinator"]
             link.save()
         for status, days_ago, author, narrative, reason in updates:
-            recommendation.add_update(
+            update = recommendation.add_update(
                 by=users[author],
                 new_status=status,
                 narrative=narrative,
                 reason=reason,
                 reported_on=today - timedelta(days=days_ago),
-                meeting=autumn if status == "adopted" and days_ago == 40 else None,
             )
+            if status == "adopted" and days_ago == 40:
+                autumn.record_adoption(recommendation, by=users["coordinator"])
+                autumn.record_report(update, by=users["coordinator"])
         if updates:
             for offset, task in ((-10, "Agree the protocol"), (30, "Report the first quarter")):
                 item = WorkPlanTask(

@@ -12,7 +12,7 @@ no data:. A refused URL is skipped with a warning.
 
 WeasyPrint is imported only when a PDF is made: the import takes about a
 second, and pages that never make a PDF import the modules that use this one
-(cases.packets for its agenda and recommendation lists).
+(meetings.packets for its agenda and recommendation lists).
 """
 
 import mimetypes

@@ -90,8 +90,14 @@ INSTALLED_APPS = [
     "ofr",
     "cases",
     "recommendations",
+    "meetings",
     "demo",  # last: it imports from every app
 ]
+
+# Review members see a case once cleared for its review; the meetings app
+# decides that (cases/access.py: NoClearance). The apps depend one way:
+# ofr <- cases <- recommendations <- meetings.
+CASE_REVIEW_CLEARANCE = "meetings.access.SignedForMeeting"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -127,6 +133,7 @@ TEMPLATES = [
                 "ofr.context_processors.memberships",
                 "cases.context_processors.navigation",
                 "recommendations.context_processors.navigation",
+                "meetings.context_processors.navigation",
             ],
         },
     },
@@ -242,7 +249,7 @@ OFR_MAX_UPLOAD_BYTES = env_int("OFR_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
 # Meeting packets are laid out by a background task (django-tasks, database
 # backend: no extra server), run by `manage.py db_worker`, in a child process
 # stopped after OFR_PACKET_TIME_LIMIT seconds or at OFR_PACKET_MEMORY_LIMIT_MB
-# of address space (cases/packet_jobs.py).
+# of address space (meetings/packet_jobs.py).
 # E-mail (overdue reminders): printed to the console unless an SMTP host is set.
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",

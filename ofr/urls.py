@@ -8,7 +8,7 @@ urlpatterns = [
     path("accounts/login/", views.login, name="login"),
     path("accounts/logout/", views.logout, name="logout"),
     path("cases/", include("cases.urls")),
-    path("meetings/", include("cases.meeting_urls")),
+    path("meetings/", include("meetings.urls")),
     path("recommendations/", include("recommendations.urls")),
     path("admin/", admin.site.urls),
 ]

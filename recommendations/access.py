@@ -138,7 +138,7 @@ def get_recommendation_for_user(user, code, perm: str = "view") -> Recommendatio
     "update", change it (else 403). Sets viewer_may_edit / viewer_may_update."""
     recommendation = (
         recommendations_for_user(user)
-        .select_related("team", "lead_agency", "adopted_at")
+        .select_related("team", "lead_agency")
         .filter(code=code)
         .first()
     )

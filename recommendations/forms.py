@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import transaction
 
 from cases.access import viewers_for
-from cases.models import Finding, Meeting
+from cases.models import Finding
 from cases.policy import TextGuard
 from ofr.concurrency import VersionedForm
 from ofr.files import inspect_upload
@@ -58,7 +58,6 @@ class RecommendationForm(VersionedForm):
             "category",
             "level",
             "lead_agency",
-            "adopted_at",
             "adopted_on",
             "public",
         ]
@@ -87,7 +86,6 @@ class RecommendationForm(VersionedForm):
             self.fields["team"].queryset = self.fields["team"].queryset.filter(pk__in=team_ids)
             if len(team_ids) == 1:
                 self.fields["team"].initial = team_ids[0]
-        self.fields["adopted_at"].queryset = Meeting.objects.filter(team_id__in=team_ids)
         self.fields["lead_agency"].queryset = Agency.objects.order_by("name")
         findings = list(
             Finding.objects.filter(case__team_id__in=team_ids)
@@ -185,9 +183,6 @@ class ProgressUpdateForm(USWDSFormMixin, forms.Form):
         required=False,
         help_text="Needed when it is not implemented or no longer applies.",
     )
-    meeting = forms.ModelChoiceField(
-        label="Reported at meeting", queryset=Meeting.objects.none(), required=False
-    )
     evidence = forms.FileField(
         label="Evidence (optional)",
         required=False,
@@ -202,9 +197,6 @@ class ProgressUpdateForm(USWDSFormMixin, forms.Form):
             (s, Status(s).label) for s in recommendation.allowed_statuses()
         ]
         self.fields["new_status"].initial = recommendation.status
-        self.fields["meeting"].queryset = Meeting.objects.filter(
-            team_id=recommendation.team_id
-        ).order_by("-starts_at")
 
     def clean_narrative(self) -> str:
         text = self.cleaned_data["narrative"].strip()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
@@ -19,7 +20,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from cases.models import Finding, Meeting
+from cases.models import Finding
 from ofr.files import private_storage, sha256_of
 from ofr.models import Agency, Team
 
@@ -112,14 +113,6 @@ class Recommendation(models.Model):
     partner_agencies = models.ManyToManyField(
         Agency, through="RecommendationPartner", related_name="partnered_recommendations"
     )
-    adopted_at = models.ForeignKey(
-        Meeting,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="adopted_recommendations",
-        verbose_name="adopted at meeting",
-    )
     adopted_on = models.DateField(null=True, blank=True)
     findings = models.ManyToManyField(
         Finding, through="RecommendationFinding", related_name="recommendations"
@@ -149,8 +142,6 @@ class Recommendation(models.Model):
     def clean(self) -> None:
         if self.due_on and self.adopted_on and self.due_on < self.adopted_on:
             raise ValidationError({"due_on": "The due date cannot be before the adoption date."})
-        if self.adopted_at_id and self.team_id and self.adopted_at.team_id != self.team_id:
-            raise ValidationError({"adopted_at": "That meeting is another team's."})
 
     @property
     def is_closed(self) -> bool:
@@ -174,7 +165,6 @@ class Recommendation(models.Model):
         new_status: str,
         narrative: str,
         reported_on: date | None = None,
-        meeting: Meeting | None = None,
         reason: str = "",
         evidence=None,
     ) -> ProgressUpdate:
@@ -196,8 +186,6 @@ class Recommendation(models.Model):
             raise ValidationError({"reason": "Say why."})
         if reported_on > timezone.localdate():
             raise ValidationError({"reported_on": "An update cannot be dated in the future."})
-        if meeting is not None and meeting.team_id != self.team_id:
-            raise ValidationError({"meeting": "That meeting is another team's."})
         with transaction.atomic():
             update = ProgressUpdate(
                 recommendation=self,
@@ -206,7 +194,6 @@ class Recommendation(models.Model):
                 previous_status=self.status,
                 new_status=new_status,
                 narrative=narrative,
-                meeting=meeting,
             )
             if evidence is not None:
                 # Recorded as stored: every download is checked against it.
@@ -223,7 +210,6 @@ class Recommendation(models.Model):
                     self.status_reason = reason.strip()[:300]
                 if new_status == Status.ADOPTED and not self.adopted_on:
                     self.adopted_on = reported_on
-                    self.adopted_at = self.adopted_at or meeting
                 self.version += 1
                 self._history_user = by
                 self._change_reason = f"Status: {label} (update of {reported_on:%Y-%m-%d})"
@@ -291,9 +277,6 @@ class ProgressUpdate(models.Model):
         storage=private_storage, upload_to=evidence_path, max_length=200, blank=True
     )
     sha256 = models.CharField("SHA-256 of the evidence", max_length=64, blank=True, editable=False)
-    meeting = models.ForeignKey(
-        Meeting, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -353,3 +336,36 @@ class FundingSource(models.Model):
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+
+@dataclass(frozen=True)
+class RecommendationProgress:
+    """An open recommendation and what changed since the team's last meeting."""
+
+    recommendation: Recommendation
+    overdue: bool
+    updates_since: list[ProgressUpdate]
+
+
+def open_recommendations(team: Team, since: date | None) -> list[RecommendationProgress]:
+    """The team's open recommendations, oldest due first, each with its updates
+    reported after `since` (for a meeting packet: since the team's previous
+    meeting). Recommendations carry no case data."""
+    rows = (
+        Recommendation.objects.filter(team=team)
+        .select_related("lead_agency")
+        .prefetch_related("updates")
+        .order_by("due_on", "id")
+    )
+    progress = []
+    for recommendation in rows:
+        if recommendation.is_closed:
+            continue
+        updates = sorted(
+            (u for u in recommendation.updates.all() if since is None or u.reported_on > since),
+            key=lambda u: (u.reported_on, u.pk),
+        )
+        progress.append(
+            RecommendationProgress(recommendation, recommendation.is_overdue(), updates)
+        )
+    return progress

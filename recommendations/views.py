@@ -164,9 +164,7 @@ def recommendation_detail(request: HttpRequest, code) -> HttpResponse:
             "findings_notice": notice,
             "case_count": recommendation.case_count,
             "updates": list(
-                recommendation.updates.select_related("author", "meeting").order_by(
-                    "-reported_on", "-id"
-                )
+                recommendation.updates.select_related("author").order_by("-reported_on", "-id")
             ),
             "tasks": [(task, task.is_overdue(today)) for task in tasks],
             "funding": list(recommendation.funding.all()),
@@ -224,7 +222,6 @@ def add_update(request: HttpRequest, code) -> HttpResponse:
                     new_status=data["new_status"],
                     narrative=data["narrative"],
                     reported_on=data["reported_on"],
-                    meeting=data["meeting"],
                     reason=data["reason"],
                     evidence=data["evidence"],
                 )

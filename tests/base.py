@@ -9,17 +9,15 @@ from django.db import connection
 from django.test import TestCase, TransactionTestCase
 
 from cases.models import (
-    AgendaItem,
-    Attendance,
     Case,
     Finding,
-    Meeting,
     Note,
     RecordRequest,
     SourceDocument,
     TimelineEvent,
     ToxicologyResult,
 )
+from meetings.models import AgendaItem, Attendance, Meeting
 from ofr.audit import drop_append_only_triggers, install_append_only_triggers
 from ofr.models import AccessEvent, Agency, Jurisdiction, Membership, Team, TeamJurisdiction
 from ofr.roles import Role, Sector, SensitiveCategory

@@ -20,18 +20,16 @@ from unittest import mock
 from django.core.files.base import ContentFile
 
 from cases.models import (
-    AgendaItem,
-    Attendance,
     Case,
     DeferralRequest,
     Finding,
     FindingEvent,
-    Meeting,
     Note,
     RecordRequest,
     SourceDocument,
     TimelineEvent,
 )
+from meetings.models import AgendaItem, Attendance, Meeting
 from ofr.models import Agency
 from ofr.roles import Role, Sector
 from recommendations.models import RecommendationFinding

@@ -8,7 +8,8 @@ import hashlib
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from cases.models import DeferralRequest, PacketCopy
+from cases.models import DeferralRequest
+from meetings.models import PacketCopy
 from ofr.models import AccessEvent
 from tests.base import PDF_BYTES, OFRTestCase
 
@@ -126,6 +127,7 @@ for name in (
     "meetings:status",
     "meetings:history",
     "meetings:add_agenda_case",
+    "meetings:record",
     "meetings:add_attendee",
     "meetings:sign_in_sheet",
     "meetings:facilitate_case",

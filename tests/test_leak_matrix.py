@@ -52,8 +52,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import UUIDConverter
 
-from cases import packet_jobs
-from cases.packet_jobs import PacketFailed, render_packet_copy, start_packet
+from meetings import packet_jobs
+from meetings.packet_jobs import PacketFailed, render_packet_copy, start_packet
 from ofr.models import AccessEvent
 from tests.base import OFRTestCase
 from tests.leaks import (
@@ -171,7 +171,7 @@ ENTRIES: dict[str, list[dict]] = {
     # The closed meeting (the deferred case's) where a page lists its cases or people.
     **{
         f"meetings:{name}": ON_MEETINGS
-        for name in ("detail", "history", "add_agenda_case", "sign_in_sheet")
+        for name in ("detail", "history", "add_agenda_case", "record", "sign_in_sheet")
     },
     **{
         f"meetings:{name}": ON_MEETING
@@ -321,7 +321,7 @@ class LeakMatrixTestCase(LeakCast, OFRTestCase):
     @classmethod
     def make_packets(cls) -> None:
         """Every role's packet of the planned meeting through the real job
-        (cases/packet_jobs.py), stopped where its HTML (built by packet_html)
+        (meetings/packet_jobs.py), stopped where its HTML (built by packet_html)
         goes to the layout process; the HTML is kept. The officer's and the
         coordinator's are then laid out for real by that process, side by
         side, and stored on their copies by the job's own store()."""

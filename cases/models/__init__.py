@@ -1,8 +1,7 @@
 """The case file: the case and its lifecycle, the decedent (de-identified facts
 and, apart, the identifiers), death details, circumstances, toxicology, the
 timeline of touchpoints, record requests, source documents, notes and findings;
-review meetings, their agenda, roster, signatures and packet copies; requests
-to defer a case for an investigation.
+requests to defer a case for an investigation. (Meetings are the meetings app's.)
 
 Every model keeps its history (django-simple-history). Editable records carry a
 `version` for optimistic concurrency (ofr/concurrency.py). Sensitive items
@@ -21,14 +20,6 @@ from cases.models.items import (
     document_path,
     sensitivity_field,
 )
-from cases.models.meetings import (
-    AgendaItem,
-    Attendance,
-    ConfidentialityAgreement,
-    Meeting,
-    PacketCopy,
-    Signature,
-)
 from cases.models.sections import (
     ChoiceListValidator,
     Circumstances,
@@ -39,12 +30,6 @@ from cases.models.sections import (
 )
 
 __all__ = [
-    "AgendaItem",
-    "Attendance",
-    "ConfidentialityAgreement",
-    "Meeting",
-    "PacketCopy",
-    "Signature",
     "Case",
     "CaseGroupObjectPermission",
     "CaseUserObjectPermission",

@@ -14,6 +14,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from cases import valuesets as vs
+from cases.signals import case_deferred
 from ofr.models import Team
 from ofr.roles import CASE_PERMISSIONS, Role, SensitiveCategory, category_permission
 
@@ -203,9 +204,10 @@ class Case(models.Model):
         """Change the lifecycle status, recording who, when and why (in the
         case's history, with the note as the change reason).
 
-        Deferring sets the review-by date from the team's period, takes the case
-        off the agendas of planned meetings and grants open deferral requests;
-        it returns the meetings the case was taken off (else an empty list)."""
+        Deferring sets the review-by date from the team's period, grants open
+        deferral requests and tells the apps above (cases/signals.py: the
+        meetings take the case off planned agendas); it returns what they did,
+        in sentences for the person who deferred it (else an empty list)."""
         if status not in self.allowed_statuses():
             raise ValidationError(
                 f"A case that is {self.get_status_display().lower()} cannot move to "
@@ -236,28 +238,9 @@ class Case(models.Model):
             self.save()
             if not deferring:
                 return []
-            taken_off = self.leave_planned_agendas(by=by)
+            done = [said for _, said in case_deferred.send(Case, case=self, by=by) if said]
             self.grant_deferral_requests(by=by)
-        return taken_off
-
-    def leave_planned_agendas(self, *, by) -> list:
-        """Take the case off the agendas of its team's planned meetings (a
-        meeting in session or later keeps it: the review is under way or done).
-        Each removal keeps its history row; guests lose their grant with it."""
-        from cases.models.meetings import AgendaItem, Attendance, Meeting, revoke_guest_view
-
-        items = AgendaItem.objects.filter(
-            case=self, meeting__team_id=self.team_id, meeting__status=Meeting.Status.PLANNED
-        ).select_related("meeting")
-        meetings = []
-        for item in items.order_by("meeting__starts_at", "meeting_id"):
-            item._history_user = by
-            item._change_reason = f"Case {self.reference} deferred: taken off the agenda"
-            item.delete()
-            for attendance in item.meeting.attendances.exclude(kind=Attendance.Kind.MEMBER):
-                revoke_guest_view(attendance.user, self, keep_meeting=item.meeting)
-            meetings.append(item.meeting)
-        return meetings
+        return done
 
     def grant_deferral_requests(self, *, by) -> None:
         from cases.models.deferral import DeferralRequest

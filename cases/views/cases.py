@@ -201,14 +201,14 @@ def case_status(request: HttpRequest, code) -> HttpResponse:
     case = get_case_for_user(request.user, code, "change_case")
     form = StatusForm(request.POST or None, case=case)
     stale = False
-    taken_off = []
+    done = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         with transaction.atomic():
             current = Case.objects.select_for_update().get(pk=case.pk)
             stale = current.version != data["opened_version"]
             if not stale:
-                taken_off = current.move_to(
+                done = current.move_to(
                     data["status"],
                     by=request.user,
                     note=data["note"],
@@ -217,9 +217,8 @@ def case_status(request: HttpRequest, code) -> HttpResponse:
                 )
         if not stale:
             message = f"Status: {current.get_status_display()}."
-            if taken_off:
-                titles = ", ".join(f"“{meeting.title}”" for meeting in taken_off)
-                message += f" Taken off the agenda of {titles}."
+            if done:
+                message += " " + " ".join(done)
             messages.success(request, message)
             return redirect("cases:detail", case.code)
     return render(

@@ -25,18 +25,8 @@ def record_evidence_fingerprints(apps, schema_editor):
         update.sha256 = digest.hexdigest()
         update.save(update_fields=["sha256"])
         HistoricalProgressUpdate.objects.create(
-            id=update.pk,
-            code=update.code,
-            recommendation_id=update.recommendation_id,
-            reported_on=update.reported_on,
-            author_id=update.author_id,
-            previous_status=update.previous_status,
-            new_status=update.new_status,
-            narrative=update.narrative,
-            evidence=update.evidence.name,
-            sha256=update.sha256,
-            meeting_id=update.meeting_id,
-            created_at=update.created_at,
+            # Every field as it is in the state the migration runs in.
+            **{f.attname: getattr(update, f.attname) for f in ProgressUpdate._meta.concrete_fields},
             history_date=timezone.now(),
             history_type="~",
             history_change_reason=REASON,

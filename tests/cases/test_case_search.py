@@ -5,7 +5,8 @@ from urllib.parse import parse_qs, urlsplit
 from django.test import Client
 from django.urls import reverse
 
-from cases.models import AgendaItem, Case, ToxicologyResult
+from cases.models import Case, ToxicologyResult
+from meetings.models import AgendaItem
 from ofr.audit import search_term_digest
 from ofr.models import AccessEvent
 from tests.base import OFRTestCase

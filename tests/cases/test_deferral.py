@@ -7,16 +7,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import (
-    AgendaItem,
-    Attendance,
-    Case,
-    CaseUserObjectPermission,
-    DeferralRequest,
-    Meeting,
-)
-from cases.models.meetings import check_agenda_case
-from cases.packet_jobs import start_packet
+from cases.models import Case, CaseUserObjectPermission, DeferralRequest
+from meetings.models import AgendaItem, Attendance, Meeting, check_agenda_case
+from meetings.packet_jobs import start_packet
 from tests.base import OFRTestCase, make_user
 
 
@@ -95,8 +88,10 @@ class DeferralTestCase(OFRTestCase):
         in_session = self.other_meeting("Riverside review in session", "in_session")
         adjourned = self.other_meeting("Riverside review adjourned", "adjourned")
         closed = self.other_meeting("Riverside review closed", "closed")
-        taken_off = self.defer()
-        self.assertEqual({m.pk for m in taken_off}, {self.meeting.pk, second.pk})
+        said = self.defer()
+        self.assertEqual(
+            said, [f"Taken off the agenda of “{second.title}”, “{self.meeting.title}”."]
+        )
         kept = set(AgendaItem.objects.filter(case=self.case).values_list("meeting", flat=True))
         self.assertEqual(kept, {in_session.pk, adjourned.pk, closed.pk})
         removals = AgendaItem.history.filter(case=self.case, history_type="-")

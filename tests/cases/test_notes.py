@@ -3,8 +3,9 @@ from datetime import date
 
 from django.urls import reverse
 
-from cases.models import Attendance, Note, TimelineEvent
+from cases.models import Note, TimelineEvent
 from cases.policy import ItemIndex, categories_of
+from meetings.models import Attendance
 from ofr.models import AccessEvent
 from ofr.roles import SensitiveCategory
 from tests.base import OFRTestCase, make_user

@@ -8,7 +8,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import PacketCopy
+from meetings.models import PacketCopy
 from ofr.audit import Action
 from ofr.files import content_type_for
 from tests.base import PDF_BYTES, OFRTestCase

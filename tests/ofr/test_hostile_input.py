@@ -20,7 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.converters import IntConverter
 from django.utils import timezone
 
-from cases.models import Attendance
+from meetings.models import Attendance
 from ofr.forms import EARLIEST_DATE, latest_date
 from tests import test_authorization_matrix as authorization
 
@@ -70,6 +70,7 @@ POSTERS = {
     "meetings:status": "facilitator",
     "meetings:history": None,
     "meetings:add_agenda_case": "facilitator",
+    "meetings:record": "facilitator",
     "meetings:move_agenda_case": "facilitator",
     "meetings:remove_agenda_case": "facilitator",
     "meetings:add_attendee": "facilitator",

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.access import case_permissions, cases_for_user
-from cases.models import Attendance
+from meetings.models import Attendance
 from ofr.models import Membership, sync_user_groups
 from ofr.roles import CASE_PERMISSIONS, Role, Sector, SensitiveCategory, case_permissions_for
 from tests.base import OFRTestCase

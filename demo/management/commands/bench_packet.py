@@ -1,6 +1,6 @@
-"""`manage.py bench_packet`: time a meeting packet (cases/packets.py) for a
+"""`manage.py bench_packet`: time a meeting packet (meetings/packets.py) for a
 coordinator over synthetic cases, in a throwaway SQLite database: in process,
-and by the real path of cases/packet_jobs.py (a child process under the time
+and by the real path of meetings/packet_jobs.py (a child process under the time
 and memory limits)."""
 
 import json
@@ -21,12 +21,12 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from cases import packet_jobs
 from cases.access import viewers_for
 from cases.models import Case
-from cases.packets import packet_html, render_pdf
 from demo import bench_dataset
 from demo.management.commands.bench import refuse_project_database
+from meetings import packet_jobs
+from meetings.packets import packet_html, render_pdf
 from ofr.models import Team
 
 # The packet target (development machine): 8 cases of 40 touchpoints under 8 s and 400 MB.
@@ -52,7 +52,7 @@ PDF) and the peak memory of a fresh process that renders the packet once
 needs). CPU seconds are shown beside the wall-clock times: on a busy machine
 the two part.
 Then it measures the real path RUNS times: the HTML handed to the layout
-process (python -m cases.pdf_worker) under the packet time and memory limits
+process (python -m meetings.pdf_worker) under the packet time and memory limits
 (OFR_PACKET_TIME_LIMIT, OFR_PACKET_MEMORY_LIMIT_MB), with that process's
 wall time (its start-up included) and its own peak memory: resident
 (VmHWM) and address space (VmPeak, what the memory limit caps).
@@ -279,7 +279,7 @@ def render_packet() -> dict:
 
 
 def render_packet_real() -> dict:
-    """The real path of cases/packet_jobs.py for the coordinator's packet: the
+    """The real path of meetings/packet_jobs.py for the coordinator's packet: the
     HTML in this process, the layout in the limited child process."""
     team = Team.objects.get(short_code=bench_dataset.TEAM_SHORT_CODE)
     coordinator = get_user_model().objects.get(username=bench_dataset.COORDINATOR)

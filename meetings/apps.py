@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class MeetingsConfig(AppConfig):
+    name = "meetings"
+
+    def ready(self) -> None:
+        from meetings import signals  # noqa: F401  (connects the receivers)

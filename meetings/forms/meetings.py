@@ -1,0 +1,297 @@
+"""Forms of the meeting pages: the meeting, its status, agenda, roster,
+signatures, the agreement text and packet copies."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db import models
+from django.db.models import Q
+
+from cases.models import Case
+from cases.policy import TextGuard
+from meetings.models import (
+    AdoptedRecommendation,
+    Attendance,
+    Meeting,
+    PacketCopy,
+    ReportedUpdate,
+    check_agenda_case,
+    display_name,
+)
+from ofr.concurrency import VersionedForm
+from ofr.forms import USWDSFormMixin
+from ofr.models import Membership
+from recommendations.models import ProgressUpdate, Recommendation
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(format=DATETIME_FORMAT, **kwargs)
+
+
+def https_urls(field, **kwargs):
+    """Links typed without a scheme are https (Django 6's default, said now)."""
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
+
+
+class MeetingForm(VersionedForm):
+    """The meeting's details; the team is chosen once, when it is created."""
+
+    text_limits = {"minutes": 50_000}  # a long meeting's minutes
+
+    class Meta:
+        formfield_callback = https_urls
+        model = Meeting
+        fields = ["team", "title", "kind", "starts_at", "place", "video_link", "minutes"]
+        widgets = {"starts_at": DateTimeInput(), "minutes": forms.Textarea(attrs={"rows": 6})}
+        labels = {"starts_at": "Date and time", "kind": "Type of meeting"}
+        help_texts = {"video_link": "Leave empty for an in-person meeting."}
+
+    def __init__(self, *args, teams=(), guard: TextGuard | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.guard = guard  # for the minutes, which never name a decedent
+        self.fields["starts_at"].input_formats = [DATETIME_FORMAT]
+        if self.instance.pk:
+            del self.fields["team"]
+        else:
+            del self.fields["opened_version"]
+            del self.fields["minutes"]
+            self.fields["team"].queryset = self.fields["team"].queryset.filter(
+                pk__in=[t.pk for t in teams]
+            )
+            if len(teams) == 1:
+                self.fields["team"].initial = teams[0].pk
+
+    def clean_minutes(self) -> str:
+        minutes = self.cleaned_data["minutes"]
+        problem = self.guard.problem(minutes) if self.guard is not None else ""
+        if problem:
+            raise forms.ValidationError(problem)
+        return minutes
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        place, link = cleaned.get("place"), cleaned.get("video_link")
+        if "place" in cleaned and "video_link" in cleaned and not place and not link:
+            self.add_error("place", "Give a place or a video link.")
+        kind = cleaned.get("kind")
+        if (
+            self.instance.pk
+            and kind == Meeting.Kind.PUBLIC_SUMMARY
+            and self.instance.agenda_items.exists()
+        ):
+            self.add_error(
+                "kind",
+                "A public summary carries no cases: take the cases off the agenda first.",
+            )
+        return cleaned
+
+
+class MeetingStatusForm(USWDSFormMixin, forms.Form):
+    status = forms.ChoiceField(label="New status")
+    note = forms.CharField(
+        label="Note",
+        max_length=300,
+        required=False,
+        help_text="Needed to close a meeting with packet copies outstanding: say why.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    opened_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, meeting: Meeting, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [
+            (s, Meeting.Status(s).label) for s in meeting.allowed_statuses()
+        ]
+        self.fields["opened_version"].initial = meeting.version
+
+
+class AgendaCaseForm(USWDSFormMixin, forms.Form):
+    """Put a case on the agenda: the team's cases that are ready for review."""
+
+    case = forms.UUIDField(label="Case", widget=forms.Select)
+
+    def __init__(self, *args, meeting: Meeting, cases, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.meeting = meeting
+        self.cases = cases
+        on_agenda = meeting.agenda_items.values("case_id")
+        ready = cases.filter(team=meeting.team, status=Case.Status.READY_FOR_REVIEW).exclude(
+            pk__in=on_agenda
+        )
+        self.fields["case"].widget.choices = [("", "Choose a case")] + [
+            (str(c.code), c.reference) for c in ready.order_by("reference")
+        ]
+
+    def clean_case(self) -> Case:
+        case = self.cases.filter(code=self.cleaned_data["case"]).first()
+        if case is None:
+            raise forms.ValidationError("That case is not one of this team's cases.")
+        check_agenda_case(self.meeting, case)
+        return case
+
+
+class AgendaMoveForm(USWDSFormMixin, forms.Form):
+    direction = forms.ChoiceField(choices=[("up", "Up"), ("down", "Down")])
+
+
+class AddMembersForm(USWDSFormMixin, forms.Form):
+    """Put team members on the roster."""
+
+    users = forms.ModelMultipleChoiceField(
+        label="Team members",
+        queryset=get_user_model().objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, meeting: Meeting, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        members = (
+            Membership.objects.filter(team=meeting.team)
+            .active()
+            .exclude(role__in=["guest", "agency_partner", "oversight"])
+            .values("user_id")
+        )
+        self.fields["users"].queryset = (
+            get_user_model()
+            .objects.filter(pk__in=members, is_active=True)
+            .exclude(attendances__meeting=meeting)
+            .order_by("last_name", "first_name", "username")
+        )
+        self.fields["users"].label_from_instance = lambda u: u.get_full_name() or u.username
+
+
+class InviteGuestForm(USWDSFormMixin, forms.Form):
+    """A guest or observer for this meeting only, by their account's user name or e-mail."""
+
+    account = forms.CharField(
+        label="User name or e-mail of the guest's account",
+        max_length=254,
+        help_text="The system administrator creates accounts for guests.",
+    )
+    kind = forms.ChoiceField(
+        label="Attends as",
+        choices=[
+            (Attendance.Kind.GUEST, "Guest (takes part in the review)"),
+            (Attendance.Kind.OBSERVER, "Observer"),
+        ],
+        widget=forms.RadioSelect,
+        initial=Attendance.Kind.GUEST,
+    )
+
+    def __init__(self, *args, meeting: Meeting, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.meeting = meeting
+
+    def clean_account(self):
+        account = self.cleaned_data["account"].strip()
+        user = (
+            get_user_model()
+            .objects.filter(Q(username__iexact=account) | Q(email__iexact=account), is_active=True)
+            .first()
+        )
+        if user is None:
+            raise forms.ValidationError(
+                "No active account has that user name or e-mail. Ask the system administrator "
+                "to create one first."
+            )
+        if Attendance.objects.filter(meeting=self.meeting, user=user).exists():
+            raise forms.ValidationError("That person is already on the roster.")
+        members = Membership.objects.filter(team=self.meeting.team, user=user).active()
+        if members.exclude(role="guest").exists():
+            raise forms.ValidationError(
+                "That person is a member of the team: add them as a team member."
+            )
+        return user
+
+
+class SignatureForm(USWDSFormMixin, forms.Form):
+    typed_name = forms.CharField(
+        label="Type your full name", max_length=200, help_text="As on your account."
+    )
+    confirm = forms.BooleanField(
+        label="I have read this confidentiality agreement and I agree to it for this meeting.",
+        required=True,
+        error_messages={"required": "Tick the box to confirm that you agree."},
+    )
+
+
+class AgreementForm(USWDSFormMixin, forms.Form):
+    text_limits = {"text": 50_000}  # an agreement of several pages
+    text = forms.CharField(
+        label="Agreement text",
+        widget=forms.Textarea(attrs={"rows": 12}),
+        help_text="Saving makes a new version. Signatures keep the version they signed.",
+    )
+
+
+class DisposeCopyForm(USWDSFormMixin, forms.Form):
+    disposition = forms.ChoiceField(
+        label="The copy was",
+        choices=[
+            (PacketCopy.Disposition.COLLECTED, "Collected"),
+            (PacketCopy.Disposition.DESTROYED, "Destroyed"),
+        ],
+    )
+    note = forms.CharField(label="Note", max_length=300, required=False)
+
+
+class PacketRecipientForm(USWDSFormMixin, forms.Form):
+    """A manager's choice of recipient: the roster's signed attendees."""
+
+    recipient = forms.ChoiceField(label="Prepare a packet for")
+
+    def __init__(self, *args, signed: list, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["recipient"].choices = [(u.get_username(), display_name(u)) for u in signed]
+        self.fields["recipient"].error_messages["invalid_choice"] = (
+            "Choose someone on the roster who has signed the confidentiality agreement for this "
+            "meeting."
+        )
+
+
+class MeetingRecordForm(USWDSFormMixin, forms.Form):
+    """What the meeting did with the team's recommendations: one adopted here,
+    or one progress update reported here (or both)."""
+
+    adopted = forms.ModelChoiceField(
+        label="Recommendation adopted at this meeting",
+        queryset=Recommendation.objects.none(),
+        to_field_name="code",
+        required=False,
+    )
+    reported = forms.ModelChoiceField(
+        label="Progress update reported at this meeting",
+        queryset=ProgressUpdate.objects.none(),
+        to_field_name="code",
+        required=False,
+    )
+
+    def __init__(self, *args, meeting: Meeting, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["adopted"].queryset = (
+            Recommendation.objects.filter(team_id=meeting.team_id)
+            .exclude(pk__in=AdoptedRecommendation.objects.values("recommendation_id"))
+            .order_by("title")
+        )
+        self.fields["reported"].queryset = (
+            ProgressUpdate.objects.filter(recommendation__team_id=meeting.team_id)
+            .exclude(pk__in=ReportedUpdate.objects.values("update_id"))
+            .select_related("recommendation")
+            .order_by("-reported_on", "-id")
+        )
+        self.fields["reported"].label_from_instance = lambda update: (
+            f"{update.recommendation.title}: {update.reported_on:%Y-%m-%d}, "
+            f"{update.get_new_status_display().lower()}"
+        )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not self.errors and not data.get("adopted") and not data.get("reported"):
+            raise forms.ValidationError("Choose a recommendation, an update, or both.")
+        return data

@@ -1,0 +1,23 @@
+"""The meetings' card on the home page (the project's home.html composes the
+apps' cards; ofr, below every app, knows none of them)."""
+
+from django import template
+
+from meetings.models import Attendance, Meeting
+
+register = template.Library()
+
+
+@register.inclusion_tag("meetings/_home_card.html", takes_context=True)
+def upcoming_meetings_card(context) -> dict:
+    """The person's next five meetings that are not closed, and whether they signed."""
+    user = context["request"].user
+    upcoming = []
+    if user.is_authenticated:
+        upcoming = list(
+            Attendance.objects.filter(user=user)
+            .exclude(meeting__status=Meeting.Status.CLOSED)
+            .select_related("meeting", "meeting__team", "signature")
+            .order_by("meeting__starts_at")[:5]
+        )
+    return {"upcoming_attendances": upcoming}

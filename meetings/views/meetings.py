@@ -1,0 +1,532 @@
+"""Review meetings: list, plan, agenda, roster, signatures, status and copies.
+
+Packets are in meetings/views/packets.py, facilitator mode in
+meetings/views/facilitation.py. Access comes from meetings/access.py: coordinators,
+data managers and facilitators see the team's meetings, others the meetings
+they attend; coordinators and facilitators manage them.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from cases.access import cases_for_user, ungated_team_ids
+from cases.models import Case
+from cases.policy import TextGuard
+from cases.views.editing import edit_versioned
+from meetings.access import (
+    get_meeting_for_user,
+    may_list_meetings,
+    may_manage_meetings,
+    meetings_for_user,
+    teams_managing_meetings,
+)
+from meetings.forms.meetings import (
+    AddMembersForm,
+    AgendaCaseForm,
+    AgendaMoveForm,
+    AgreementForm,
+    DisposeCopyForm,
+    InviteGuestForm,
+    MeetingForm,
+    MeetingRecordForm,
+    MeetingStatusForm,
+    SignatureForm,
+)
+from meetings.models import (
+    AgendaItem,
+    Attendance,
+    ConfidentialityAgreement,
+    Meeting,
+    PacketCopy,
+    Signature,
+    grant_guest_view,
+    revoke_guest_view,
+)
+from meetings.packets import AGENDA_STEPS, previous_meeting_day
+from ofr.audit import DeniedForbidden, DeniedNotFound, client_ip
+from ofr.history import merged_entries
+from ofr.models import Team
+from recommendations.models import open_recommendations
+
+GET_OR_POST = ["GET", "HEAD", "POST"]
+
+
+def meeting_url(meeting: Meeting) -> str:
+    return reverse("meetings:detail", args=[meeting.code])
+
+
+@login_required
+@require_safe
+def meeting_list(request: HttpRequest) -> HttpResponse:
+    if not may_list_meetings(request.user):
+        raise DeniedForbidden("cases.meeting", "", "list_meetings")
+    meetings = list(meetings_for_user(request.user).order_by("-starts_at", "-id"))
+    now = timezone.now()
+    return render(
+        request,
+        "meetings/meeting_list.html",
+        {
+            "upcoming": [m for m in reversed(meetings) if not m.is_closed and m.starts_at >= now],
+            "recent": [m for m in meetings if m.is_closed or m.starts_at < now],
+            "can_add": bool(teams_managing_meetings(request.user)),
+        },
+    )
+
+
+@login_required
+@require_http_methods(GET_OR_POST)
+def meeting_new(request: HttpRequest) -> HttpResponse:
+    teams = teams_managing_meetings(request.user)
+    if not teams:
+        raise DeniedForbidden("cases.meeting", "", "add_meeting")
+    form = MeetingForm(request.POST or None, teams=teams)
+    if request.method == "POST" and form.is_valid():
+        meeting = form.save(commit=False)
+        meeting.created_by = request.user
+        meeting._history_user = request.user
+        meeting._change_reason = "Meeting planned"
+        meeting.save()
+        messages.success(request, f"Meeting planned: {meeting.title}.")
+        return redirect(meeting_url(meeting))
+    return render(request, "meetings/meeting_form.html", {"form": form, "meeting": None})
+
+
+@login_required
+@require_safe
+def meeting_detail(request: HttpRequest, code) -> HttpResponse:
+    meeting = get_meeting_for_user(request.user, code)
+    user = request.user
+    agenda = list(
+        meeting.agenda_items.select_related("case", "case__death").order_by("position", "id")
+    )
+    # Which agenda cases the viewer may open: the roles that prepare the review,
+    # or anyone once signed (the case page checks again).
+    may_open = meeting.team_id in ungated_team_ids(user) or meeting.viewer_has_signed
+    roster = list(
+        meeting.attendances.select_related("user", "signature", "guest_membership").order_by(
+            "user__last_name", "user__first_name", "user__username"
+        )
+    )
+    copies = meeting.packet_copies.select_related("recipient").order_by("number")
+    if not meeting.viewer_may_manage:
+        copies = copies.filter(recipient=user)
+    copies = list(copies)
+    since = previous_meeting_day(meeting)
+    return render(
+        request,
+        "meetings/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "steps": AGENDA_STEPS,
+            "agenda": agenda,
+            "may_open_cases": may_open,
+            "roster": roster,
+            "signed_count": sum(1 for a in roster if a.signature_or_none is not None),
+            "recommendations": open_recommendations(meeting.team, since),
+            "recommendations_since": since,
+            "adopted_here": meeting.adopted_recommendations.select_related("recommendation"),
+            "reported_here": meeting.reported_updates.select_related("update__recommendation"),
+            "copies": copies,
+            "outstanding": [
+                c
+                for c in copies
+                if c.status == PacketCopy.Status.READY
+                and c.disposition == PacketCopy.Disposition.OUTSTANDING
+            ],
+        },
+    )
+
+
+@login_required
+@require_http_methods(GET_OR_POST)
+def meeting_edit(request: HttpRequest, code) -> HttpResponse:
+    meeting = get_meeting_for_user(request.user, code, "manage_meeting")
+    if meeting.is_closed:
+        messages.error(request, "The meeting is closed and can no longer change.")
+        return redirect(meeting_url(meeting))
+    form = MeetingForm(
+        request.POST or None, instance=meeting, guard=TextGuard(request.user, team=meeting.team)
+    )
+    return edit_versioned(
+        request,
+        form,
+        case=None,
+        title=f"Meeting details: {meeting.title}",
+        reason="Meeting details edited",
+        success_url=meeting_url(meeting),
+        cancel_url=meeting_url(meeting),
+    )
+
+
+@login_required
+@require_http_methods(GET_OR_POST)
+def meeting_status(request: HttpRequest, code) -> HttpResponse:
+    meeting = get_meeting_for_user(request.user, code, "manage_meeting")
+    form = MeetingStatusForm(request.POST or None, meeting=meeting)
+    stale = False
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                current = Meeting.objects.select_for_update().get(pk=meeting.pk)
+                stale = current.version != data["opened_version"]
+                if not stale:
+                    current.move_to(data["status"], by=request.user, note=data["note"])
+        except ValidationError as error:
+            form.add_error("note" if "outstanding" in error.messages[0] else None, error)
+        else:
+            if not stale:
+                messages.success(
+                    request, f"The meeting is now {current.get_status_display().lower()}."
+                )
+                return redirect(meeting_url(meeting))
+    return render(
+        request,
+        "meetings/meeting_status.html",
+        {
+            "meeting": meeting,
+            "form": form,
+            "stale": stale,
+            "outstanding": meeting.outstanding_copies().select_related("recipient"),
+        },
+        status=409 if stale else (400 if form.errors else 200),
+    )
+
+
+@login_required
+@require_safe
+def meeting_history(request: HttpRequest, code) -> HttpResponse:
+    meeting = get_meeting_for_user(request.user, code, "manage_meeting")
+    sources = [
+        (Meeting, Meeting.history.filter(id=meeting.pk), lambda r: "Meeting"),
+        (
+            AgendaItem,
+            AgendaItem.history.filter(meeting_id=meeting.pk),
+            lambda r: "Agenda",
+        ),
+        (Attendance, Attendance.history.filter(meeting_id=meeting.pk), lambda r: "Roster"),
+        (
+            Signature,
+            Signature.history.filter(attendance__meeting=meeting),
+            lambda r: "Signature",
+        ),
+        (
+            PacketCopy,
+            PacketCopy.history.filter(meeting_id=meeting.pk),
+            lambda r: f"Packet copy {r.number}",
+        ),
+    ]
+    entries = merged_entries(sources)
+    return render(
+        request, "meetings/meeting_history.html", {"meeting": meeting, "entries": entries}
+    )
+
+
+# --- Agenda -------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(GET_OR_POST)
+def add_agenda_case(request: HttpRequest, code) -> HttpResponse:
+    meeting = get_meeting_for_user(request.user, code, "manage_meeting")
+    cases = cases_for_user(request.user).filter(team=meeting.team)
+    form = AgendaCaseForm(request.POST or None, meeting=meeting, cases=cases)
+    if request.method == "POST" and form.is_valid():
+        case = form.cleaned_data["case"]
+        try:
+            with transaction.atomic():
+                last = meeting.agenda_items.order_by("-position").first()
+                item = AgendaItem(
+                    meeting=meeting, case=case, position=(last.position + 1) if last else 1
+                )
+                item._history_user = request.user
+                item._change_reason = f"Case {case.reference} put on the agenda"
+                item.save()
+                for attendance in meeting.attendances.exclude(kind=Attendance.Kind.MEMBER):
+                    grant_guest_view(attendance.user, case)
+        except IntegrityError:
+            form.add_error("case", f"Case {case.reference} is already on the agenda.")
+        else:
+            messages.success(request, f"Case {case.reference} is on the agenda.")
+            return redirect(meeting_url(meeting))
+    # The team's other open cases, with why they are not ready (their recorded status reason).
+    not_ready = (
+        cases.exclude(status__in=[Case.Status.READY_FOR_REVIEW, Case.Status.REVIEWED])
+        .exclude(status=Case.Status.CLOSED)
+        .order_by("reference")
+    )
+    return render(
+        request,
+        "meetings/agenda_add.html",
+        {"meeting": meeting, "form": form, "not_ready": not_ready},
+        status=400 if form.errors else 200,
+    )
+
+
+def _agenda_item(meeting: Meeting, item_id: int) -> AgendaItem:
+    return get_object_or_404(meeting.agenda_items.select_related("case"), pk=item_id)
+
+
+@login_required
+@require_POST
+def move_agenda_case(request: HttpRequest, code, item) -> HttpResponse:
+    meeting = get_meeting_for_user(request.user, code, "manage_meeting")
+    agenda_item = _agenda_item(meeting, item)
+    form = AgendaMoveForm(request.POST)
+    if not form.is_valid() or meeting.is_closed:
+        messages.error(request, "The agenda could not be changed.")
+        return redirect(meeting_url(meeting))
+    items = list(meeting.agenda_items.order_by("position", "id"))
+    index = items.index(agenda_item)
+    other = index - 1 if form.cleaned_data["direction"] == "up" else index + 1
+    if 0 <= other < len(items):
+        items[index], items[other] = items[other], items[index]
+        with transaction.atomic():
+            # Renumber 1..n, saving each changed row (each leaves a history row).
+            for position, row in enumerate(items, start=1):
+                if row.position != position:
+                    row.position = position
+                    row._history_user = request.user
+                    row._change_reason = "Agenda reordered"
+                    row.save()
+    return redirect(meeting_url(meeting) + "#agenda")
+
+
+@login_required
+@require_POST
+def remove_agenda_case(request: HttpRequest, code, item) -> HttpResponse:
+    meeting = get_meeting_for_user(request.user, code, "manage_meeting")
+    agenda_item = _agenda_item(meeting, item)
+    if meeting.is_closed or agenda_item.reviewed_at is not None:
+        messages.error(
+            request,
+            "A reviewed case stays on the agenda of its meeting."
+            if agenda_item.reviewed_at
+            else "The meeting is closed; its agenda cannot change.",
+        )
+        return redirect(meeting_url(meeting))
+    case = agenda_item.case
+    with transaction.atomic():
+        agenda_item._history_user = request.user
+        agenda_item._change_reason = f"Case {case.reference} taken off the agenda"
+        agenda_item.delete()
+        for attendance in meeting.attendances.exclude(kind=Attendance.Kind.MEMBER):
+            revoke_guest_view(attendance.user, case, keep_meeting=meeting)
+    messages.success(request, f"Case {case.reference} is off the agenda.")
+    return redirect(meeting_url(meeting) + "#agenda")
+
+
+# --- Roster and signatures ------------------------------------------------------
+
+
+@login_required
+@require_http_methods(GET_OR_POST)
+def add_attendee(request: HttpRequest, code) -> HttpResponse:
+    meeting = get_meeting_for_user(request.user, code, "manage_meeting")
+    which = request.POST.get("form") if request.method == "POST" else None
+    members_form = AddMembersForm(request.POST if which == "members" else None, meeting=meeting)
+    guest_form = InviteGuestForm(request.POST if which == "guest" else None, meeting=meeting)
+    if meeting.is_closed and request.method == "POST":
+        messages.error(request, "The meeting is closed; its roster cannot change.")
+        return redirect(meeting_url(meeting))
+    if which == "members" and members_form.is_valid():
+        with transaction.atomic():
+            for user in members_form.cleaned_data["users"]:
+                attendance = Attendance(meeting=meeting, user=user, added_by=request.user)
+                attendance._history_user = request.user
+                attendance.save()
+        count = len(members_form.cleaned_data["users"])
+        messages.success(request, f"{count} member{'s' if count != 1 else ''} added to the roster.")
+        return redirect(meeting_url(meeting) + "#roster")
+    if which == "guest" and guest_form.is_valid():
+        user = guest_form.cleaned_data["account"]
+        Attendance.invite_guest(
+            meeting, user, kind=guest_form.cleaned_data["kind"], by=request.user
+        )
+        messages.success(
+            request, f"{user.get_full_name() or user.username} is invited to this meeting only."
+        )
+        return redirect(meeting_url(meeting) + "#roster")
+    return render(
+        request,
+        "meetings/attendee_add.html",
+        {"meeting": meeting, "members_form": members_form, "guest_form": guest_form},
+        status=400 if (members_form.errors or guest_form.errors) else 200,
+    )
+
+
+@login_required
+@require_POST
+def remove_attendee(request: HttpRequest, code, attendance) -> HttpResponse:
+    meeting = get_meeting_for_user(request.user, code, "manage_meeting")
+    row = get_object_or_404(meeting.attendances.select_related("user"), pk=attendance)
+    name = row.user.get_full_name() or row.user.username
+    if meeting.is_closed or row.signature_or_none is not None:
+        messages.error(
+            request,
+            f"{name} has signed the agreement for this meeting; the signature stays on record."
+            if not meeting.is_closed
+            else "The meeting is closed; its roster cannot change.",
+        )
+        return redirect(meeting_url(meeting) + "#roster")
+    with transaction.atomic():
+        if row.is_guest:
+            row.revoke_guest_access(by=request.user, reason="Taken off the roster")
+        row._history_user = request.user
+        row._change_reason = "Taken off the roster"
+        row.delete()
+    messages.success(request, f"{name} is off the roster.")
+    return redirect(meeting_url(meeting) + "#roster")
+
+
+@login_required
+@require_http_methods(GET_OR_POST)
+def sign_agreement(request: HttpRequest, code) -> HttpResponse:
+    meeting = get_meeting_for_user(request.user, code)
+    attendance = meeting.viewer_attendance
+    agreement = ConfidentialityAgreement.current(meeting.team)
+    form = SignatureForm(request.POST or None)
+    problem = ""
+    if attendance is None:
+        problem = "You are not on this meeting's roster: ask the coordinator to add you."
+    elif meeting.viewer_has_signed:
+        problem = "You have already signed the agreement for this meeting."
+    elif meeting.is_closed:
+        problem = "The meeting is closed; there is nothing left to sign."
+    if request.method == "POST" and not problem and form.is_valid():
+        try:
+            attendance.sign(
+                typed_name=form.cleaned_data["typed_name"],
+                confirmed=form.cleaned_data["confirm"],
+                ip_address=client_ip(request),
+            )
+        except ValidationError as error:
+            form.add_error("typed_name" if "name" in error.messages[0] else None, error)
+        except IntegrityError:
+            problem = "You have already signed the agreement for this meeting."
+        else:
+            messages.success(request, "Signed. You can now open the meeting's cases and packet.")
+            return redirect(meeting_url(meeting))
+    bad = request.method == "POST" and (problem or form.errors)
+    return render(
+        request,
+        "meetings/sign.html",
+        {"meeting": meeting, "agreement": agreement, "form": form, "problem": problem},
+        status=400 if bad else 200,
+    )
+
+
+@login_required
+@require_safe
+def sign_in_sheet(request: HttpRequest, code) -> HttpResponse:
+    meeting = get_meeting_for_user(request.user, code, "manage_meeting")
+    roster = meeting.attendances.select_related(
+        "user", "signature", "signature__agreement", "guest_membership"
+    ).order_by("user__last_name", "user__first_name", "user__username")
+    agencies = {
+        m.user_id: m.agency.name
+        for m in meeting.team.memberships.active().select_related("agency")
+        if m.agency_id
+    }
+    rows = [(a, agencies.get(a.user_id, "")) for a in roster]
+    return render(
+        request,
+        "meetings/sign_in_sheet.html",
+        {
+            "meeting": meeting,
+            "rows": rows,
+            "agreement": ConfidentialityAgreement.current(meeting.team),
+        },
+    )
+
+
+@login_required
+@require_http_methods(GET_OR_POST)
+def edit_agreement(request: HttpRequest, team) -> HttpResponse:
+    team_obj = Team.objects.filter(code=team).first()
+    if team_obj is None or not may_manage_meetings(request.user, team_obj.pk):
+        raise DeniedNotFound("ofr.team", team, "manage_meeting")
+    current = ConfidentialityAgreement.current(team_obj)
+    form = AgreementForm(request.POST or None, initial={"text": current.text})
+    if request.method == "POST" and form.is_valid():
+        try:
+            agreement = ConfidentialityAgreement.publish(
+                team_obj, form.cleaned_data["text"], by=request.user
+            )
+        except ValidationError as error:
+            form.add_error("text", error)
+        else:
+            messages.success(request, f"Version {agreement.version} of the agreement is in force.")
+            return redirect(reverse("meetings:list"))
+    versions = team_obj.agreements.order_by("-version")
+    return render(
+        request,
+        "meetings/agreement_form.html",
+        {"team": team_obj, "form": form, "current": current, "versions": versions},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- Packet copies --------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def dispose_copy(request: HttpRequest, code, copy) -> HttpResponse:
+    meeting = get_meeting_for_user(request.user, code, "manage_meeting")
+    packet_copy = meeting.packet_copies.filter(code=copy).first()
+    if packet_copy is None:
+        raise Http404("No such copy")
+    form = DisposeCopyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose whether the copy was collected or destroyed.")
+        return redirect(meeting_url(meeting) + "#copies")
+    try:
+        packet_copy.dispose(
+            form.cleaned_data["disposition"], by=request.user, note=form.cleaned_data["note"]
+        )
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(
+            request, f"Copy {packet_copy.number}: {packet_copy.get_disposition_display().lower()}."
+        )
+    return redirect(meeting_url(meeting) + "#copies")
+
+
+@login_required
+@require_http_methods(GET_OR_POST)
+def record_at_meeting(request: HttpRequest, code) -> HttpResponse:
+    """Record a recommendation adopted, or a progress update reported, at this meeting."""
+    meeting = get_meeting_for_user(request.user, code, "manage_meeting")
+    if meeting.is_closed:
+        messages.error(request, "The meeting is closed and can no longer change.")
+        return redirect(meeting_url(meeting))
+    form = MeetingRecordForm(request.POST if request.method == "POST" else None, meeting=meeting)
+    if request.method == "POST" and form.is_valid():
+        adopted, reported = form.cleaned_data["adopted"], form.cleaned_data["reported"]
+        try:
+            with transaction.atomic():
+                if adopted:
+                    meeting.record_adoption(adopted, by=request.user)
+                if reported:
+                    meeting.record_report(reported, by=request.user)
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                form.add_error("adopted" if field == "recommendation" else "reported", problems)
+        else:
+            messages.success(request, "Recorded at this meeting.")
+            return redirect(meeting_url(meeting) + "#recommendations")
+    return render(
+        request,
+        "meetings/record.html",
+        {"meeting": meeting, "form": form},
+        status=400 if form.errors else 200,
+    )
