@@ -1,7 +1,8 @@
 """A case file as one viewer may see it: the sections, the timeline with its
-strip, records received, notes and findings, each through the confidentiality
-policy (cases/policy.py). Meeting packets are made of these; nothing a viewer
-may not see is put in one."""
+strip, records, notes and findings, each through the confidentiality policy
+(cases/policy.py). One builder for every place that shows a case file: the
+case page and facilitator mode (case_file_context) and meeting packets
+(case_file). Nothing a viewer may not see is put in either."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -16,7 +17,7 @@ from cases.policy import (
     visible_notes,
     visible_timeline,
 )
-from cases.timeline_svg import timeline_strip_svg
+from cases.timeline_svg import legend_items, timeline_strip_svg
 
 
 @dataclass(frozen=True)
@@ -64,20 +65,57 @@ def received_records(case: Case, viewer: CaseViewer) -> list[ReceivedRecord]:
     return records
 
 
+def case_notes(case: Case, viewer: CaseViewer) -> list:
+    """The notes on the case as a whole (a touchpoint's notes come with it)."""
+    return visible_notes(case.notes.filter(timeline_event=None).select_related("author"), viewer)
+
+
+def findings_with_events(findings, viewer: CaseViewer, timeline: list[TimelineItem]) -> list:
+    """(finding, [the touchpoints it names, as the timeline shows them]) for each
+    finding the policy shows; a restricted finding names none."""
+    by_event = {item.event.pk: item for item in timeline if item.event is not None}
+    return [
+        (finding, [])
+        if finding.restricted
+        else (finding, [by_event.get(e.pk) for e in finding.events.all()])
+        for finding in visible_findings(findings.prefetch_related("events"), viewer)
+    ]
+
+
+def case_file_context(case: Case, viewer: CaseViewer) -> dict:
+    """The template context of the case file's sections on the case page and in
+    facilitator mode: the timeline with its strips (screen and phone widths)
+    and legend, toxicology, notes and findings (withdrawn ones too, marked)."""
+    timeline = visible_timeline(case, viewer)
+    date_of_death = case.death.date_of_death
+    findings = case.findings.select_related("proposed_by", "confirmed_by")
+    return {
+        "case": case,
+        "perms_on_case": viewer.permissions,
+        "timeline": timeline,
+        "timeline_svg": timeline_strip_svg(timeline, date_of_death, id_prefix="strip"),
+        "timeline_svg_phone": timeline_strip_svg(
+            timeline, date_of_death, width=390, id_prefix="strip-phone"
+        ),
+        "timeline_legend": legend_items(timeline),
+        "toxicology": case.toxicology.all(),
+        "notes": case_notes(case, viewer),
+        "findings": findings_with_events(findings, viewer, timeline),
+    }
+
+
 def case_file(
     case: Case, viewer: CaseViewer, *, with_identifiers: bool, strip_width: int
 ) -> CaseFile:
-    """The case file as this viewer may see it; the strip is `strip_width` wide."""
+    """The case file for a meeting packet, as this viewer may see it: no
+    withdrawn findings, the records received; the strip is `strip_width` wide."""
     timeline = visible_timeline(case, viewer)
-    by_event = {item.event.pk: item for item in timeline if item.event is not None}
-    findings = (
-        case.findings.exclude(status=vs.FindingStatus.WITHDRAWN)
-        .select_related("proposed_by")
-        .prefetch_related("events")
+    findings = case.findings.exclude(status=vs.FindingStatus.WITHDRAWN).select_related(
+        "proposed_by"
     )
-    notes = visible_notes(case.notes.filter(timeline_event=None).select_related("author"), viewer)
+    notes = case_notes(case, viewer)
     records = received_records(case, viewer)
-    shown_findings = visible_findings(findings, viewer)
+    shown_findings = findings_with_events(findings, viewer, timeline)
     return CaseFile(
         case=case,
         identifiers=identifiers_for(case, viewer) if with_identifiers else None,
@@ -88,10 +126,7 @@ def case_file(
         toxicology=list(case.toxicology.all()),
         records=records,
         notes=notes,
-        findings=[
-            (f, []) if f.restricted else (f, [by_event.get(e.pk) for e in f.events.all()])
-            for f in shown_findings
-        ],
+        findings=shown_findings,
         shows_part2=any(
             getattr(shown, "notice", "")
             for shown in [
@@ -99,7 +134,7 @@ def case_file(
                 *notes,
                 *(n for item in timeline for n in item.notes),
                 *records,
-                *shown_findings,
+                *(finding for finding, _ in shown_findings),
             ]
         ),
     )

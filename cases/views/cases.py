@@ -17,18 +17,15 @@ from cases.access import (
     may_add_cases,
     may_list_cases,
 )
+from cases.casefile import case_file_context
 from cases.forms.cases import CaseForm, CaseSearchForm, NewCaseForm, StatusForm
 from cases.history import case_file_history
 from cases.models import Case
 from cases.policy import (
     identifiers_for,
     visible_documents,
-    visible_findings,
-    visible_notes,
     visible_requests,
-    visible_timeline,
 )
-from cases.timeline_svg import legend_items, timeline_strip_svg
 from cases.views.deferral import deferral_panel
 from cases.views.editing import edit_versioned
 from ofr.access import teams_for_user
@@ -141,40 +138,17 @@ def case_detail(request: HttpRequest, code) -> HttpResponse:
     case = get_case_for_user(request.user, code, "view_case")
     viewer = case.viewer
     record(request, Action.VIEW, case)
-    timeline = visible_timeline(case, viewer)
-    date_of_death = case.death.date_of_death
-    items_by_event = {item.event.pk: item for item in timeline if item.event is not None}
-    findings = case.findings.select_related("proposed_by", "confirmed_by").prefetch_related(
-        "events"
-    )
     return render(
         request,
         "cases/case_detail.html",
         {
-            "case": case,
-            "perms_on_case": viewer.permissions,
+            **case_file_context(case, viewer),
             "deferral": deferral_panel(case, request.user),
             "identifiers": identifiers_for(case, viewer),
-            "timeline": timeline,
-            "timeline_svg": timeline_strip_svg(timeline, date_of_death, id_prefix="strip"),
-            "timeline_svg_phone": timeline_strip_svg(
-                timeline, date_of_death, width=390, id_prefix="strip-phone"
-            ),
-            "timeline_legend": legend_items(timeline),
-            "toxicology": case.toxicology.all(),
-            "notes": visible_notes(
-                case.notes.filter(timeline_event=None).select_related("author"), viewer
-            ),
             "documents": visible_documents(case.documents.select_related("agency"), viewer),
             "record_requests": visible_requests(
                 case.record_requests.select_related("agency"), viewer
             ),
-            "findings": [
-                (finding, [items_by_event.get(e.pk) for e in finding.events.all()])
-                if not finding.restricted
-                else (finding, [])
-                for finding in visible_findings(findings, viewer)
-            ],
         },
     )
 
