@@ -110,9 +110,7 @@ def case_file(
     """The case file for a meeting packet, as this viewer may see it: no
     withdrawn findings, the records received; the strip is `strip_width` wide."""
     timeline = visible_timeline(case, viewer)
-    findings = case.findings.exclude(status=vs.FindingStatus.WITHDRAWN).select_related(
-        "proposed_by"
-    )
+    findings = case.findings.active().select_related("proposed_by")
     notes = case_notes(case, viewer)
     records = received_records(case, viewer)
     shown_findings = findings_with_events(findings, viewer, timeline)

@@ -293,6 +293,13 @@ class Note(models.Model):
         return f"Note {str(self.code)[:8]}"
 
 
+class FindingQuerySet(models.QuerySet):
+    def active(self) -> FindingQuerySet:
+        """Proposed and confirmed findings: a withdrawn one stays in the case
+        file, marked, but counts nowhere else (packets, recommendations, reports)."""
+        return self.exclude(status=vs.FindingStatus.WITHDRAWN)
+
+
 class Finding(models.Model):
     """A missed opportunity, system gap, risk or protective factor, or good
     practice: proposed by members, confirmed by the facilitator."""
@@ -322,6 +329,8 @@ class Finding(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords()
+
+    objects = FindingQuerySet.as_manager()
 
     class Meta:
         ordering = ["proposed_at", "id"]

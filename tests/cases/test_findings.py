@@ -290,3 +290,22 @@ class FindingsTestCase(OFRTestCase):
         self.assertNotContains(response, "a restricted touchpoint")
         self.assertContains(response, f'href="#event-{self.part2_event.code}">2024-11-20')
         self.assertContains(response, f'href="#event-{self.event.code}"')
+
+    def test_active_findings_are_the_proposed_and_confirmed_ones(self):
+        kept = {}
+        for status in ("proposed", "confirmed", "withdrawn"):
+            kept[status] = Finding.objects.create(
+                case=self.case,
+                kind="missed_opportunity",
+                system="ems",
+                description=f"A {status} finding.",
+                status=status,
+                proposed_by=self.reviewer,
+            )
+        active = set(self.case.findings.active())
+        self.assertIn(kept["proposed"], active)
+        self.assertIn(kept["confirmed"], active)
+        self.assertNotIn(kept["withdrawn"], active)
+        self.assertEqual(
+            set(Finding.objects.active()), set(Finding.objects.exclude(status="withdrawn"))
+        )
