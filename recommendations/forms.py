@@ -89,7 +89,7 @@ class RecommendationForm(VersionedForm):
         self.fields["lead_agency"].queryset = Agency.objects.order_by("name")
         findings = list(
             Finding.objects.filter(case__team_id__in=team_ids)
-            .exclude(status="withdrawn")
+            .active()
             .select_related("case", "case__team")
         )
         # Only the findings the confidentiality policy shows the editor are

@@ -93,6 +93,18 @@ class FundingKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class RecommendationQuerySet(models.QuerySet):
+    """The database side of `Recommendation.is_closed` and `is_overdue()`: both
+    read CLOSED_STATUSES, so a page and a query never disagree on what is open."""
+
+    def open(self) -> RecommendationQuerySet:
+        return self.exclude(status__in=CLOSED_STATUSES)
+
+    def overdue(self, today: date) -> RecommendationQuerySet:
+        """Open and due before `today` (due today is not yet overdue)."""
+        return self.open().filter(due_on__lt=today)
+
+
 class Recommendation(models.Model):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="recommendations")
@@ -132,6 +144,8 @@ class Recommendation(models.Model):
     )
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
+    objects = RecommendationQuerySet.as_manager()
+
     class Meta:
         ordering = ["team", "due_on", "id"]
         indexes = [models.Index(fields=["team", "status"], name="recommendation_team_status")]
@@ -143,6 +157,7 @@ class Recommendation(models.Model):
         if self.due_on and self.adopted_on and self.due_on < self.adopted_on:
             raise ValidationError({"due_on": "The due date cannot be before the adoption date."})
 
+    # These two are RecommendationQuerySet.open() and overdue() for one loaded row.
     @property
     def is_closed(self) -> bool:
         return self.status in CLOSED_STATUSES
@@ -296,6 +311,16 @@ class ProgressUpdate(models.Model):
         return os.path.splitext(self.evidence.name)[1].lower()
 
 
+class WorkPlanTaskQuerySet(models.QuerySet):
+    def overdue(self, today: date) -> WorkPlanTaskQuerySet:
+        """Not done and due before `today`: `WorkPlanTask.is_overdue()` as a filter."""
+        return self.filter(due_on__lt=today, done=False)
+
+    def on_open_recommendations(self) -> WorkPlanTaskQuerySet:
+        """Tasks of a closed recommendation are no longer chased."""
+        return self.exclude(recommendation__status__in=CLOSED_STATUSES)
+
+
 class WorkPlanTask(models.Model):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     recommendation = models.ForeignKey(
@@ -308,6 +333,8 @@ class WorkPlanTask(models.Model):
     done_on = models.DateField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords()
+
+    objects = WorkPlanTaskQuerySet.as_manager()
 
     class Meta:
         ordering = ["done", "due_on", "id"]
@@ -353,14 +380,13 @@ def open_recommendations(team: Team, since: date | None) -> list[RecommendationP
     meeting). Recommendations carry no case data."""
     rows = (
         Recommendation.objects.filter(team=team)
+        .open()
         .select_related("lead_agency")
         .prefetch_related("updates")
         .order_by("due_on", "id")
     )
     progress = []
     for recommendation in rows:
-        if recommendation.is_closed:
-            continue
         updates = sorted(
             (u for u in recommendation.updates.all() if since is None or u.reported_on > since),
             key=lambda u: (u.reported_on, u.pk),

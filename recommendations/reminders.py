@@ -19,7 +19,7 @@ from django.urls import reverse
 from cases.models import Case
 from ofr.models import Membership
 from ofr.roles import DEFERRAL_DECIDING_ROLES, RECOMMENDATION_REMINDER_ROLES, roles_with
-from recommendations.models import CLOSED_STATUSES, Recommendation, WorkPlanTask
+from recommendations.models import Recommendation, WorkPlanTask
 
 
 @dataclass
@@ -100,14 +100,10 @@ def link(recommendation: Recommendation) -> str:
 
 
 def reminders(today: date) -> list[Reminder]:
-    overdue = list(
-        Recommendation.objects.filter(due_on__lt=today)
-        .exclude(status__in=CLOSED_STATUSES)
-        .select_related("team", "lead_agency")
-    )
+    overdue = list(Recommendation.objects.overdue(today).select_related("team", "lead_agency"))
     tasks = list(
-        WorkPlanTask.objects.filter(due_on__lt=today, done=False)
-        .exclude(recommendation__status__in=CLOSED_STATUSES)
+        WorkPlanTask.objects.overdue(today)
+        .on_open_recommendations()
         .select_related("recommendation__team", "recommendation__lead_agency")
     )
     partner_roles = roles_with("update_agency_recommendations")

@@ -149,7 +149,7 @@ def annual_report(team, year: int) -> AnnualReport:
         )
     findings = Counter(
         (f.get_kind_display(), f.get_system_display())
-        for f in Finding.objects.filter(case__in=cases).exclude(status="withdrawn")
+        for f in Finding.objects.filter(case__in=cases).active()
     )
     findings_table = None
     if findings:

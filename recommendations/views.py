@@ -70,9 +70,9 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
         recommendations = recommendations.filter(status=status)
     if category in Category.values:
         recommendations = recommendations.filter(category=category)
-    rows = list(recommendations.order_by("team__name", "due_on", "id"))
     if request.GET.get("overdue") == "1":
-        rows = [r for r in rows if r.is_overdue()]
+        recommendations = recommendations.overdue(timezone.localdate())
+    rows = list(recommendations.order_by("team__name", "due_on", "id"))
     return render(
         request,
         "recommendations/list.html",
