@@ -20,7 +20,7 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -101,6 +101,12 @@ class ConfidentialityAgreement(models.Model):
         return agreement
 
 
+class MeetingQuerySet(models.QuerySet):
+    def open(self) -> MeetingQuerySet:
+        """Meetings not yet closed: their agenda, roster and guest grants still count."""
+        return self.exclude(status=Meeting.Status.CLOSED)
+
+
 class Meeting(models.Model):
     class Kind(models.TextChoices):
         CASE_REVIEW = "case_review", "Case review"
@@ -144,6 +150,8 @@ class Meeting(models.Model):
     history = HistoricalRecords(
         excluded_fields=["updated_at"], table_name="cases_historicalmeeting"
     )
+
+    objects = MeetingQuerySet.as_manager()
 
     class Meta:
         db_table = "cases_meeting"
@@ -207,6 +215,91 @@ class Meeting(models.Model):
                     attendance.revoke_guest_access(by=by)
                 for copy in self.packet_copies.exclude(file=""):
                     copy.delete_file(by=by, reason="Meeting closed: electronic copy deleted")
+
+    def add_to_agenda(self, case: Case, *, by) -> AgendaItem:
+        """Put the case on the agenda after the last one; the meeting's guests
+        and observers may view it from now on."""
+        try:
+            check_agenda_case(self, case)
+        except ValidationError as error:
+            raise ValidationError({"case": error.messages}) from None
+        try:
+            with transaction.atomic():
+                last = self.agenda_items.order_by("-position").first()
+                item = AgendaItem(
+                    meeting=self, case=case, position=(last.position + 1) if last else 1
+                )
+                item._history_user = by
+                item._change_reason = f"Case {case.reference} put on the agenda"
+                item.save()
+                for attendance in self.attendances.exclude(kind=Attendance.Kind.MEMBER):
+                    grant_guest_view(attendance.user, case)
+        except IntegrityError:
+            # Another request put it on between the check and the save.
+            raise ValidationError(
+                {"case": f"Case {case.reference} is already on the agenda."}
+            ) from None
+        return item
+
+    def move_on_agenda(self, item: AgendaItem, direction: str, *, by) -> None:
+        """Swap the item with the one above ("up") or below ("down"); at either
+        end of the agenda nothing moves."""
+        if item.meeting_id != self.pk:
+            raise ValueError("That agenda item is another meeting's.")
+        if direction not in ("up", "down"):
+            raise ValidationError({"direction": "Move the case up or down."})
+        if self.is_closed:
+            raise ValidationError("The meeting is closed; its agenda cannot change.")
+        items = list(self.agenda_items.order_by("position", "id"))
+        index = items.index(item)
+        other = index - 1 if direction == "up" else index + 1
+        if not 0 <= other < len(items):
+            return
+        items[index], items[other] = items[other], items[index]
+        with transaction.atomic():
+            # Renumber 1..n, saving each changed row (each leaves a history row).
+            for position, row in enumerate(items, start=1):
+                if row.position != position:
+                    row.position = position
+                    row._history_user = by
+                    row._change_reason = "Agenda reordered"
+                    row.save()
+
+    def remove_from_agenda(self, item: AgendaItem, *, by) -> None:
+        """Take a case not yet reviewed off the agenda; guests lose their grant
+        on it unless another open meeting still invites them to it."""
+        if item.meeting_id != self.pk:
+            raise ValueError("That agenda item is another meeting's.")
+        if item.reviewed_at is not None:
+            raise ValidationError("A reviewed case stays on the agenda of its meeting.")
+        if self.is_closed:
+            raise ValidationError("The meeting is closed; its agenda cannot change.")
+        case = item.case
+        with transaction.atomic():
+            item._history_user = by
+            item._change_reason = f"Case {case.reference} taken off the agenda"
+            item.delete()
+            for attendance in self.attendances.exclude(kind=Attendance.Kind.MEMBER):
+                revoke_guest_view(attendance.user, case, keep_meeting=self)
+
+    def add_attendees(self, users, *, by) -> list[Attendance]:
+        """Put team members on the roster, all or none. (Guests and observers
+        come through Attendance.invite_guest.)"""
+        if self.is_closed:
+            raise ValidationError("The meeting is closed; its roster cannot change.")
+        attendances = []
+        try:
+            with transaction.atomic():
+                for user in users:
+                    attendance = Attendance(meeting=self, user=user, added_by=by)
+                    attendance._history_user = by
+                    attendance.save()
+                    attendances.append(attendance)
+        except IntegrityError:
+            raise ValidationError(
+                {"users": f"{display_name(user)} is already on the roster."}
+            ) from None
+        return attendances
 
     def record_adoption(self, recommendation: Recommendation, *, by) -> AdoptedRecommendation:
         """Record that the team adopted this recommendation at this meeting
@@ -288,6 +381,33 @@ class AgendaItem(models.Model):
         # The rules are for a case joining the agenda; once on it, it stays.
         if self._state.adding:
             check_agenda_case(self.meeting, self.case)
+
+    def mark_reviewed(self, *, by) -> None:
+        """Mark the case reviewed at this meeting, first moving the case to
+        reviewed unless the team already has (Case.move_to says whether it may)."""
+        meeting = self.meeting
+        if meeting.is_closed:
+            raise ValidationError("The meeting is closed; its cases can no longer change.")
+        with transaction.atomic():
+            current = AgendaItem.objects.select_for_update().get(pk=self.pk)
+            if current.reviewed_at is not None:
+                raise ValidationError(f"Case {self.case.reference} is already marked reviewed.")
+            case = Case.objects.select_for_update().get(pk=self.case_id)
+            # A case the team already moved to reviewed (e.g. from its status
+            # page) is only marked reviewed at this meeting.
+            if case.status != Case.Status.REVIEWED:
+                case.move_to(Case.Status.REVIEWED, by=by, note=f"Reviewed at {meeting.title}")
+            current.reviewed_at = timezone.now()
+            current.reviewed_by = by
+            current.version += 1
+            current._history_user = by
+            current._change_reason = "Marked reviewed"
+            current.save()
+        self.reviewed_at, self.reviewed_by, self.version = (
+            current.reviewed_at,
+            current.reviewed_by,
+            current.version,
+        )
 
     @classmethod
     def leave_planned_agendas(cls, case: Case, *, by) -> list[Meeting]:
@@ -411,6 +531,8 @@ class Attendance(models.Model):
         the meeting's day (or when it closes) and view grants on its cases."""
         if kind not in (cls.Kind.GUEST, cls.Kind.OBSERVER):
             raise ValueError(f"Not a guest kind: {kind}")
+        if meeting.is_closed:
+            raise ValidationError("The meeting is closed; its roster cannot change.")
         day = timezone.localdate(meeting.starts_at)
         today = timezone.localdate()
         with transaction.atomic():
@@ -437,7 +559,13 @@ class Attendance(models.Model):
                 meeting=meeting, user=user, kind=kind, guest_membership=membership, added_by=by
             )
             attendance._history_user = by
-            attendance.save()
+            try:
+                attendance.save()
+            except IntegrityError:
+                # Another request put them on the roster first.
+                raise ValidationError(
+                    {"account": "That person is already on the roster."}
+                ) from None
             for item in meeting.agenda_items.select_related("case"):
                 grant_guest_view(user, item.case)
         return attendance
@@ -492,7 +620,7 @@ def revoke_guest_view(user, case: Case, *, keep_meeting: Meeting | None = None) 
             meeting__attendances__user=user,
             meeting__attendances__kind__in=[Attendance.Kind.GUEST, Attendance.Kind.OBSERVER],
         )
-        .exclude(meeting__status=Meeting.Status.CLOSED)
+        .filter(meeting__in=Meeting.objects.open())
         .exclude(meeting=keep_meeting)
         .exists()
     )

@@ -14,7 +14,6 @@ from meetings.models import (
     Meeting,
     PacketCopy,
     ReportedUpdate,
-    check_agenda_case,
     display_name,
 )
 from ofr.concurrency import VersionedForm
@@ -112,13 +111,13 @@ class MeetingStatusForm(USWDSFormMixin, forms.Form):
 
 
 class AgendaCaseForm(USWDSFormMixin, forms.Form):
-    """Put a case on the agenda: the team's cases that are ready for review."""
+    """Put a case on the agenda: the team's cases that are ready for review.
+    Whether this meeting may take the case is Meeting.add_to_agenda's to say."""
 
     case = forms.UUIDField(label="Case", widget=forms.Select)
 
     def __init__(self, *args, meeting: Meeting, cases, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.meeting = meeting
         self.cases = cases
         on_agenda = meeting.agenda_items.values("case_id")
         ready = cases.filter(team=meeting.team, status=Case.Status.READY_FOR_REVIEW).exclude(
@@ -132,7 +131,6 @@ class AgendaCaseForm(USWDSFormMixin, forms.Form):
         case = self.cases.filter(code=self.cleaned_data["case"]).first()
         if case is None:
             raise forms.ValidationError("That case is not one of this team's cases.")
-        check_agenda_case(self.meeting, case)
         return case
 
 

@@ -14,13 +14,12 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from cases.access import get_case_for_user
+from cases.casefile import case_file_context
 from cases.models import Case, Finding
-from cases.policy import TextGuard, visible_findings, visible_notes, visible_timeline
-from cases.timeline_svg import legend_items, timeline_strip_svg
+from cases.policy import TextGuard
 from meetings.access import get_meeting_for_user
 from meetings.forms.facilitation import DiscussionForm, QuickFindingForm
 from meetings.models import AgendaItem, Meeting
@@ -74,14 +73,7 @@ def facilitation_page(
     status: int = 200,
 ) -> HttpResponse:
     case = agenda_item.case
-    viewer = case.viewer
     record(request, Action.VIEW, case, detail="facilitator mode")
-    timeline = visible_timeline(case, viewer)
-    date_of_death = case.death.date_of_death
-    items_by_event = {entry.event.pk: entry for entry in timeline if entry.event is not None}
-    findings = case.findings.select_related("proposed_by", "confirmed_by").prefetch_related(
-        "events"
-    )
     index = agenda.index(agenda_item)
     may_change = not meeting.is_closed
     if may_change and finding_form is None:
@@ -104,24 +96,7 @@ def facilitation_page(
             "may_change": may_change,
             "may_mark_reviewed": may_change and agenda_item.reviewed_at is None,
             "review_problem": review_problem(case),
-            "case": case,
-            "perms_on_case": viewer.permissions,
-            "timeline": timeline,
-            "timeline_svg": timeline_strip_svg(timeline, date_of_death, id_prefix="strip"),
-            "timeline_svg_phone": timeline_strip_svg(
-                timeline, date_of_death, width=390, id_prefix="strip-phone"
-            ),
-            "timeline_legend": legend_items(timeline),
-            "toxicology": case.toxicology.all(),
-            "notes": visible_notes(
-                case.notes.filter(timeline_event=None).select_related("author"), viewer
-            ),
-            "findings": [
-                (finding, [items_by_event.get(e.pk) for e in finding.events.all()])
-                if not finding.restricted
-                else (finding, [])
-                for finding in visible_findings(findings, viewer)
-            ],
+            **case_file_context(case, case.viewer),
             "finding_form": finding_form,
             "discussion_form": discussion_form,
             "conflict": conflict,
@@ -226,34 +201,17 @@ def mark_reviewed(request: HttpRequest, code, item) -> HttpResponse:
     """Move the case to reviewed (if its lifecycle allows) and mark it reviewed
     at this meeting, then go on to the next case not yet reviewed."""
     meeting, agenda, agenda_item = agenda_case(request, code, item)
-    case = agenda_item.case
     if meeting.is_closed:
         messages.error(request, CLOSED_MESSAGE)
         return redirect(case_url(meeting, agenda_item))
     try:
-        with transaction.atomic():
-            current_item = AgendaItem.objects.select_for_update().get(pk=agenda_item.pk)
-            if current_item.reviewed_at is not None:
-                raise ValidationError(f"Case {case.reference} is already marked reviewed.")
-            current_case = Case.objects.select_for_update().get(pk=case.pk)
-            # A case the team already moved to reviewed (e.g. from its status
-            # page) is only marked reviewed at this meeting.
-            if current_case.status != Case.Status.REVIEWED:
-                current_case.move_to(
-                    Case.Status.REVIEWED, by=request.user, note=f"Reviewed at {meeting.title}"
-                )
-            current_item.reviewed_at = timezone.now()
-            current_item.reviewed_by = request.user
-            current_item.version += 1
-            current_item._history_user = request.user
-            current_item._change_reason = "Marked reviewed"
-            current_item.save()
+        agenda_item.mark_reviewed(by=request.user)
     except ValidationError as error:
         messages.error(
             request, f"Not marked reviewed: {' '.join(error.messages)} Nothing was changed."
         )
         return redirect(case_url(meeting, agenda_item))
-    messages.success(request, f"Case {case.reference} reviewed.")
+    messages.success(request, f"Case {agenda_item.case.reference} reviewed.")
     # The next case not yet reviewed, after this one first, then from the top.
     index = agenda.index(agenda_item)
     rest = agenda[index + 1 :] + agenda[:index]

@@ -46,8 +46,6 @@ from meetings.models import (
     Meeting,
     PacketCopy,
     Signature,
-    grant_guest_view,
-    revoke_guest_view,
 )
 from meetings.packets import AGENDA_STEPS, previous_meeting_day
 from ofr.audit import DeniedForbidden, DeniedNotFound, client_ip
@@ -60,6 +58,16 @@ GET_OR_POST = ["GET", "HEAD", "POST"]
 
 def meeting_url(meeting: Meeting) -> str:
     return reverse("meetings:detail", args=[meeting.code])
+
+
+def put_errors_on(form, error: ValidationError) -> None:
+    """A model verb's refusal on the form: by field where the form has that
+    field, else above the form."""
+    if hasattr(error, "error_dict"):
+        for field, problems in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, problems)
+    else:
+        form.add_error(None, error)
 
 
 @login_required
@@ -241,18 +249,9 @@ def add_agenda_case(request: HttpRequest, code) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         case = form.cleaned_data["case"]
         try:
-            with transaction.atomic():
-                last = meeting.agenda_items.order_by("-position").first()
-                item = AgendaItem(
-                    meeting=meeting, case=case, position=(last.position + 1) if last else 1
-                )
-                item._history_user = request.user
-                item._change_reason = f"Case {case.reference} put on the agenda"
-                item.save()
-                for attendance in meeting.attendances.exclude(kind=Attendance.Kind.MEMBER):
-                    grant_guest_view(attendance.user, case)
-        except IntegrityError:
-            form.add_error("case", f"Case {case.reference} is already on the agenda.")
+            meeting.add_to_agenda(case, by=request.user)
+        except ValidationError as error:
+            put_errors_on(form, error)
         else:
             messages.success(request, f"Case {case.reference} is on the agenda.")
             return redirect(meeting_url(meeting))
@@ -280,23 +279,15 @@ def move_agenda_case(request: HttpRequest, code, item) -> HttpResponse:
     meeting = get_meeting_for_user(request.user, code, "manage_meeting")
     agenda_item = _agenda_item(meeting, item)
     form = AgendaMoveForm(request.POST)
-    if not form.is_valid() or meeting.is_closed:
-        messages.error(request, "The agenda could not be changed.")
-        return redirect(meeting_url(meeting))
-    items = list(meeting.agenda_items.order_by("position", "id"))
-    index = items.index(agenda_item)
-    other = index - 1 if form.cleaned_data["direction"] == "up" else index + 1
-    if 0 <= other < len(items):
-        items[index], items[other] = items[other], items[index]
-        with transaction.atomic():
-            # Renumber 1..n, saving each changed row (each leaves a history row).
-            for position, row in enumerate(items, start=1):
-                if row.position != position:
-                    row.position = position
-                    row._history_user = request.user
-                    row._change_reason = "Agenda reordered"
-                    row.save()
-    return redirect(meeting_url(meeting) + "#agenda")
+    if form.is_valid():
+        try:
+            meeting.move_on_agenda(agenda_item, form.cleaned_data["direction"], by=request.user)
+        except ValidationError:
+            pass
+        else:
+            return redirect(meeting_url(meeting) + "#agenda")
+    messages.error(request, "The agenda could not be changed.")
+    return redirect(meeting_url(meeting))
 
 
 @login_required
@@ -304,22 +295,12 @@ def move_agenda_case(request: HttpRequest, code, item) -> HttpResponse:
 def remove_agenda_case(request: HttpRequest, code, item) -> HttpResponse:
     meeting = get_meeting_for_user(request.user, code, "manage_meeting")
     agenda_item = _agenda_item(meeting, item)
-    if meeting.is_closed or agenda_item.reviewed_at is not None:
-        messages.error(
-            request,
-            "A reviewed case stays on the agenda of its meeting."
-            if agenda_item.reviewed_at
-            else "The meeting is closed; its agenda cannot change.",
-        )
+    try:
+        meeting.remove_from_agenda(agenda_item, by=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
         return redirect(meeting_url(meeting))
-    case = agenda_item.case
-    with transaction.atomic():
-        agenda_item._history_user = request.user
-        agenda_item._change_reason = f"Case {case.reference} taken off the agenda"
-        agenda_item.delete()
-        for attendance in meeting.attendances.exclude(kind=Attendance.Kind.MEMBER):
-            revoke_guest_view(attendance.user, case, keep_meeting=meeting)
-    messages.success(request, f"Case {case.reference} is off the agenda.")
+    messages.success(request, f"Case {agenda_item.case.reference} is off the agenda.")
     return redirect(meeting_url(meeting) + "#agenda")
 
 
@@ -337,23 +318,29 @@ def add_attendee(request: HttpRequest, code) -> HttpResponse:
         messages.error(request, "The meeting is closed; its roster cannot change.")
         return redirect(meeting_url(meeting))
     if which == "members" and members_form.is_valid():
-        with transaction.atomic():
-            for user in members_form.cleaned_data["users"]:
-                attendance = Attendance(meeting=meeting, user=user, added_by=request.user)
-                attendance._history_user = request.user
-                attendance.save()
-        count = len(members_form.cleaned_data["users"])
-        messages.success(request, f"{count} member{'s' if count != 1 else ''} added to the roster.")
-        return redirect(meeting_url(meeting) + "#roster")
+        try:
+            added = meeting.add_attendees(members_form.cleaned_data["users"], by=request.user)
+        except ValidationError as error:
+            put_errors_on(members_form, error)
+        else:
+            count = len(added)
+            messages.success(
+                request, f"{count} member{'s' if count != 1 else ''} added to the roster."
+            )
+            return redirect(meeting_url(meeting) + "#roster")
     if which == "guest" and guest_form.is_valid():
         user = guest_form.cleaned_data["account"]
-        Attendance.invite_guest(
-            meeting, user, kind=guest_form.cleaned_data["kind"], by=request.user
-        )
-        messages.success(
-            request, f"{user.get_full_name() or user.username} is invited to this meeting only."
-        )
-        return redirect(meeting_url(meeting) + "#roster")
+        try:
+            Attendance.invite_guest(
+                meeting, user, kind=guest_form.cleaned_data["kind"], by=request.user
+            )
+        except ValidationError as error:
+            put_errors_on(guest_form, error)
+        else:
+            messages.success(
+                request, f"{user.get_full_name() or user.username} is invited to this meeting only."
+            )
+            return redirect(meeting_url(meeting) + "#roster")
     return render(
         request,
         "meetings/attendee_add.html",
