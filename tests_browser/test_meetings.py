@@ -107,7 +107,8 @@ def test_officer_packet_has_no_part2_text(browser, site, tmp_path):
 
 
 def test_facilitator_downloads_numbered_copies_and_marks_them_collected(browser, site, tmp_path):
-    from cases.models import DecedentIdentifiers, PacketCopy
+    from cases.models import DecedentIdentifiers
+    from meetings.models import PacketCopy
     from ofr.models import AccessEvent
 
     identifiers = DecedentIdentifiers.objects.filter(case__agenda_items__meeting__title=PLANNED)
