@@ -23,3 +23,22 @@ def _private_media_in_a_temporary_folder(tmp_path_factory):
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
     yield
     settings.MEDIA_ROOT = original
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _static_files_looked_up_on_request():
+    """WhiteNoise scans every file under STATIC_ROOT (about 190, with a stat
+    for each compressed variant) whenever a handler loads the middleware, that
+    is for every test client's first request: about 8 ms, some 700 times a run.
+    With autorefresh it looks a file up only when a /static/ URL is asked for
+    (same file, same headers); other URLs never reach the file system."""
+    from django.conf import settings
+
+    unset = object()
+    saved = getattr(settings, "WHITENOISE_AUTOREFRESH", unset)
+    settings.WHITENOISE_AUTOREFRESH = True
+    yield
+    if saved is unset:
+        del settings.WHITENOISE_AUTOREFRESH
+    else:
+        settings.WHITENOISE_AUTOREFRESH = saved

@@ -11,8 +11,10 @@ been stored. The forms sent with GET (filters) get the same values."""
 
 from datetime import datetime, time
 from html.parser import HTMLParser
+from importlib import import_module
 
 from django.apps import apps
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Length
 from django.test import Client, override_settings
@@ -231,20 +233,43 @@ class HostileInputTestCase(authorization.AuthorizationMatrixTestCase):
     test_every_url_has_an_expectation = None
     test_every_role_gets_the_expected_status = None
     targets = None  # found by the first test that needs them
+    forms: dict[str, list[dict]] = {}  # role -> forms seen, found once (as targets)
 
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
         Attendance.objects.create(meeting=cls.meeting, user=cls.data_manager)  # to sign
 
+    def setUp(self) -> None:
+        super().setUp()
+        self.signed_in_sessions: dict[str, dict] = {}  # role -> a sign-in's session data
+
     def client_for(self, role: str) -> Client:
+        """A client signed in as the role, in a session of its own. The role
+        signs in once a test; each client gets a new session holding what that
+        sign-in put in its session (a sign-in per post would cost about as much
+        as the post: an access event, a group sync, last_login)."""
         client = Client()
-        if role != ANON:
-            client.force_login(getattr(self, role))
+        if role == ANON:
+            return client
+        if role not in self.signed_in_sessions:
+            signed_in = Client()
+            signed_in.force_login(getattr(self, role))
+            self.signed_in_sessions[role] = dict(signed_in.session.items())
+        session = import_module(settings.SESSION_ENGINE).SessionStore()
+        session.update(self.signed_in_sessions[role])
+        session.save()
+        client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
         return client
 
     def forms_seen_by(self, role: str) -> list[dict]:
-        """Every form on every page the role may open (files aside)."""
+        """Every form on every page the role may open (files aside). Found once
+        a class, as the targets are: looking at the pages changes nothing."""
+        if role not in HostileInputTestCase.forms:
+            HostileInputTestCase.forms[role] = self.find_forms_seen_by(role)
+        return HostileInputTestCase.forms[role]
+
+    def find_forms_seen_by(self, role: str) -> list[dict]:
         client = self.client_for(role)
         found = []
         for name, expectations in authorization.MATRIX.items():
