@@ -30,10 +30,14 @@ run: $(VENV)/.installed
 # demo loaded in its test database for all its tests).
 test: test-unit test-browser
 
+# One pytest worker per core (pytest-xdist), each with its own test database;
+# a test class stays on one worker, so its setUpTestData runs once.
+UNIT_WORKERS ?= auto
+
 test-unit: $(VENV)/.installed $(PDFTOTEXT)
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(UNIT_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 # Debian's Chromium, never a browser downloaded by Playwright.
 $(CHROMIUM):

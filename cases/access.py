@@ -10,7 +10,9 @@ from functools import cache
 
 from django.conf import settings
 from django.contrib.auth.models import Permission
+from django.core.signals import setting_changed
 from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
 from cases import valuesets as vs
@@ -67,6 +69,12 @@ class NoClearance:
 def review_clearance() -> NoClearance:
     path = getattr(settings, "CASE_REVIEW_CLEARANCE", "")
     return import_string(path)() if path else NoClearance()
+
+
+@receiver(setting_changed)
+def _forget_review_clearance(setting, **kwargs) -> None:
+    if setting == "CASE_REVIEW_CLEARANCE":
+        review_clearance.cache_clear()
 
 
 def cases_for_user(user, perm: str = "view_case") -> QuerySet[Case]:

@@ -302,27 +302,47 @@ class Meeting(models.Model):
         return attendances
 
     def record_adoption(self, recommendation: Recommendation, *, by) -> AdoptedRecommendation:
-        """Record that the team adopted this recommendation at this meeting
-        (once: a recommendation is adopted at one meeting)."""
-        if AdoptedRecommendation.objects.filter(recommendation=recommendation).exists():
+        """Record that the team adopted this recommendation at this meeting: once,
+        and only for a recommendation whose adoption is on record (its progress
+        update to "adopted"). A closed meeting may still get it: the
+        recommendation is often written up after the meeting that adopted it."""
+        if recommendation.adopted_on is None:
             raise ValidationError(
-                {"recommendation": "That recommendation's adoption is already recorded."}
+                {
+                    "recommendation": "That recommendation is not adopted yet: record its "
+                    "adoption with a progress update first."
+                }
             )
         link = AdoptedRecommendation(meeting=self, recommendation=recommendation, recorded_by=by)
         link.full_clean(exclude=["recommendation"])
-        link._history_user = by
-        link.save()
-        return link
+        link._change_reason = f"Adopted at {self.title}"
+        return save_link(
+            link, "recommendation", "That recommendation's adoption is already recorded.", by=by
+        )
 
     def record_report(self, update: ProgressUpdate, *, by) -> ReportedUpdate:
-        """Record that this progress update was reported at this meeting (once)."""
-        if ReportedUpdate.objects.filter(update=update).exists():
-            raise ValidationError({"update": "That update is already recorded at a meeting."})
+        """Record that this progress update was reported at this meeting (once;
+        a closed meeting may still get it, as for adoptions)."""
         link = ReportedUpdate(meeting=self, update=update, recorded_by=by)
         link.full_clean(exclude=["update"])
-        link._history_user = by
-        link.save()
-        return link
+        link._change_reason = f"Reported at {self.title}"
+        return save_link(link, "update", "That update is already recorded at a meeting.", by=by)
+
+
+def save_link(link, field: str, taken: str, *, by):
+    """Save a meeting link (one per recommendation or update: `field`) with its
+    history row. `taken` is the error when the item already has one: checked
+    first, and again by the database's unique index when two people record it
+    at once."""
+    if type(link).objects.filter(**{field: getattr(link, field)}).exists():
+        raise ValidationError({field: taken})
+    link._history_user = by
+    try:
+        with transaction.atomic():
+            link.save()
+    except IntegrityError:
+        raise ValidationError({field: taken}) from None
+    return link
 
 
 def check_minutes(meeting: Meeting) -> None:

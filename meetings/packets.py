@@ -35,7 +35,7 @@ from cases.models import Case
 from cases.policy import PART2_NOTICE, CaseViewer
 from ofr.models import Team
 from ofr.pdf import render_pdf, static_prefix
-from recommendations.models import open_recommendations
+from recommendations.access import open_recommendations
 
 TEMPLATE = "meetings/packets/packet.html"
 STRIP_WIDTH = 720  # viewBox units: the strip fills the text width of a letter page
@@ -161,7 +161,7 @@ def packet_html(
         "packet_cases": packet_cases,
         "shows_part2": any(pc.shows_part2 for pc in packet_cases),
         "part2_notice": PART2_NOTICE,
-        "recommendations": open_recommendations(team, recommendations_since),
+        "recommendations": open_recommendations(recipient, team, recommendations_since),
         "recommendations_since": recommendations_since,
         "static_prefix": static_prefix(),
     }

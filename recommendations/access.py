@@ -13,6 +13,8 @@ policy's call (cases/policy.py, through cases/access.py): partners and
 oversight hold no case permission, so they see none, only the number of cases.
 """
 
+from datetime import date
+
 from django.db.models import Q, QuerySet
 
 from cases.access import viewers_for
@@ -22,7 +24,7 @@ from ofr.access import active_memberships, team_ids_with
 from ofr.audit import DeniedForbidden, DeniedNotFound
 from ofr.models import Jurisdiction, Team
 from ofr.roles import TEAM_PERMISSIONS
-from recommendations.models import Recommendation
+from recommendations.models import Recommendation, RecommendationProgress, progress_of
 
 
 def jurisdiction_and_below(jurisdiction_ids: set[int]) -> set[int]:
@@ -78,6 +80,15 @@ def recommendations_for_user(user) -> QuerySet[Recommendation]:
             Q(lead_agency_id__in=agencies) | Q(partner_links__agency_id__in=agencies)
         )
     return Recommendation.objects.filter(visible).distinct()
+
+
+def open_recommendations(user, team: Team, since: date | None) -> list[RecommendationProgress]:
+    """The team's open recommendations that `user` may read, each with its
+    updates reported after `since` (a meeting page or packet: since the team's
+    previous meeting). Recommendations carry no case data, but a guest or a
+    partner on a meeting's roster reads only what the recommendation pages
+    would show them."""
+    return progress_of(recommendations_for_user(user).filter(team=team), since)
 
 
 def may_list_recommendations(user) -> bool:

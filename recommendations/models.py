@@ -374,13 +374,14 @@ class RecommendationProgress:
     updates_since: list[ProgressUpdate]
 
 
-def open_recommendations(team: Team, since: date | None) -> list[RecommendationProgress]:
-    """The team's open recommendations, oldest due first, each with its updates
-    reported after `since` (for a meeting packet: since the team's previous
-    meeting). Recommendations carry no case data."""
+def progress_of(
+    recommendations: RecommendationQuerySet, since: date | None
+) -> list[RecommendationProgress]:
+    """The open ones of `recommendations`, oldest due first, each with its
+    updates reported after `since`. Callers pass the recommendations the reader
+    may see (recommendations.access.open_recommendations)."""
     rows = (
-        Recommendation.objects.filter(team=team)
-        .open()
+        recommendations.open()
         .select_related("lead_agency")
         .prefetch_related("updates")
         .order_by("due_on", "id")

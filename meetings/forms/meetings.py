@@ -273,7 +273,7 @@ class MeetingRecordForm(USWDSFormMixin, forms.Form):
     def __init__(self, *args, meeting: Meeting, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["adopted"].queryset = (
-            Recommendation.objects.filter(team_id=meeting.team_id)
+            Recommendation.objects.filter(team_id=meeting.team_id, adopted_on__isnull=False)
             .exclude(pk__in=AdoptedRecommendation.objects.values("recommendation_id"))
             .order_by("title")
         )

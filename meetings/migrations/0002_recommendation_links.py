@@ -1,8 +1,10 @@
 # Which meeting adopted a recommendation, and at which meeting a progress update
 # was reported, were kept on the recommendation's side; recommendations now know
-# nothing of meetings, so the links live here. Existing links are copied, each
-# with a first history row carrying who set it and when (from the
-# recommendation's or the update's own history).
+# nothing of meetings, so the links live here. Each link is rebuilt with its
+# whole history from the item's own history: every change of the old column
+# becomes a history row of the link, with its user, date and reason. Going back
+# copies the links as they are into the restored columns (their history stays
+# here).
 
 import django.db.models.deletion
 import django.utils.timezone
@@ -10,54 +12,96 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
+# (source, its history, link, link history, old column, link's field to the source)
+LINKS = [
+    (
+        "recommendations.Recommendation",
+        "recommendations.HistoricalRecommendation",
+        "meetings.AdoptedRecommendation",
+        "meetings.HistoricalAdoptedRecommendation",
+        "adopted_at_id",
+        "recommendation_id",
+    ),
+    (
+        "recommendations.ProgressUpdate",
+        "recommendations.HistoricalProgressUpdate",
+        "meetings.ReportedUpdate",
+        "meetings.HistoricalReportedUpdate",
+        "meeting_id",
+        "update_id",
+    ),
+]
+MOVED = "kept on the {} before the meetings app kept it"
 
-REASON = "Recorded on the {} before the meetings app kept it"
+
+def changes_of(history, pk, column):
+    """(history row, value) each time the old column changed, oldest first; a
+    deleted item's last row counts as None."""
+    changes, previous = [], None
+    for row in history.objects.filter(id=pk).order_by("history_date", "history_id"):
+        value = None if row.history_type == "-" else getattr(row, column)
+        if value != previous:
+            changes.append((row, value))
+            previous = value
+    return changes
 
 
-def first_row(history, pk, **values):
-    return history.objects.filter(id=pk, **values).order_by("history_date", "history_id").first()
-
-
-def copy_link(link_model, link_history, history, source, **values):
-    row = first_row(history, source.pk, **values)
-    user_id = row.history_user_id if row is not None else None
-    link = link_model.objects.create(recorded_by_id=user_id, **values_for(link_model, source))
-    link_history.objects.create(
-        history_date=row.history_date if row is not None else django.utils.timezone.now(),
-        history_user_id=user_id,
-        history_type="+",
-        history_change_reason=REASON.format(history._meta.verbose_name.replace("historical ", "")),
-        **{f.attname: getattr(link, f.attname) for f in link_model._meta.concrete_fields},
-    )
-
-
-def values_for(link_model, source) -> dict:
-    if link_model._meta.model_name == "adoptedrecommendation":
-        return {"meeting_id": source.adopted_at_id, "recommendation_id": source.pk}
-    return {"meeting_id": source.meeting_id, "update_id": source.pk}
+def reason_for(row, source_name):
+    moved = MOVED.format(source_name)
+    if row.history_change_reason:
+        return f"{row.history_change_reason} ({moved})"[:100]
+    return moved[0].upper() + moved[1:]
 
 
 def copy_links(apps, schema_editor):
-    Recommendation = apps.get_model("recommendations", "Recommendation")
-    ProgressUpdate = apps.get_model("recommendations", "ProgressUpdate")
-    adopted = apps.get_model("meetings", "AdoptedRecommendation")
-    reported = apps.get_model("meetings", "ReportedUpdate")
-    for recommendation in Recommendation.objects.exclude(adopted_at=None).order_by("pk"):
-        copy_link(
-            adopted,
-            apps.get_model("meetings", "HistoricalAdoptedRecommendation"),
-            apps.get_model("recommendations", "HistoricalRecommendation"),
-            recommendation,
-            adopted_at_id=recommendation.adopted_at_id,
-        )
-    for update in ProgressUpdate.objects.exclude(meeting=None).order_by("pk"):
-        copy_link(
-            reported,
-            apps.get_model("meetings", "HistoricalReportedUpdate"),
-            apps.get_model("recommendations", "HistoricalProgressUpdate"),
-            update,
-            meeting_id=update.meeting_id,
-        )
+    for source, history, link, link_history, column, field in LINKS:
+        Source, History = apps.get_model(source), apps.get_model(history)
+        Link, LinkHistory = apps.get_model(link), apps.get_model(link_history)
+        source_name = Source._meta.verbose_name
+        pks = set(History.objects.exclude(**{column: None}).values_list("id", flat=True))
+        for pk in sorted(pks):
+            item = Source.objects.filter(pk=pk).first()
+            changes = changes_of(History, pk, column)
+            if item is None or not changes:
+                continue  # the item is gone, and its link with it
+            meetings = [value for _, value in changes if value is not None]
+            setters = [row for row, value in changes if value is not None]
+            current = getattr(item, column)
+            # The link row gives the history its id; it stays only if the link still holds.
+            live = Link.objects.create(
+                meeting_id=current or meetings[-1],
+                recorded_by_id=setters[-1].history_user_id,
+                **{field: pk},
+            )
+            linked, meeting_id, recorded_by_id = False, None, None
+            for row, value in changes:
+                if value is None:
+                    kind = "-"
+                else:
+                    kind = "~" if linked else "+"
+                    meeting_id, recorded_by_id = value, row.history_user_id
+                linked = value is not None
+                LinkHistory.objects.create(
+                    id=live.pk,
+                    meeting_id=meeting_id,
+                    recorded_by_id=recorded_by_id,
+                    history_date=row.history_date,
+                    history_user_id=row.history_user_id,
+                    history_type=kind,
+                    history_change_reason=reason_for(row, source_name),
+                    **{field: pk},
+                )
+            if current is None:
+                live.delete()
+
+
+def copy_links_back(apps, schema_editor):
+    for source, _, link, _, column, field in LINKS:
+        Source, Link = apps.get_model(source), apps.get_model(link)
+        for live in Link.objects.order_by("pk"):
+            item = Source.objects.get(pk=getattr(live, field))
+            setattr(item, column, live.meeting_id)
+            item.save(update_fields=[column.removesuffix("_id")])
 
 
 class Migration(migrations.Migration):
@@ -290,5 +334,5 @@ class Migration(migrations.Migration):
                 fields=["history_date", "id"], name="meetings_hi_history_295a07_idx"
             ),
         ),
-        migrations.RunPython(copy_links, migrations.RunPython.noop),
+        migrations.RunPython(copy_links, copy_links_back),
     ]

@@ -4,6 +4,7 @@ apps' cards; ofr, below every app, knows none of them)."""
 from django import template
 
 from meetings.models import Attendance, Meeting
+from ofr.access import active_team_ids
 
 register = template.Library()
 
@@ -15,7 +16,9 @@ def upcoming_meetings_card(context) -> dict:
     upcoming = []
     if user.is_authenticated:
         upcoming = list(
-            Attendance.objects.filter(user=user)
+            # The roster counts while the person is still on the team, as on the
+            # meeting page itself.
+            Attendance.objects.filter(user=user, meeting__team_id__in=active_team_ids(user))
             .exclude(meeting__status=Meeting.Status.CLOSED)
             .select_related("meeting", "meeting__team", "signature")
             .order_by("meeting__starts_at")[:5]

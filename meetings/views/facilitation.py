@@ -26,7 +26,7 @@ from meetings.models import AgendaItem, Meeting
 from meetings.packets import previous_meeting_day
 from ofr.audit import Action, DeniedNotFound, record
 from ofr.concurrency import EditConflict, save_versioned
-from recommendations.models import open_recommendations
+from recommendations.access import open_recommendations
 
 CLOSED_MESSAGE = "The meeting is closed: its cases can no longer be changed in facilitator mode."
 
@@ -46,7 +46,7 @@ def agenda_case(request: HttpRequest, code, item) -> tuple[Meeting, list[AgendaI
     )
     agenda_item = next((a for a in agenda if a.pk == item), None)
     if agenda_item is None:
-        raise DeniedNotFound("cases.agendaitem", item, "manage_meeting")
+        raise DeniedNotFound("meetings.agendaitem", item, "manage_meeting")
     agenda_item.case = get_case_for_user(request.user, agenda_item.case.code, "view_case")
     return meeting, agenda, agenda_item
 
@@ -101,7 +101,7 @@ def facilitation_page(
             "discussion_form": discussion_form,
             "conflict": conflict,
             # Recommendations come up in every case discussion (agenda step 8).
-            "recommendations": open_recommendations(meeting.team, since),
+            "recommendations": open_recommendations(request.user, meeting.team, since),
             "recommendations_since": since,
         },
         status=status,

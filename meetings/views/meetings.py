@@ -51,7 +51,7 @@ from meetings.packets import AGENDA_STEPS, previous_meeting_day
 from ofr.audit import DeniedForbidden, DeniedNotFound, client_ip
 from ofr.history import merged_entries
 from ofr.models import Team
-from recommendations.models import open_recommendations
+from recommendations.access import open_recommendations, recommendations_for_user
 
 GET_OR_POST = ["GET", "HEAD", "POST"]
 
@@ -74,7 +74,7 @@ def put_errors_on(form, error: ValidationError) -> None:
 @require_safe
 def meeting_list(request: HttpRequest) -> HttpResponse:
     if not may_list_meetings(request.user):
-        raise DeniedForbidden("cases.meeting", "", "list_meetings")
+        raise DeniedForbidden("meetings.meeting", "", "list_meetings")
     meetings = list(meetings_for_user(request.user).order_by("-starts_at", "-id"))
     now = timezone.now()
     return render(
@@ -93,7 +93,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 def meeting_new(request: HttpRequest) -> HttpResponse:
     teams = teams_managing_meetings(request.user)
     if not teams:
-        raise DeniedForbidden("cases.meeting", "", "add_meeting")
+        raise DeniedForbidden("meetings.meeting", "", "add_meeting")
     form = MeetingForm(request.POST or None, teams=teams)
     if request.method == "POST" and form.is_valid():
         meeting = form.save(commit=False)
@@ -127,6 +127,8 @@ def meeting_detail(request: HttpRequest, code) -> HttpResponse:
         copies = copies.filter(recipient=user)
     copies = list(copies)
     since = previous_meeting_day(meeting)
+    # Recommendations as the recommendation pages would show them to this reader.
+    readable = recommendations_for_user(user)
     return render(
         request,
         "meetings/meeting_detail.html",
@@ -137,10 +139,14 @@ def meeting_detail(request: HttpRequest, code) -> HttpResponse:
             "may_open_cases": may_open,
             "roster": roster,
             "signed_count": sum(1 for a in roster if a.signature_or_none is not None),
-            "recommendations": open_recommendations(meeting.team, since),
+            "recommendations": open_recommendations(user, meeting.team, since),
             "recommendations_since": since,
-            "adopted_here": meeting.adopted_recommendations.select_related("recommendation"),
-            "reported_here": meeting.reported_updates.select_related("update__recommendation"),
+            "adopted_here": meeting.adopted_recommendations.filter(
+                recommendation__in=readable
+            ).select_related("recommendation"),
+            "reported_here": meeting.reported_updates.filter(
+                update__recommendation__in=readable
+            ).select_related("update__recommendation"),
             "copies": copies,
             "outstanding": [
                 c
@@ -491,11 +497,9 @@ def dispose_copy(request: HttpRequest, code, copy) -> HttpResponse:
 @login_required
 @require_http_methods(GET_OR_POST)
 def record_at_meeting(request: HttpRequest, code) -> HttpResponse:
-    """Record a recommendation adopted, or a progress update reported, at this meeting."""
+    """Record a recommendation adopted, or a progress update reported, at this
+    meeting (after it closed too: the write-up often comes later)."""
     meeting = get_meeting_for_user(request.user, code, "manage_meeting")
-    if meeting.is_closed:
-        messages.error(request, "The meeting is closed and can no longer change.")
-        return redirect(meeting_url(meeting))
     form = MeetingRecordForm(request.POST if request.method == "POST" else None, meeting=meeting)
     if request.method == "POST" and form.is_valid():
         adopted, reported = form.cleaned_data["adopted"], form.cleaned_data["reported"]

@@ -81,7 +81,7 @@ def request_packet(request: HttpRequest, code) -> HttpResponse:
     if request.method == "POST":
         recipient, problem, status = posted_recipient(request, meeting, form)
         if status == 403:
-            denied = DeniedForbidden("cases.meeting", meeting.code, "request_packet_for_another")
+            denied = DeniedForbidden("meetings.meeting", meeting.code, "request_packet_for_another")
             record_denied(request, denied)
         if recipient is not None:
             try:
@@ -216,7 +216,7 @@ def download_packet(request: HttpRequest, code, copy) -> HttpResponse:
     wider = not problem and copy_shows_more_than(packet_copy, request.user)
     if problem or wider:
         record_denied(
-            request, DeniedForbidden("cases.packetcopy", packet_copy.code, "download_packet")
+            request, DeniedForbidden("meetings.packetcopy", packet_copy.code, "download_packet")
         )
         if wider:
             return unavailable(request, packet_copy, reason="wider", status=403)

@@ -1,9 +1,10 @@
 """Meetings: list, plan, agenda, roster, signatures and gating, status, copies."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from django.core.files.base import ContentFile
 from django.urls import reverse
+from django.utils import timezone
 
 from cases.access import cases_for_user
 from cases.models import Case
@@ -245,6 +246,15 @@ class SignatureGatingTestCase(MeetingsTestCase):
         response = self.client.get(reverse("home"))
         self.assertContains(response, self.meeting.title)
         self.assertNotContains(response, "agreement not signed yet")
+
+    def test_the_home_page_leaves_out_meetings_of_a_team_the_person_has_left(self):
+        membership = Membership.objects.get(user=self.member, team=self.team)
+        membership.ends_on = timezone.localdate() - timedelta(days=1)
+        membership.save()
+        self.client.force_login(self.member)
+        response = self.client.get(reverse("home"))
+        self.assertNotContains(response, self.meeting.title)
+        self.assertEqual(self.client.get(self.url("detail")).status_code, 404)
 
     def test_a_wrong_name_or_no_confirmation_signs_nothing(self):
         self.client.force_login(self.member)
@@ -504,7 +514,7 @@ class GatingTestCase(MeetingsTestCase):
 class RecommendationsSinceLastMeetingTestCase(MeetingsTestCase):
     def test_the_meeting_and_its_packet_show_open_recommendations_since_the_last_meeting(self):
         from meetings.packets import packet_html, previous_meeting_day
-        from recommendations.models import open_recommendations
+        from recommendations.access import open_recommendations
 
         earlier = Meeting.objects.create(
             team=self.team, title="Earlier", starts_at=datetime(2026, 9, 1, 14, tzinfo=UTC)
@@ -520,7 +530,7 @@ class RecommendationsSinceLastMeetingTestCase(MeetingsTestCase):
         self.sheriff_recommendation.add_update(
             by=self.coordinator, new_status="no_longer_applicable", narrative="x", reason="Moot"
         )
-        rows = open_recommendations(self.team, date(2026, 9, 1))
+        rows = open_recommendations(self.coordinator, self.team, date(2026, 9, 1))
         self.assertEqual([row.recommendation for row in rows], [self.recommendation])
         self.assertEqual(
             [u.narrative for u in rows[0].updates_since],
