@@ -170,3 +170,28 @@ class SettingsTestCase(TestCase):
     def test_sessions_end_after_fifteen_idle_minutes_by_default(self):
         self.assertEqual(settings.SESSION_IDLE_MINUTES, 15)
         self.assertEqual(project_settings.SESSION_IDLE_MINUTES, 15)
+
+
+class PostgreSQLJitTestCase(TestCase):
+    """The app's PostgreSQL connections run without JIT, which compiled the
+    case list's subqueries on every request (seconds per page)."""
+
+    def test_postgresql_connections_turn_jit_off(self):
+        script = "import json, ofr.settings as s; print(json.dumps(s.DATABASES['default']))"
+        done = run_python(
+            ["-c", script],
+            clean_env(DEBUG="1", DATABASE_URL="postgres://ofr@127.0.0.1:5432/ofr"),
+        )
+        self.assertEqual(done.returncode, 0, done.stderr)
+        database = json.loads(done.stdout)
+        self.assertEqual(database["ENGINE"], "django.db.backends.postgresql")
+        self.assertEqual(database["OPTIONS"]["options"], "-c jit=off")
+
+    def test_the_test_database_connection_has_what_the_settings_say(self):
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SHOW jit")
+                self.assertEqual(cursor.fetchone()[0], "off")
+            else:
+                cursor.execute("PRAGMA journal_mode")
+                self.assertEqual(cursor.fetchone()[0], "wal")
