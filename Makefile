@@ -55,8 +55,18 @@ test-browser: $(VENV)/.installed $(CHROMIUM)
 
 # Performance benchmark on a throwaway SQLite file (never db.sqlite3);
 # BENCH_ARGS="--cases 2000" etc. (manage.py bench --help).
+# DB=postgres: on PostgreSQL, the database at BENCH_DATABASE_URL, else a
+# throwaway server started for the run (scripts/with-postgres).
 bench: $(VENV)/.installed
+ifeq ($(DB),postgres)
+ifneq ($(BENCH_DATABASE_URL),)
+	$(PY) manage.py bench --database-url "$(BENCH_DATABASE_URL)" $(BENCH_ARGS)
+else
+	scripts/with-postgres sh -c '$(PY) manage.py bench --database-url "$$POSTGRES_URL" $(BENCH_ARGS)'
+endif
+else
 	$(PY) manage.py bench $(BENCH_ARGS)
+endif
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

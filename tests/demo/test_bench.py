@@ -163,8 +163,31 @@ class BenchTestCase(TestCase):
         with self.assertRaisesMessage(CommandError, "do not fit"):
             call_command("bench", "--events", "10", "--detail-events", "60")
 
+    def test_it_takes_only_a_postgresql_database_other_than_the_projects(self):
+        with self.assertRaisesMessage(CommandError, "must name a PostgreSQL database"):
+            call_command("bench", "--database-url", "sqlite:///bench.sqlite3")
+        with self.assertRaisesMessage(CommandError, "not both"):
+            call_command(
+                "bench", "--database-url", "postgres://u@h/b", "--database", "bench.sqlite3"
+            )
+        project = {
+            "ENGINE": "django.db.backends.postgresql",
+            "HOST": "db.internal",
+            "PORT": 5432,
+            "NAME": "ofr",
+        }
+        with mock.patch.dict(settings.DATABASES["default"], project):
+            with self.assertRaisesMessage(CommandError, "the project's database"):
+                call_command("bench", "--database-url", "postgres://ofr@db.internal:5432/ofr")
+            with mock.patch("subprocess.run") as run:
+                run.return_value.returncode = 0
+                call_command("bench", "--database-url", "postgres://ofr@db.internal:5432/bench")
+        environment = run.call_args.kwargs["env"]
+        self.assertEqual(environment["DATABASE_URL"], "postgres://ofr@db.internal:5432/bench")
+        self.assertNotIn("SQLITE_PATH", environment)
+
     def test_its_worker_refuses_to_run_on_its_own(self):
-        environment = {k: v for k, v in os.environ.items() if k != "SQLITE_PATH"}
+        environment = {k: v for k, v in os.environ.items() if k != "OFR_BENCH_WORKER"}
         with mock.patch.dict(os.environ, environment, clear=True):
             with self.assertRaisesMessage(CommandError, "--worker is internal"):
                 call_command("bench", "--worker")

@@ -1,6 +1,7 @@
-"""`manage.py bench`: build a synthetic case load in a separate SQLite database
-and time the case pages. See demo/bench_dataset.py for what is built
-and demo/bench_pages.py for what is measured."""
+"""`manage.py bench`: build a synthetic case load in a separate database
+(SQLite, or PostgreSQL with --database-url) and time the case pages. See
+demo/bench_dataset.py for what is built and demo/bench_pages.py for what is
+measured."""
 
 import json
 import os
@@ -10,6 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import dj_database_url
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -18,7 +20,7 @@ from demo import bench_dataset, bench_pages
 from ofr.models import Team
 
 HELP = """\
-Build a synthetic dataset of the given size in a separate SQLite database and
+Build a synthetic dataset of the given size in a separate database and
 report, per page, the median and p95 server time and the query count, as the
 team's coordinator and as a review member. Exit status 0 when the targets are
 met (case list and case detail under 150 ms median, query counts that do not
@@ -31,6 +33,10 @@ unless --keep is given. With --database PATH, a missing file is created and
 kept; an existing file is reused only with --keep, and only if this command
 built it with the same --cases, --events and --detail-events (then the second
 run only measures). The project's own database is always refused.
+
+With --database-url postgres://..., the benchmark runs on that PostgreSQL
+database instead: it must be empty or hold a benchmark this command built
+(then, with the same sizes, it only measures); it is never dropped.
 """
 
 
@@ -63,6 +69,11 @@ class Command(BaseCommand):
             help="SQLite file for the benchmark (default: a new temporary file).",
         )
         parser.add_argument(
+            "--database-url",
+            metavar="URL",
+            help="A PostgreSQL database for the benchmark (empty, or built by this command).",
+        )
+        parser.add_argument(
             "--keep",
             action="store_true",
             help="Keep the temporary database; or reuse the existing --database file.",
@@ -86,7 +97,11 @@ class Command(BaseCommand):
 
     # --- The parent: choose the database, run the worker, pass its answer on --
 
-    def launch(self, *, database, keep, **options) -> None:
+    def launch(self, *, database, database_url, keep, **options) -> None:
+        if database_url:
+            if database:
+                raise CommandError("Give --database (SQLite) or --database-url, not both.")
+            return self.run_worker({"DATABASE_URL": postgres_url(database_url)}, options)
         temporary = database is None
         if temporary:
             handle, name = tempfile.mkstemp(prefix="ofr-bench-", suffix=".sqlite3")
@@ -102,23 +117,30 @@ class Command(BaseCommand):
                 )
             if not path.parent.is_dir():
                 raise CommandError(f"The folder {path.parent} does not exist.")
-        command = [sys.executable, str(settings.BASE_DIR / "manage.py"), "bench", "--worker"]
-        for name in ("cases", "events", "detail_events", "requests"):
-            command += [f"--{name.replace('_', '-')}", str(options[name])]
-        if options["as_json"]:
-            command.append("--json")
-        environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-        environment["SQLITE_PATH"] = str(path)
-        environment.setdefault("LOG_LEVEL", "WARNING")
         self.stderr.write(f"Benchmark database: {path}")
         try:
-            returncode = subprocess.run(command, env=environment, check=False).returncode  # noqa: S603
+            self.run_worker({"SQLITE_PATH": str(path)}, options)
         finally:
             if temporary and not keep:
                 for suffix in ("", "-wal", "-shm"):
                     Path(f"{path}{suffix}").unlink(missing_ok=True)
             else:
                 self.stderr.write(f"Benchmark database kept: {path}")
+
+    def run_worker(self, database: dict[str, str], options) -> None:
+        """The measuring run, in a child process whose settings point at the
+        benchmark database (`database`: SQLITE_PATH or DATABASE_URL)."""
+        command = [sys.executable, str(settings.BASE_DIR / "manage.py"), "bench", "--worker"]
+        for name in ("cases", "events", "detail_events", "requests"):
+            command += [f"--{name.replace('_', '-')}", str(options[name])]
+        if options["as_json"]:
+            command.append("--json")
+        environment = {
+            k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SQLITE_PATH")
+        }
+        environment.update(database, OFR_BENCH_WORKER="1")
+        environment.setdefault("LOG_LEVEL", "WARNING")
+        returncode = subprocess.run(command, env=environment, check=False).returncode  # noqa: S603
         if returncode:
             raise CommandError(
                 f"The benchmark did not pass (worker exit status {returncode}): see above.",
@@ -129,16 +151,13 @@ class Command(BaseCommand):
 
     def work(self, *, cases, events, detail_events, requests, as_json, **options) -> None:
         database = settings.DATABASES["default"]
-        if (
-            database["ENGINE"] != "django.db.backends.sqlite3"
-            or os.environ.get("DATABASE_URL")
-            or not os.environ.get("SQLITE_PATH")
-        ):
+        if not os.environ.get("OFR_BENCH_WORKER"):
             raise CommandError(
                 "--worker is internal: run `manage.py bench`, which points it at a separate "
-                "SQLite file."
+                "database."
             )
-        refuse_project_database(Path(database["NAME"]).resolve(), configured=False)
+        if database["ENGINE"] == "django.db.backends.sqlite3":
+            refuse_project_database(Path(database["NAME"]).resolve(), configured=False)
 
         def progress(message: str) -> None:
             self.stderr.write(message)
@@ -191,6 +210,25 @@ class Command(BaseCommand):
             self.stdout.write(bench_pages.format_report(report))
         if not report.ok:
             raise CommandError("Targets not met.", returncode=1)
+
+
+def postgres_url(url: str) -> str:
+    """The URL, if it names a PostgreSQL database other than the project's."""
+    try:
+        parsed = dj_database_url.parse(url)
+    except ValueError as error:
+        raise CommandError(f"--database-url: {error}") from error
+    if parsed["ENGINE"] != "django.db.backends.postgresql":
+        raise CommandError("--database-url must name a PostgreSQL database (postgres://...).")
+    configured = settings.DATABASES["default"]
+    where = ("HOST", "PORT", "NAME")
+    if configured["ENGINE"] == parsed["ENGINE"] and all(
+        str(configured.get(k) or "") == str(parsed.get(k) or "") for k in where
+    ):
+        raise CommandError(
+            "--database-url names the project's database: the benchmark never writes to it."
+        )
+    return url
 
 
 def refuse_project_database(path: Path, *, configured: bool) -> None:
