@@ -273,6 +273,9 @@ OFR_SITE_URL = env_str("OFR_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 OFR_PACKET_TIME_LIMIT = env_int("OFR_PACKET_TIME_LIMIT", 120)
+# /healthz fails when a packet job has waited longer than this for a worker
+# (the worker is down or stuck).
+HEALTH_QUEUE_MAX_SECONDS = env_int("HEALTH_QUEUE_MAX_SECONDS", 900)
 OFR_PACKET_MEMORY_LIMIT_MB = env_int("OFR_PACKET_MEMORY_LIMIT_MB", 2048)
 # Django refuses larger request bodies outright (a clear 400) before any view runs.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

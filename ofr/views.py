@@ -1,12 +1,23 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from ofr.access import has_case_role
 from ofr.forms import LoginForm
+from ofr.health import health
+
+
+@require_safe
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers and monitors: 200 when this process can serve, else
+    503. No sign-in and nothing confidential (ofr/health.py)."""
+    healthy, report = health()
+    return JsonResponse(report, status=200 if healthy else 503)
 
 
 @require_safe

@@ -31,6 +31,7 @@ def expect(default, **by_role):
 # url name -> {role: expected status, or LOGIN for a redirect to the sign-in page}
 MATRIX = {
     "home": {**expect(200), ANON: 200},
+    "healthz": {**expect(200), ANON: 200},  # no sign-in, nothing confidential
     "login": {**expect(302), ANON: 200},  # signed-in users are sent home
     "logout": {**expect(405), ANON: 405},  # POST only
     "cases:list": {

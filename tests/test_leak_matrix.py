@@ -111,6 +111,7 @@ DOCUMENTS = [
 
 ENTRIES: dict[str, list[dict]] = {
     "home": [{}],
+    "healthz": [{}],
     "login": [{}],
     "logout": [{}],
     "cases:list": [{}],

@@ -31,6 +31,7 @@ ANON = authorization.ANON
 # url name -> the role that posts there, or None: the page only reads.
 POSTERS = {
     "home": None,
+    "healthz": None,
     "login": ANON,
     "logout": "coordinator",
     "admin:index": None,  # Django's own admin (skipped as in the authorization matrix)
