@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -79,14 +80,51 @@ STALE_ERROR = (
     "The packet was not made in time: the packet worker may have stopped or may not be "
     "running. Try again; if it keeps happening, tell your system administrator."
 )
-# A copy still queued or rendering this long after the time limit will never
-# finish (its worker was stopped, or none runs): it is failed when next looked at.
-STALE_MARGIN_SECONDS = 600
+# A copy still queued or rendering three time limits after it was asked for
+# will never finish (its worker was stopped, or none runs): it is failed when
+# next looked at. Proportional to the limit, so that a short limit fails fast.
+STALE_AFTER_TIME_LIMITS = 3
 CLOSED_ERROR = "The meeting was closed before the packet was ready, so no copy was kept."
 
 
 def time_limit() -> float:
     return float(getattr(settings, "OFR_PACKET_TIME_LIMIT", DEFAULT_TIME_LIMIT))
+
+
+def stale_after() -> float:
+    """Seconds after which a copy not yet made never will be."""
+    return STALE_AFTER_TIME_LIMITS * time_limit()
+
+
+def work_root() -> Path:
+    """The private folder (mode 0700) where packets are laid out. A killed
+    worker can leave a job's folder behind (with the packet's HTML in it):
+    sweep_work_folders() removes those."""
+    root = Path(getattr(settings, "OFR_PACKET_WORK_DIR", "") or default_work_root())
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    root.chmod(0o700)
+    return root
+
+
+def default_work_root() -> Path:
+    return Path(tempfile.gettempdir()) / f"ofr-packets-{os.getuid()}"
+
+
+def sweep_work_folders() -> int:
+    """Remove job folders older than any job may run (left by a killed
+    worker); returns how many. Run at the start of every job."""
+    cutoff = time.time() - stale_after()
+    removed = 0
+    for folder in work_root().glob("ofr-packet-*"):
+        try:
+            if folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder)
+                removed += 1
+        except FileNotFoundError:
+            continue  # another worker swept it first
+    if removed:
+        logger.warning("Removed %s packet work folder(s) left by a stopped worker", removed)
+    return removed
 
 
 def memory_limit_mb() -> int:
@@ -264,7 +302,9 @@ def produce(copy: PacketCopy) -> None:
             f"The packet could not be produced: {display_name(recipient)} may not open every "
             "case on the agenda."
         ) from error
-    with tempfile.TemporaryDirectory(prefix="ofr-packet-") as folder:
+    sweep_work_folders()
+    # Removed on every way out of this block; a killed worker's is swept later.
+    with tempfile.TemporaryDirectory(prefix="ofr-packet-", dir=work_root()) as folder:
         step(copy, 30, "Laying out the pages")
         rendered = render_in_subprocess(
             html, Path(folder), time_limit=time_limit(), memory_limit_mb=memory_limit_mb()
@@ -290,7 +330,7 @@ def fail_if_stale(copy: PacketCopy) -> None:
     if copy.is_finished:
         return
     waited = (timezone.now() - copy.requested_at).total_seconds()
-    if waited > time_limit() + STALE_MARGIN_SECONDS:
+    if waited > stale_after():
         logger.warning("Packet copy id=%s waited %.0f s: failed as stale", copy.pk, waited)
         fail(copy, STALE_ERROR)
 

@@ -276,6 +276,9 @@ OFR_PACKET_TIME_LIMIT = env_int("OFR_PACKET_TIME_LIMIT", 120)
 # /healthz fails when a packet job has waited longer than this for a worker
 # (the worker is down or stuck).
 HEALTH_QUEUE_MAX_SECONDS = env_int("HEALTH_QUEUE_MAX_SECONDS", 900)
+# Where packets are laid out (meetings/packet_jobs.py); empty: a private
+# folder in the system temp folder.
+OFR_PACKET_WORK_DIR = env_str("OFR_PACKET_WORK_DIR", "")
 OFR_PACKET_MEMORY_LIMIT_MB = env_int("OFR_PACKET_MEMORY_LIMIT_MB", 2048)
 # Django refuses larger request bodies outright (a clear 400) before any view runs.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

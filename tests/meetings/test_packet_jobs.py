@@ -1,8 +1,10 @@
 import hashlib
+import os
 import shutil
 import signal
 import subprocess
 import tempfile
+import time
 from datetime import timedelta
 from pathlib import Path
 from unittest import mock
@@ -531,9 +533,7 @@ class PacketJobsTestCase(OFRTestCase):
     def test_a_copy_waiting_far_beyond_the_time_limit_is_failed_when_looked_at(self):
         with override_settings(TASKS=DUMMY):
             copy = start_packet(self.meeting, self.reviewer, requested_by=self.reviewer)
-        copy.requested_at = timezone.now() - timedelta(
-            seconds=packet_jobs.time_limit() + packet_jobs.STALE_MARGIN_SECONDS + 1
-        )
+        copy.requested_at = timezone.now() - timedelta(seconds=packet_jobs.stale_after() + 1)
         copy.save()
         self.client.force_login(self.reviewer)
         state = self.client.get(self.url("packet_progress", copy)).json()
@@ -738,3 +738,47 @@ class PacketJobsTestCase(OFRTestCase):
                 packet_jobs.render_in_subprocess(
                     "<p>x</p>", Path(folder), time_limit=120, memory_limit_mb=limit
                 )
+
+
+class PacketWorkFolderTestCase(OFRTestCase):
+    """Packets are laid out in a private folder; what a killed worker leaves
+    there (the packet's HTML, once a whole PDF) is swept by the next job."""
+
+    def test_the_work_folder_is_private_and_stale_folders_are_swept(self):
+        with (
+            tempfile.TemporaryDirectory() as parent,
+            self.settings(OFR_PACKET_WORK_DIR=str(Path(parent) / "work")),
+        ):
+            root = packet_jobs.work_root()
+            self.assertEqual(root.stat().st_mode & 0o777, 0o700)
+            left = root / "ofr-packet-killed"
+            left.mkdir()
+            (left / "packet.html").write_text("<p>confidential</p>")
+            running = root / "ofr-packet-running"
+            running.mkdir()
+            long_ago = time.time() - packet_jobs.stale_after() - 5
+            os.utime(left, (long_ago, long_ago))
+            with self.assertLogs("meetings.packet_jobs", "WARNING"):
+                self.assertEqual(packet_jobs.sweep_work_folders(), 1)
+            self.assertFalse(left.exists())
+            self.assertTrue(running.exists())  # a job still within its time
+
+    def test_a_job_lays_out_inside_the_work_folder_and_leaves_nothing(self):
+        seen = []
+
+        def lay_out(html, folder, **limits):
+            seen.append(folder)
+            raise packet_jobs.PacketFailed("stopped by the test")
+
+        copy = start_packet(self.meeting, self.facilitator, requested_by=self.facilitator)
+        with (
+            tempfile.TemporaryDirectory() as parent,
+            self.settings(OFR_PACKET_WORK_DIR=parent),
+            mock.patch("meetings.packet_jobs.render_in_subprocess", side_effect=lay_out),
+            self.assertLogs("meetings.packet_jobs", "WARNING"),
+        ):
+            render_packet_copy.call(copy.pk)
+            self.assertEqual([folder.parent for folder in seen], [Path(parent)])
+            self.assertEqual(list(Path(parent).iterdir()), [])
+        copy.refresh_from_db()
+        self.assertEqual(copy.status, "failed")
