@@ -100,6 +100,8 @@ INSTALLED_APPS = [
 CASE_REVIEW_CLEARANCE = "meetings.access.SignedForMeeting"
 
 MIDDLEWARE = [
+    # First: every log line of the request carries its id (ofr/request_log.py).
+    "ofr.request_log.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "ofr.middleware.SecurityHeadersMiddleware",
@@ -319,14 +321,29 @@ SILENCED_SYSTEM_CHECKS = ["security.W021"]
 # Logging: server errors are visible on stderr. Log lines carry ids and codes,
 # never decedent data; Django's error e-mails (which include request data) are off.
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+# JSON lines in production (one object per line, for log collectors), plain
+# text when DEBUG is on; LOG_FORMAT=json|text overrides.
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"request": {"()": "ofr.request_log.RequestContextFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "text": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(user_id)s]: %(message)s"
+        },
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(user_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
     },
     "handlers": {
-        "stderr": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+            "filters": ["request"],
+        },
     },
     "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
     "loggers": {
