@@ -65,6 +65,7 @@ else
 	scripts/with-postgres sh -c '$(PY) manage.py bench --database-url "$$POSTGRES_URL" $(BENCH_ARGS)'
 endif
 else
+	@case "$(DB)" in ""|sqlite) ;; *) echo "DB must be sqlite or postgres, not $(DB)" >&2; exit 2;; esac
 	$(PY) manage.py bench $(BENCH_ARGS)
 endif
 

@@ -26,6 +26,7 @@ import os
 import resource
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -80,10 +81,12 @@ STALE_ERROR = (
     "The packet was not made in time: the packet worker may have stopped or may not be "
     "running. Try again; if it keeps happening, tell your system administrator."
 )
-# A copy still queued or rendering three time limits after it was asked for
-# will never finish (its worker was stopped, or none runs): it is failed when
-# next looked at. Proportional to the limit, so that a short limit fails fast.
-STALE_AFTER_TIME_LIMITS = 3
+# A copy still queued or rendering this long after it was asked for will never
+# finish (its worker was stopped, or none runs): it is failed when next looked
+# at. The margin beyond the time limit grows with the limit (twice it), and is
+# never under ten minutes, so that a few packets queued behind one another on
+# one worker are not failed while the worker is fine.
+STALE_MARGIN_FLOOR_SECONDS = 600
 CLOSED_ERROR = "The meeting was closed before the packet was ready, so no copy was kept."
 
 
@@ -93,16 +96,30 @@ def time_limit() -> float:
 
 def stale_after() -> float:
     """Seconds after which a copy not yet made never will be."""
-    return STALE_AFTER_TIME_LIMITS * time_limit()
+    return time_limit() + max(STALE_MARGIN_FLOOR_SECONDS, 2 * time_limit())
 
 
 def work_root() -> Path:
-    """The private folder (mode 0700) where packets are laid out. A killed
-    worker can leave a job's folder behind (with the packet's HTML in it):
-    sweep_work_folders() removes those."""
+    """The private folder where packets are laid out. A killed worker can
+    leave a job's folder behind (with the packet's HTML in it):
+    sweep_work_folders() removes those. The folder must be this process's
+    own, a real folder (not a link) that nobody else can open: one another
+    user made first in a shared temp folder is refused, never adopted."""
     root = Path(getattr(settings, "OFR_PACKET_WORK_DIR", "") or default_work_root())
-    root.mkdir(mode=0o700, parents=True, exist_ok=True)
-    root.chmod(0o700)
+    try:
+        root.mkdir(mode=0o700, parents=True)
+    except FileExistsError:
+        pass
+    info = os.lstat(root)
+    if (
+        not stat.S_ISDIR(info.st_mode)
+        or info.st_uid != os.geteuid()
+        or stat.S_IMODE(info.st_mode) & 0o077
+    ):
+        raise RuntimeError(
+            f"The packet work folder {root} must be a folder of this user's with mode 0700 "
+            "(OFR_PACKET_WORK_DIR)."
+        )
     return root
 
 
@@ -117,11 +134,13 @@ def sweep_work_folders() -> int:
     removed = 0
     for folder in work_root().glob("ofr-packet-*"):
         try:
-            if folder.stat().st_mtime < cutoff:
+            if folder.lstat().st_mtime < cutoff:
                 shutil.rmtree(folder)
                 removed += 1
         except FileNotFoundError:
             continue  # another worker swept it first
+        except OSError as error:  # best effort: the job goes on
+            logger.error("Could not remove packet work folder %s: %s", folder, error)
     if removed:
         logger.warning("Removed %s packet work folder(s) left by a stopped worker", removed)
     return removed

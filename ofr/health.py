@@ -10,10 +10,9 @@ import uuid
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import DatabaseError, connection
+from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
-from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from ofr.files import private_storage
@@ -50,16 +49,16 @@ def check_migrations() -> str:
 
 
 def oldest_queued_seconds() -> int:
-    """Seconds the longest-waiting packet job has been due without a worker
-    taking it (0: none waiting)."""
-    now = timezone.now()
+    """Seconds the longest-waiting packet job has waited for a worker since it
+    was queued (0: none waiting). ready() counts jobs queued without a delay,
+    which django-tasks-db stores with a far-future run_after."""
     oldest = (
-        DBTaskResult.objects.filter(status=TaskResultStatus.READY, run_after__lte=now)
-        .order_by("run_after")
-        .values_list("run_after", flat=True)
+        DBTaskResult.objects.ready()
+        .order_by("enqueued_at")
+        .values_list("enqueued_at", flat=True)
         .first()
     )
-    return int((now - oldest).total_seconds()) if oldest else 0
+    return int((timezone.now() - oldest).total_seconds()) if oldest else 0
 
 
 def health() -> tuple[bool, dict]:
@@ -75,13 +74,13 @@ def health() -> tuple[bool, dict]:
     ):
         try:
             report[name] = check()
-        except (DatabaseError, OSError, RuntimeError) as error:
+        except Exception as error:  # any failure: the probe answers 503, the log says why
             healthy = False
             report[name] = "fail"
             log_failure(name, error)
     try:
         waited = oldest_queued_seconds()
-    except DatabaseError as error:
+    except Exception as error:
         healthy = False
         report["packet_queue"] = "fail"
         log_failure("packet_queue", error)

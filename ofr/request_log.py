@@ -45,7 +45,9 @@ class RequestContextFilter:
     """Adds request_id and user_id to every log record ("" outside a request)."""
 
     def filter(self, record) -> bool:
-        request = current_request.get()
+        # Django logs a returned 5xx after the middleware has finished, with
+        # the request on the record.
+        request = current_request.get() or getattr(record, "request", None)
         record.request_id = getattr(request, "request_id", "") if request else ""
         record.user_id = signed_in_user_id(request) if request else ""
         return True

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from pythonjsonlogger.core import RESERVED_ATTRS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -168,7 +169,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL's JIT compiles the case list's visibility subqueries on every
     # request (costed high, cheap to run): 1.5 s of JIT for an 80 ms scan at
     # 10,000 cases. The app's connections turn it off; nothing it runs gains from it.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # Added to any options DATABASE_URL gives. Behind a pooler that refuses
+    # startup options (PgBouncer), set PG_JIT_OPTION=0 and ALTER ROLE ... SET jit = off.
+    if env_bool("PG_JIT_OPTION", True):
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
 # Never wrap whole requests in a transaction: access events must survive a
 # failing request, and on SQLite it would make every GET a serialized writer.
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
@@ -299,6 +304,8 @@ if SECURE_COOKIES:
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Load balancers probe the health check over plain HTTP, without the proxy's header.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
@@ -336,6 +343,9 @@ LOGGING = {
             "()": "pythonjsonlogger.json.JsonFormatter",
             "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(user_id)s",
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            # Django attaches the request to some records (5xx, security); its
+            # repr holds the URL with its query string: never written out.
+            "reserved_attrs": [*RESERVED_ATTRS, "request"],
         },
     },
     "handlers": {

@@ -2,6 +2,7 @@ import hashlib
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 import time
@@ -782,3 +783,25 @@ class PacketWorkFolderTestCase(OFRTestCase):
             self.assertEqual(list(Path(parent).iterdir()), [])
         copy.refresh_from_db()
         self.assertEqual(copy.status, "failed")
+
+    def test_a_work_folder_someone_else_could_open_is_refused(self):
+        with tempfile.TemporaryDirectory() as parent:
+            shared = Path(parent) / "shared"
+            shared.mkdir(mode=0o755)
+            shared.chmod(0o755)
+            with self.settings(OFR_PACKET_WORK_DIR=str(shared)):
+                with self.assertRaisesMessage(RuntimeError, "mode 0700"):
+                    packet_jobs.work_root()
+            link = Path(parent) / "link"
+            link.symlink_to(Path(parent) / "elsewhere", target_is_directory=True)
+            (Path(parent) / "elsewhere").mkdir(mode=0o700)
+            with self.settings(OFR_PACKET_WORK_DIR=str(link)):
+                with self.assertRaisesMessage(RuntimeError, "must be a folder"):
+                    packet_jobs.work_root()
+            self.assertEqual(stat.S_IMODE(shared.stat().st_mode), 0o755)  # never adopted
+
+    def test_a_copy_is_stale_only_well_past_its_time_limit(self):
+        with self.settings(OFR_PACKET_TIME_LIMIT=30):
+            self.assertEqual(packet_jobs.stale_after(), 30 + 600)
+        with self.settings(OFR_PACKET_TIME_LIMIT=900):
+            self.assertEqual(packet_jobs.stale_after(), 900 + 1800)

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from meetings.packet_jobs import render_packet_copy
 from ofr import health
 
 CHECKS = {"database", "storage", "migrations", "packet_queue", "status", "took_ms"}
@@ -32,12 +33,12 @@ class HealthTestCase(TestCase):
         self.assertIn("no-cache", response["Cache-Control"])
 
     def queue(self, waited: timedelta) -> None:
-        DBTaskResult.objects.create(
-            args_kwargs={"args": [], "kwargs": {}},
-            task_path="meetings.packet_jobs.render_packet_copy",
-            backend_name="default",
-            run_after=timezone.now() - waited,
-        )
+        """A packet job queued as the app queues them, `waited` ago."""
+        with self.captureOnCommitCallbacks(execute=True):
+            result = render_packet_copy.enqueue(0)
+        row = DBTaskResult.objects.get(pk=result.id)
+        row.enqueued_at = timezone.now() - waited
+        row.save(update_fields=["enqueued_at"])
 
     @override_settings(HEALTH_QUEUE_MAX_SECONDS=600)
     def test_a_packet_job_waiting_too_long_means_the_worker_is_down(self):

@@ -3,8 +3,12 @@ the id goes back in the response for the user's report to name."""
 
 import json
 import logging
+import os
 import re
+import subprocess
+import sys
 
+from django.conf import settings
 from django.contrib.auth.middleware import get_user
 from django.http import HttpResponse
 from django.test import RequestFactory, TestCase
@@ -89,3 +93,42 @@ class RequestLogTestCase(TestCase):
 
         RequestIdMiddleware(view)(request)
         self.assertEqual(lines[0]["user_id"], "")
+
+    def test_json_lines_never_carry_a_request_or_its_url(self):
+        # As Django logs a returned 5xx: after the middleware, the request on the record.
+        config = dict(settings.LOGGING["formatters"]["json"])
+        config.pop("()")
+        formatter = JsonFormatter(config.pop("format"), **config)
+        request = RequestFactory().get("/cases/", {"q": "Jane Decedent"})
+        request.request_id = "lb-2f1c9a7e-01"
+        record = logging.makeLogRecord(
+            {"name": "django.request", "msg": "Service Unavailable: %s", "args": ("/healthz",)}
+        )
+        record.request, record.status_code = request, 503
+        RequestContextFilter().filter(record)
+        line = json.loads(formatter.format(record))
+        self.assertEqual(line["request_id"], "lb-2f1c9a7e-01")
+        self.assertNotIn("request", line)
+        self.assertNotIn("Jane", json.dumps(line))
+
+
+class SettingsForOperationsTestCase(TestCase):
+    def test_postgresql_options_from_the_url_are_kept_beside_jit_off(self):
+        script = "import json, ofr.settings as s; print(json.dumps(s.DATABASES['default']))"
+        url = "postgres://ofr@127.0.0.1:5432/ofr?options=-c%20search_path%3Dofr"
+        done = subprocess.run(  # noqa: S603  (our own interpreter, a fixed script)
+            [sys.executable, "-c", script],
+            cwd=settings.BASE_DIR,
+            env={**os.environ, "DEBUG": "1", "DATABASE_URL": url},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        self.assertEqual(done.returncode, 0, done.stderr)
+        options = json.loads(done.stdout)["OPTIONS"]["options"]
+        self.assertEqual(options, "-c search_path=ofr -c jit=off")
+
+    def test_the_health_check_is_not_redirected_to_https(self):
+        with self.settings(SECURE_SSL_REDIRECT=True):
+            self.assertEqual(self.client.get(reverse("healthz")).status_code, 200)
+            self.assertEqual(self.client.get(reverse("login")).status_code, 301)
