@@ -18,17 +18,12 @@ from ofr.audit import DeniedForbidden, DeniedNotFound
 from ofr.roles import MEETING_GATED_ROLES, MEETING_MANAGER_ROLES, MEETING_VIEWER_ROLES
 
 
-def signed_agenda_items(user, case_ref=None, *, open_only: bool = False) -> QuerySet[AgendaItem]:
+def signed_agenda_items(user) -> QuerySet[AgendaItem]:
     """Agenda items of meetings whose agreement the user has signed (one join:
     the attendance and its signature are the same user's)."""
-    items = AgendaItem.objects.filter(
-        case=case_ref if case_ref is not None else OuterRef("pk"),
-        meeting__attendances__user=user,
-        meeting__attendances__signature__isnull=False,
+    return AgendaItem.objects.filter(
+        meeting__attendances__user=user, meeting__attendances__signature__isnull=False
     )
-    if open_only:
-        items = items.exclude(meeting__status=Meeting.Status.CLOSED)
-    return items
 
 
 class SignedForMeeting:
@@ -37,14 +32,13 @@ class SignedForMeeting:
     a meeting with the case on its agenda; for guests, while it is open."""
 
     def cleared(self, user, *, open_only: bool) -> Exists:
-        return Exists(signed_agenda_items(user, open_only=open_only))
+        items = signed_agenda_items(user).filter(case=OuterRef("pk"))
+        if open_only:
+            items = items.exclude(meeting__status=Meeting.Status.CLOSED)
+        return Exists(items)
 
     def cleared_cases(self, user, case_ids) -> dict[int, bool]:
-        items = AgendaItem.objects.filter(
-            case_id__in=list(case_ids),
-            meeting__attendances__user=user,
-            meeting__attendances__signature__isnull=False,
-        )
+        items = signed_agenda_items(user).filter(case_id__in=list(case_ids))
         cleared: dict[int, bool] = {}
         for case_id, status in items.values_list("case_id", "meeting__status"):
             cleared[case_id] = cleared.get(case_id, False) or status != Meeting.Status.CLOSED
