@@ -176,16 +176,21 @@ class PostgreSQLJitTestCase(TestCase):
     """The app's PostgreSQL connections run without JIT, which compiled the
     case list's subqueries on every request (seconds per page)."""
 
-    def test_postgresql_connections_turn_jit_off(self):
+    def database_settings(self, url: str) -> dict:
         script = "import json, ofr.settings as s; print(json.dumps(s.DATABASES['default']))"
-        done = run_python(
-            ["-c", script],
-            clean_env(DEBUG="1", DATABASE_URL="postgres://ofr@127.0.0.1:5432/ofr"),
-        )
+        done = run_python(["-c", script], clean_env(DEBUG="1", DATABASE_URL=url))
         self.assertEqual(done.returncode, 0, done.stderr)
-        database = json.loads(done.stdout)
+        return json.loads(done.stdout)
+
+    def test_postgresql_connections_turn_jit_off(self):
+        database = self.database_settings("postgres://ofr@127.0.0.1:5432/ofr")
         self.assertEqual(database["ENGINE"], "django.db.backends.postgresql")
         self.assertEqual(database["OPTIONS"]["options"], "-c jit=off")
+
+    def test_options_from_the_url_are_kept_beside_jit_off(self):
+        url = "postgres://ofr@127.0.0.1:5432/ofr?options=-c%20search_path%3Dofr"
+        options = self.database_settings(url)["OPTIONS"]["options"]
+        self.assertEqual(options, "-c search_path=ofr -c jit=off")
 
     def test_the_test_database_connection_has_what_the_settings_say(self):
         with connection.cursor() as cursor:
