@@ -41,7 +41,14 @@ from cases.models import (
     TimelineEvent,
     ToxicologyResult,
 )
-from meetings.models import AgendaItem, Attendance, ConfidentialityAgreement, Meeting, Signature
+from meetings.models import (
+    AgendaItem,
+    Attendance,
+    ConfidentialityAgreement,
+    Meeting,
+    ReviewClearance,
+    Signature,
+)
 from ofr.models import Agency, Holiday, Jurisdiction, Membership, Team, TeamJurisdiction
 from ofr.roles import Role, Sector, SensitiveCategory
 
@@ -510,6 +517,8 @@ def _create_meetings(team, case_ids, coordinator, reviewer, today) -> None:
         Signature,
         reviewer,
     )
+    # Bulk rows send no signals: the clearances their signatures give, as Signature.save would.
+    ReviewClearance.refresh_for([reviewer.pk])
 
 
 def _create_with_history(objects, model, author) -> int:

@@ -12,37 +12,27 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from cases.access import permissions_on_cases, team_roles, viewer_content
 from cases.models import Case
 from cases.policy import investigation_deferred, restricted_since
-from meetings.models import AgendaItem, Attendance, Meeting, PacketCopy
+from meetings.models import Attendance, Meeting, PacketCopy, ReviewClearance
 from ofr.access import active_memberships, active_team_ids
 from ofr.audit import DeniedForbidden, DeniedNotFound
 from ofr.roles import MEETING_GATED_ROLES, MEETING_MANAGER_ROLES, MEETING_VIEWER_ROLES
 
 
-def signed_agenda_items(user) -> QuerySet[AgendaItem]:
-    """Agenda items of meetings whose agreement the user has signed (one join:
-    the attendance and its signature are the same user's)."""
-    return AgendaItem.objects.filter(
-        meeting__attendances__user=user, meeting__attendances__signature__isnull=False
-    )
-
-
 class SignedForMeeting:
     """The review clearance of cases/access.py (settings.CASE_REVIEW_CLEARANCE):
     a member or guest is cleared for a case once they signed the agreement of
-    a meeting with the case on its agenda; for guests, while it is open."""
+    a meeting with the case on its agenda; for guests, while it is open. Read
+    from ReviewClearance, which the signatures and agendas keep up to date."""
 
-    def cleared(self, user, *, open_only: bool) -> Exists:
-        items = signed_agenda_items(user).filter(case=OuterRef("pk"))
+    def cleared(self, user, *, open_only: bool) -> Q:
+        rows = ReviewClearance.objects.filter(user=user)
         if open_only:
-            items = items.exclude(meeting__status=Meeting.Status.CLOSED)
-        return Exists(items)
+            rows = rows.filter(meeting_open=True)
+        return Q(pk__in=rows.values("case_id"))
 
     def cleared_cases(self, user, case_ids) -> dict[int, bool]:
-        items = signed_agenda_items(user).filter(case_id__in=list(case_ids))
-        cleared: dict[int, bool] = {}
-        for case_id, status in items.values_list("case_id", "meeting__status"):
-            cleared[case_id] = cleared.get(case_id, False) or status != Meeting.Status.CLOSED
-        return cleared
+        rows = ReviewClearance.objects.filter(user=user, case_id__in=list(case_ids))
+        return dict(rows.values_list("case_id", "meeting_open"))
 
 
 def may_manage_meetings(user, team_id: int) -> bool:

@@ -810,3 +810,77 @@ class ReportedUpdate(models.Model):
     def clean(self) -> None:
         if self.update.recommendation.team_id != self.meeting.team_id:
             raise ValidationError({"update": "That update is of another team's recommendation."})
+
+
+class ReviewClearance(models.Model):
+    """The cases a person is cleared to review: they signed the agreement of a
+    meeting with the case on its agenda. Derived from signatures and agendas
+    (refresh_for, called by the receivers in meetings/signals.py whenever
+    either changes) so that case access is one indexed lookup instead of a
+    join over every meeting the person attended. Not an audited model: the
+    signatures, agenda items and meetings it is derived from keep the history,
+    and `manage.py sync_clearances` rebuilds it from them."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    # A meeting that clears them is still open: guests' grants count only then.
+    meeting_open = models.BooleanField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "case"], name="review_clearance_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} cleared for {self.case}"
+
+    @staticmethod
+    def expected(user_id: int) -> dict[int, bool]:
+        """What the signatures and agendas say: case id → a clearing meeting is open."""
+        items = AgendaItem.objects.filter(
+            meeting__attendances__user_id=user_id,
+            meeting__attendances__signature__isnull=False,
+        )
+        cleared: dict[int, bool] = {}
+        for case_id, status in items.values_list("case_id", "meeting__status"):
+            cleared[case_id] = cleared.get(case_id, False) or status != Meeting.Status.CLOSED
+        return cleared
+
+    @classmethod
+    def refresh_for(cls, user_ids) -> int:
+        """Bring these people's rows in line with their signatures and agendas;
+        returns how many rows changed."""
+        changed = 0
+        for user_id in set(user_ids):
+            expected = cls.expected(user_id)
+            held = {row.case_id: row for row in cls.objects.filter(user_id=user_id)}
+            gone = [row.pk for case_id, row in held.items() if case_id not in expected]
+            if gone:
+                cls.objects.filter(pk__in=gone).delete()
+            new = [
+                cls(user_id=user_id, case_id=case_id, meeting_open=meeting_open)
+                for case_id, meeting_open in expected.items()
+                if case_id not in held
+            ]
+            cls.objects.bulk_create(new)  # not audited: derived rows (see above)
+            for case_id, meeting_open in expected.items():
+                row = held.get(case_id)
+                if row is not None and row.meeting_open != meeting_open:
+                    row.meeting_open = meeting_open
+                    row.save(update_fields=["meeting_open"])
+                    changed += 1
+            changed += len(gone) + len(new)
+        return changed
+
+    @classmethod
+    def refresh_for_meeting(cls, meeting_id: int) -> int:
+        """Refresh everyone who signed for this meeting."""
+        signed = Signature.objects.filter(attendance__meeting_id=meeting_id)
+        return cls.refresh_for(signed.values_list("attendance__user_id", flat=True))
+
+    @classmethod
+    def refresh_all(cls) -> int:
+        """Rebuild every row (`manage.py sync_clearances`)."""
+        signers = set(Signature.objects.values_list("attendance__user_id", flat=True))
+        holders = set(cls.objects.values_list("user_id", flat=True))
+        return cls.refresh_for(signers | holders)
