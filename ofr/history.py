@@ -45,31 +45,40 @@ def _display(field: models.Field, value, related_names: dict) -> str:
 ALWAYS_HIDDEN = frozenset({"version", "file"})
 
 
+def _shown_fields(model: type[models.Model], hidden_fields: frozenset[str]) -> list:
+    hidden = hidden_fields | ALWAYS_HIDDEN
+    tracked = {f.attname for f in model.history.model._meta.fields}
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if f.attname in tracked and f.name not in hidden and not f.primary_key
+    ]
+
+
+def _in_order(history_rows) -> list:
+    if isinstance(history_rows, list):
+        return history_rows
+    return list(history_rows.select_related("history_user").order_by("history_date", "history_id"))
+
+
 def entries_from_records(
     model: type[models.Model],
     history_rows,
     *,
     hidden_fields: frozenset[str] = frozenset(),
     label=None,
+    related_names: dict | None = None,
 ) -> list[HistoryEntry]:
     """Entries from the history rows of one or more records of `model`,
     newest first; each record is diffed against its own previous row.
     `label(row)` names the record when a page shows several. `history_rows`
-    is a queryset, or a list already in order (oldest first) after a filter."""
-    hidden = hidden_fields | ALWAYS_HIDDEN
-    tracked = {f.attname for f in model.history.model._meta.fields}
-    fields = [
-        f
-        for f in model._meta.concrete_fields
-        if f.attname in tracked and f.name not in hidden and not f.primary_key
-    ]
-    if isinstance(history_rows, list):
-        records = history_rows
-    else:
-        records = list(
-            history_rows.select_related("history_user").order_by("history_date", "history_id")
-        )
-    related_names = _related_names(fields, records)
+    is a queryset, or a list already in order (oldest first) after a filter.
+    `related_names` (from _related_names) spares the queries that name the
+    foreign keys."""
+    fields = _shown_fields(model, hidden_fields)
+    records = _in_order(history_rows)
+    if related_names is None:
+        related_names = _related_names([(fields, records)])
     entries = []
     previous_by_id: dict = {}
     for record in records:
@@ -108,9 +117,15 @@ def entries_from_records(
 def merged_entries(sources) -> list[HistoryEntry]:
     """One history, newest first, from (model, history rows, label) sources:
     the pages that merge several records (a case file, a meeting, a recommendation)."""
+    sources = [(model, _in_order(rows), label) for model, rows, label in sources]
+    related_names = _related_names(
+        [(_shown_fields(model, frozenset()), records) for model, records, _ in sources]
+    )
     entries = []
-    for model, rows, label in sources:
-        entries.extend(entries_from_records(model, rows, label=label))
+    for model, records, label in sources:
+        entries.extend(
+            entries_from_records(model, records, label=label, related_names=related_names)
+        )
     entries.sort(key=lambda entry: entry.when, reverse=True)
     return entries
 
@@ -129,14 +144,18 @@ def reference_label(obj: models.Model) -> str:
     return f"{kind} {str(code)[:8]}" if code is not None else f"{kind} #{obj.pk}"
 
 
-def _related_names(fields, records) -> dict:
-    """One query per related model to name the foreign keys shown in the history."""
+def _related_names(sources) -> dict:
+    """Names for the foreign keys shown in the history of (fields, records)
+    sources: one query per related model, however many sources name it."""
+    wanted: dict = {}
+    for fields, records in sources:
+        for field in fields:
+            if field.is_relation:
+                ids = {getattr(r, field.attname) for r in records} - {None}
+                wanted.setdefault(field.related_model, set()).update(ids)
     names: dict = {}
-    for field in fields:
-        if not field.is_relation:
-            continue
-        ids = {getattr(r, field.attname) for r in records} - {None}
+    for related_model, ids in wanted.items():
         if ids:
-            for obj in field.related_model._default_manager.filter(pk__in=ids):
-                names[(field.related_model, obj.pk)] = reference_label(obj)
+            for obj in related_model._default_manager.filter(pk__in=ids):
+                names[(related_model, obj.pk)] = reference_label(obj)
     return names

@@ -1,6 +1,9 @@
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.base import PART2_TEXT, OFRTestCase
+from tests.cases.test_case_detail import CaseDetailTestCase
 
 
 class CaseFileHistoryTestCase(OFRTestCase):
@@ -43,3 +46,20 @@ class CaseFileHistoryTestCase(OFRTestCase):
         self.assertContains(response, PART2_TEXT)
         self.assertNotContains(response, "Jordan Example")
         self.assertContains(self.history(self.coordinator), "Jordan Example")
+
+
+class CaseFileHistoryQueriesTestCase(OFRTestCase):
+    def test_its_query_count_does_not_grow_with_the_case_file(self):
+        # One query per history table and one per model its rows name (cases,
+        # users, agencies, touchpoints, findings), however many rows name them.
+        url = reverse("cases:history", args=[self.case.code])
+        self.client.force_login(self.coordinator)
+        CaseDetailTestCase.grow_case_file(self)
+        with CaptureQueriesContext(connection) as few:
+            self.client.get(url)
+        CaseDetailTestCase.grow_case_file(self)
+        with CaptureQueriesContext(connection) as many:
+            response = self.client.get(url)
+        self.assertContains(response, "Second overdose")
+        self.assertEqual(len(many), len(few), "\n".join(q["sql"][:120] for q in many))
+        self.assertLessEqual(len(many), 33)
