@@ -1,6 +1,7 @@
 """Record requests: add, edit (answer, re-request), the PDF letter, and the overdue list."""
 
 from collections import defaultdict
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -25,6 +26,7 @@ from cases.models import RecordRequest
 from cases.views.editing import edit_versioned
 from ofr.audit import Action, DeniedForbidden, record
 from ofr.models import Holiday
+from ofr.paging import keyset_page
 
 GET_OR_POST = ["GET", "HEAD", "POST"]
 
@@ -101,25 +103,31 @@ def request_letter(request: HttpRequest, code, item) -> HttpResponse:
     return response
 
 
+def shown_requests(user, requests: list) -> list:
+    """The requests the confidentiality policy shows the user, as on the case
+    page (e.g. none for SUD treatment records to law enforcement)."""
+    viewers = viewers_for(user, {r.case for r in requests})
+    return [r for r in requests if viewers[r.case_id].decide(r).shown]
+
+
 @login_required
 @require_safe
 def overdue_requests(request: HttpRequest) -> HttpResponse:
     if not may_chase_requests(request.user):
         raise DeniedForbidden("cases.recordrequest", "", "overdue")
     today = timezone.localdate()
-    overdue = list(
-        RecordRequest.objects.filter(
-            case__in=cases_for_user(request.user, "change_case"),
-            outcome=RecordRequest.Outcome.PENDING,
-            due_on__lt=today,
-        )
-        .select_related("case", "case__team", "agency")
-        .order_by("due_on", "id")
+    candidates = RecordRequest.objects.filter(
+        case__in=cases_for_user(request.user, "change_case"),
+        outcome=RecordRequest.Outcome.PENDING,
+        due_on__lt=today,
+    ).select_related("case", "case__team", "agency")
+    page = keyset_page(
+        candidates,
+        field="due_on",
+        keep=partial(shown_requests, request.user),
+        after=request.GET.get("after", ""),
     )
-    # The confidentiality policy, as on the case page: a request the user may
-    # not see (e.g. for SUD treatment records, by law enforcement) is left out.
-    viewers = viewers_for(request.user, {r.case for r in overdue})
-    overdue = [r for r in overdue if viewers[r.case_id].decide(r).shown]
+    overdue = page.rows
     closures = defaultdict(list)
     if overdue:
         holidays = Holiday.objects.filter(
@@ -133,5 +141,5 @@ def overdue_requests(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/records/overdue.html",
-        {"rows": rows, "today": today},
+        {"rows": rows, "today": today, "page": page},
     )

@@ -6,7 +6,8 @@ from django.utils import timezone
 from cases.business_days import business_days_between
 from cases.models import Case, RecordRequest
 from ofr.models import Holiday
-from tests.base import OFRTestCase
+from ofr.roles import Role
+from tests.base import OFRTestCase, make_member
 
 URL = reverse("cases:overdue_requests")
 
@@ -113,3 +114,41 @@ class OverdueRequestsTestCase(OFRTestCase):
     def test_it_refuses_other_methods(self):
         self.client.force_login(self.coordinator)
         self.assertEqual(self.client.post(URL).status_code, 405)
+
+
+class OverdueRequestsPagesTestCase(OFRTestCase):
+    def test_fifty_a_page_with_a_next_link_and_hidden_requests_left_out_of_every_page(self):
+        hidden = []
+        for number in range(60):
+            requested_on = date(2025, 1, 1) + timedelta(days=number)
+            OverdueRequestsTestCase.make_request(self, self.case, requested_on)
+            # SUD treatment records: law enforcement may not see them.
+            if number % 10 == 0:
+                hidden.append(
+                    OverdueRequestsTestCase.make_request(
+                        self, self.case, requested_on, record_types=["sud_treatment"]
+                    )
+                )
+        # A data manager from the sheriff's office keeps the requests but sees no Part 2.
+        self.client.force_login(
+            make_member("sheriffdm", self.team, Role.DATA_MANAGER, self.sheriff)
+        )
+        first = self.client.get(URL)
+        rows = first.context["rows"]
+        self.assertEqual(len(rows), 50)
+        next_after = first.context["page"].next_after
+        self.assertContains(first, f'?after={next_after}"')
+        self.assertContains(first, "50 overdue requests on this page")
+        second = self.client.get(URL, {"after": next_after})
+        self.assertContains(second, "First page")
+        shown = [r for r, _ in rows] + [r for r, _ in second.context["rows"]]
+        self.assertEqual(len(shown), len(set(shown)))
+        visible = RecordRequest.objects.filter(
+            outcome="pending", due_on__lt=timezone.localdate()
+        ).exclude(pk__in=[r.pk for r in hidden])
+        self.assertEqual(sorted(r.pk for r in shown), sorted(visible.values_list("pk", flat=True)))
+        self.assertEqual(second.context["page"].next_after, "")
+        # A stale or forged key gives the first page, never an error.
+        for after in ("garbage", "2999-01-01.1"):
+            response = self.client.get(URL, {"after": after})
+            self.assertEqual(response.status_code, 200)
