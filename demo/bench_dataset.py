@@ -51,6 +51,7 @@ from meetings.models import (
 )
 from ofr.models import Agency, Holiday, Jurisdiction, Membership, Team, TeamJurisdiction
 from ofr.roles import Role, Sector, SensitiveCategory
+from recommendations.models import Category, Level, ProgressUpdate, Recommendation, Status
 
 TEAM_SHORT_CODE = "BENCH"
 OTHER_TEAM_SHORT_CODE = "BENCHX"
@@ -66,6 +67,7 @@ FAR_PAGE = 20
 # past meetings of four cases each, enough for page FAR_PAGE of their list.
 REVIEWED_CASES = CASES_PER_PAGE * FAR_PAGE + 100
 CASES_PER_MEETING = 4
+RECOMMENDATIONS_PER = 5  # cases per recommendation: 2,000 at 10,000 cases
 BATCH = 500
 
 SURNAMES = [
@@ -261,6 +263,9 @@ def build_dataset(
 
     _create_meetings(team, case_ids[:REVIEWED_CASES], coordinator, reviewer, today)
     progress(f"Past meetings with the reviewer's signature created ({_since(started)}).")
+
+    _create_recommendations(team, max(5, cases // RECOMMENDATIONS_PER), agencies, coordinator, rng)
+    progress(f"Recommendations and their updates created ({_since(started)}).")
 
     detail_case = Case.objects.get(pk=case_ids[0])
     small_case = Case.objects.get(pk=case_ids[1])
@@ -521,6 +526,47 @@ def _create_meetings(team, case_ids, coordinator, reviewer, today) -> None:
     ReviewClearance.refresh_for([reviewer.pk])
 
 
+def _create_recommendations(team, count, agencies, author, rng) -> None:
+    """Recommendations of every status, category and lead agency, due dates
+    around today (so some are overdue), each past proposed with the update that
+    moved it."""
+    today = date.today()
+    statuses = list(Status.values)
+    recommendations = [
+        Recommendation(
+            team=team,
+            title=f"Bench recommendation {number}",
+            statement="What should change, and why.",
+            action="What will be done, by whom.",
+            measure="A measure",
+            category=rng.choice(Category.values),
+            level=rng.choice(Level.values),
+            lead_agency=rng.choice([None, *agencies.values()]),
+            status=rng.choice(statuses),
+            due_on=today + timedelta(days=rng.randrange(-400, 400)),
+            created_by=author,
+        )
+        for number in range(1, count + 1)
+    ]
+    _create_with_history(recommendations, Recommendation, author)
+    moved = Recommendation.objects.filter(team=team).exclude(status=Status.PROPOSED)
+    _create_with_history(
+        [
+            ProgressUpdate(
+                recommendation_id=pk,
+                reported_on=today - timedelta(days=rng.randrange(0, 700)),
+                author=author,
+                previous_status=Status.PROPOSED,
+                new_status=status,
+                narrative="Reported at the team meeting.",
+            )
+            for pk, status in moved.values_list("pk", "status")
+        ],
+        ProgressUpdate,
+        author,
+    )
+
+
 def _create_with_history(objects, model, author) -> int:
     """Rows and their history rows in bulk, in one transaction."""
     if not objects:
@@ -557,14 +603,17 @@ def _create_toxicology(case_ids, author, rng) -> None:
 
 def _create_record_requests(team, case_ids, dates_of_death, agencies, author, rng, today) -> None:
     """About one request per three cases, nearly all answered; about 1% of
-    the cases have one pending past its due date (the overdue list)."""
+    the cases (at least about 80) have one pending past its due date (the
+    overdue list)."""
     holidays = list(team.holidays.values_list("date", flat=True))
     requests = []
+    # 1 in 100, and at least a page and a bit (the overdue list's page 2 is measured).
+    overdue_share = max(0.01, 80 / max(1, len(case_ids)))
     for case_id in case_ids:
         roll = rng.random()
         if roll > 0.34:
             continue
-        overdue = roll < 0.01
+        overdue = roll < overdue_share
         date_of_death = dates_of_death[case_id]
         requested_on = (
             today - timedelta(days=rng.randint(10, 60))

@@ -75,7 +75,8 @@ class BenchTestCase(TestCase):
         self.assertGreater(Case.objects.exclude(team=self.dataset.team).count(), 0)
 
     def test_it_measures_every_page_with_status_200(self):
-        pages = [key for key, _label, _url, _coordinator_only in bench_pages.pages(self.dataset)]
+        # 30 cases have too few overdue requests for a second page: it is left out.
+        pages = [key for key, *_ in bench_pages.pages(self.dataset) if key != "overdue_next"]
         for user in ("coordinator", "reviewer"):
             for page in pages:
                 if user == "reviewer" and page == "overdue":
@@ -97,24 +98,27 @@ class BenchTestCase(TestCase):
                 self.results[(user, "list")].queries, self.results[(user, "list_far")].queries
             )
         invariance = [passed for name, passed, _ in self.report.checks if "query count" in name]
-        self.assertEqual(invariance, [True] * 4)
+        self.assertEqual(invariance, [True] * 6)
+
+    def result(self, user, page, median, queries):
+        return bench_pages.PageResult(
+            user=user,
+            page=page,
+            label=page,
+            url="/",
+            status=200,
+            queries=queries,
+            bytes=1,
+            median_ms=median,
+            p95_ms=median,
+            min_ms=median,
+            max_ms=median,
+            requests=1,
+        )
 
     def test_it_fails_a_slow_page_or_a_growing_query_count(self):
         results = [
-            bench_pages.PageResult(
-                user="coordinator",
-                page=page,
-                label=page,
-                url="/",
-                status=200,
-                queries=queries,
-                bytes=1,
-                median_ms=median,
-                p95_ms=median,
-                min_ms=median,
-                max_ms=median,
-                requests=1,
-            )
+            self.result("coordinator", page, median, queries)
             for page, median, queries in (
                 ("list", 10.0, 5),
                 ("list_far", 10.0, 5),
@@ -122,11 +126,35 @@ class BenchTestCase(TestCase):
                 ("detail_small", 10.0, 18),
             )
         ]
-        checks = {name: passed for name, passed, _ in bench_pages.checks(results, 60)}
-        self.assertFalse(checks["coordinator: detail median < 150 ms"])
-        self.assertTrue(checks["coordinator: list median < 150 ms"])
+        checks = {name: passed for name, passed, _ in bench_pages.checks(results, 60, 300)}
+        self.assertFalse(checks["coordinator: detail median <= 150 ms"])
+        self.assertTrue(checks["coordinator: list median <= 150 ms"])
         self.assertFalse(checks["coordinator: same query count, case detail, 1 vs 60 events"])
         self.assertTrue(checks["coordinator: same query count, case list, page 1 vs page 20"])
+
+    def test_at_full_size_it_holds_the_pages_to_their_targets(self):
+        pages = (
+            ("list", 25.0, 6),
+            ("list_far", 31.0, 6),
+            ("detail", 19.0, 11),
+            ("detail_small", 10.0, 11),
+            ("history", 39.0, 30),
+            ("recommendations", 9.0, 7),
+            ("recommendations_far", 9.0, 8),
+        )
+        results = [self.result("coordinator", *page) for page in pages]
+        results += [
+            self.result("reviewer", page, median * 1.3, queries) for page, median, queries in pages
+        ]
+        checks = {name: passed for name, passed, _ in bench_pages.checks(results, 60, 10_000)}
+        self.assertTrue(checks["coordinator: list median <= 30 ms"])
+        self.assertFalse(checks["coordinator: list_far median <= 30 ms"])
+        self.assertTrue(checks["coordinator: detail median <= 20 ms"])
+        self.assertFalse(checks["coordinator: detail in <= 10 queries"])
+        self.assertTrue(checks["coordinator: history median <= 40 ms"])
+        self.assertFalse(checks["reviewer: history median <= 40 ms"])
+        self.assertFalse(checks["coordinator: same query count, recommendations, 1 vs 20"])
+        self.assertFalse(checks["reviewer's case list within 1.2x the coordinator's"])
 
     def test_it_reports_a_table_and_json(self):
         text = bench_pages.format_report(self.report)
