@@ -22,6 +22,7 @@ from cases.models import Case, CaseGroupObjectPermission, CaseUserObjectPermissi
 from cases.policy import CaseViewer, ItemIndex
 from ofr.access import (
     active_group_ids,
+    active_group_names,
     active_memberships,
     active_team_ids,
     has_case_role,
@@ -161,7 +162,7 @@ def permissions_on_cases(user, cases) -> dict[int, frozenset[str]]:
         return result
     case_ids = list(result)
     via_groups = CaseGroupObjectPermission.objects.filter(
-        group_id__in=active_group_ids(user), content_object_id__in=case_ids
+        group__name__in=active_group_names(user), content_object_id__in=case_ids
     ).values_list("content_object_id", "permission__codename", Value(False))
     direct = CaseUserObjectPermission.objects.filter(
         user=user, content_object_id__in=case_ids

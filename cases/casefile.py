@@ -12,6 +12,7 @@ from cases.models import Case, DecedentIdentifiers, RecordRequest
 from cases.policy import (
     CaseViewer,
     TimelineItem,
+    case_notes_of,
     identifiers_for,
     visible_findings,
     visible_notes,
@@ -65,9 +66,10 @@ def received_records(case: Case, viewer: CaseViewer) -> list[ReceivedRecord]:
     return records
 
 
-def case_notes(case: Case, viewer: CaseViewer) -> list:
-    """The notes on the case as a whole (a touchpoint's notes come with it)."""
-    return visible_notes(case.notes.filter(timeline_event=None).select_related("author"), viewer)
+def case_notes(notes: list, viewer: CaseViewer) -> list:
+    """Of the case's `notes` (case_notes_of), those on the case as a whole (a
+    touchpoint's notes come with it)."""
+    return visible_notes([note for note in notes if note.timeline_event_id is None], viewer)
 
 
 def findings_with_events(findings, viewer: CaseViewer, timeline: list[TimelineItem]) -> list:
@@ -86,7 +88,8 @@ def case_file_context(case: Case, viewer: CaseViewer) -> dict:
     """The template context of the case file's sections on the case page and in
     facilitator mode: the timeline with its strips (screen and phone widths)
     and legend, toxicology, notes and findings (withdrawn ones too, marked)."""
-    timeline = visible_timeline(case, viewer)
+    notes = case_notes_of(case)
+    timeline = visible_timeline(case, viewer, notes)
     date_of_death = case.death.date_of_death
     findings = case.findings.select_related("proposed_by", "confirmed_by")
     return {
@@ -99,7 +102,7 @@ def case_file_context(case: Case, viewer: CaseViewer) -> dict:
         ),
         "timeline_legend": legend_items(timeline),
         "toxicology": case.toxicology.all(),
-        "notes": case_notes(case, viewer),
+        "notes": case_notes(notes, viewer),
         "findings": findings_with_events(findings, viewer, timeline),
     }
 
@@ -109,9 +112,10 @@ def case_file(
 ) -> CaseFile:
     """The case file for a meeting packet, as this viewer may see it: no
     withdrawn findings, the records received; the strip is `strip_width` wide."""
-    timeline = visible_timeline(case, viewer)
+    all_notes = case_notes_of(case)
+    timeline = visible_timeline(case, viewer, all_notes)
     findings = case.findings.active().select_related("proposed_by")
-    notes = case_notes(case, viewer)
+    notes = case_notes(all_notes, viewer)
     records = received_records(case, viewer)
     shown_findings = findings_with_events(findings, viewer, timeline)
     return CaseFile(

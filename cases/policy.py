@@ -35,7 +35,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
 
-from django.db.models import Prefetch
 from django.utils import timezone
 
 from cases import valuesets as vs
@@ -350,7 +349,10 @@ def _date_display(event: TimelineEvent) -> str:
     return prefix + event.date.isoformat()
 
 
-def timeline_item(event: TimelineEvent, viewer: CaseViewer, date_of_death) -> TimelineItem:
+def timeline_item(
+    event: TimelineEvent, viewer: CaseViewer, date_of_death, notes: list[Note]
+) -> TimelineItem:
+    """The touchpoint as the viewer may see it, with its `notes`."""
     anchor = f"event-{event.code}"
     system_label = vs.TouchpointSystem(event.system).label
     decision = viewer.decide(event)
@@ -384,20 +386,26 @@ def timeline_item(event: TimelineEvent, viewer: CaseViewer, date_of_death) -> Ti
         sensitivity_label=SensitiveCategory(shown_category).label if shown_category else "",
         notice=decision.notice,
         event=event,
-        notes=tuple(visible_notes(event.notes.all(), viewer)),
+        notes=tuple(visible_notes(notes, viewer)),
     )
 
 
-def visible_timeline(case: Case, viewer: CaseViewer) -> list[TimelineItem]:
-    """The case's timeline, oldest first, filtered for the viewer."""
+def case_notes_of(case: Case) -> list[Note]:
+    """Every note of the case, on a touchpoint or on the case as a whole, in
+    one query (the pages share them out)."""
+    return list(case.notes.select_related("author"))
+
+
+def visible_timeline(case: Case, viewer: CaseViewer, notes=None) -> list[TimelineItem]:
+    """The case's timeline, oldest first, filtered for the viewer; `notes`
+    (from case_notes_of) spares the query for the touchpoints' notes."""
     date_of_death = case.death.date_of_death
-    events = list(
-        case.timeline_events.select_related("agency").prefetch_related(
-            Prefetch("notes", queryset=Note.objects.select_related("author"))
-        )
-    )
+    by_event = defaultdict(list)
+    for note in case_notes_of(case) if notes is None else notes:
+        by_event[note.timeline_event_id].append(note)
+    events = list(case.timeline_events.select_related("agency"))
     viewer.index.know_events(events)
-    return [timeline_item(event, viewer, date_of_death) for event in events]
+    return [timeline_item(event, viewer, date_of_death, by_event[event.pk]) for event in events]
 
 
 def _visible(items, viewer: CaseViewer, placeholder) -> list:

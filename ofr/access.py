@@ -34,13 +34,18 @@ def active_team_ids(user) -> set[int]:
     return {m.team_id for m in active_memberships(user)}
 
 
+def active_group_names(user) -> set[str]:
+    """The names of the team groups (django-guardian holds the case grants on
+    them) that the user's active memberships call for, whatever groups the
+    user was last synced into."""
+    return set().union(*(m.group_names() for m in active_memberships(user)))
+
+
 def active_group_ids(user) -> list[int]:
-    """The team groups (django-guardian holds the case grants on them) that the
-    user's active memberships call for, whatever groups the user was last
-    synced into (cached on the user for the request)."""
+    """The ids of active_group_names (cached on the user for the request)."""
     cached = getattr(user, "_ofr_group_ids", None)
     if cached is None:
-        names = set().union(*(m.group_names() for m in active_memberships(user)))
+        names = active_group_names(user)
         cached = list(Group.objects.filter(name__in=names).values_list("pk", flat=True))
         user._ofr_group_ids = cached
     return cached
