@@ -391,8 +391,10 @@ def restore_backup(src: Path, *, using: str = "default") -> Restored:
         restore_sqlite(dump, conn)
     else:
         tool = pg_tool("pg_restore", conn, at_least=manifest_pg_major(manifest))
-        # One transaction: a restore that fails leaves the database empty.
-        run_pg(tool, conn.settings_dict, ["--no-owner", "--single-transaction", str(dump)])
+        # One transaction: a restore that fails leaves the database empty. Owners
+        # and grants name roles the new server may not have: re-grant after.
+        arguments = ["--no-owner", "--no-privileges", "--single-transaction", str(dump)]
+        run_pg(tool, conn.settings_dict, arguments)
     for entry in manifest["files"]:
         with open(src / FILES / entry["name"], "rb") as handle:
             saved = private_storage.save(entry["name"], File(handle))
