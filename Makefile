@@ -8,7 +8,7 @@ PDFTOTEXT := /usr/bin/pdftotext
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 export DEBUG ?= 1
 
-.PHONY: run test test-unit test-browser bench lint check-deploy clean
+.PHONY: run test test-unit test-browser bench restore-drill lint check-deploy clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,12 @@ else
 	@case "$(DB)" in ""|sqlite) ;; *) echo "DB must be sqlite or postgres, not $(DB)" >&2; exit 2;; esac
 	$(PY) manage.py bench $(BENCH_ARGS)
 endif
+
+# Builds the demo in a throwaway database and media folder, backs it up,
+# restores it into new ones and checks it (scripts/restore-drill);
+# DB=postgres on a throwaway PostgreSQL 15 (scripts/with-postgres).
+restore-drill: $(VENV)/.installed
+	$(if $(filter postgres,$(DB)),scripts/with-postgres) scripts/restore-drill $(or $(DB),sqlite)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DEFAULT_DB_ALIAS
 
 from ofr.audit import verify_chain
 from ofr.models import AccessEvent
@@ -20,10 +21,13 @@ class Command(BaseCommand):
             help="An entry_hash printed by an earlier run: fail unless it is in the chain "
             "(catches a chain cut short or rewritten by someone holding the key).",
         )
+        parser.add_argument(
+            "--database", default=DEFAULT_DB_ALIAS, help="The database to check (an alias)."
+        )
 
-    def handle(self, *args, expect_head: str, **options) -> None:
+    def handle(self, *args, expect_head: str, database: str, **options) -> None:
         expect_head = expect_head.strip().lower()
-        events = AccessEvent.objects.order_by("seq").iterator(chunk_size=2000)
+        events = AccessEvent.objects.using(database).order_by("seq").iterator(chunk_size=2000)
         try:
             report = verify_chain(events, expect_head=expect_head)
         finally:
