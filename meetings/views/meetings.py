@@ -9,7 +9,9 @@ they attend; coordinators and facilitators manage them.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -55,6 +57,8 @@ from recommendations.access import open_recommendations, recommendations_for_use
 
 GET_OR_POST = ["GET", "HEAD", "POST"]
 
+MEETINGS_PER_PAGE = 50
+
 
 def meeting_url(meeting: Meeting) -> str:
     return reverse("meetings:detail", args=[meeting.code])
@@ -75,14 +79,17 @@ def put_errors_on(form, error: ValidationError) -> None:
 def meeting_list(request: HttpRequest) -> HttpResponse:
     if not may_list_meetings(request.user):
         raise DeniedForbidden("meetings.meeting", "", "list_meetings")
-    meetings = list(meetings_for_user(request.user).order_by("-starts_at", "-id"))
+    meetings = meetings_for_user(request.user)
     now = timezone.now()
+    past = Q(status=Meeting.Status.CLOSED) | Q(starts_at__lt=now)
+    # Meetings to come are few; the past grows every month, so it comes in pages.
+    recent = meetings.filter(past).order_by("-starts_at", "-id")
     return render(
         request,
         "meetings/meeting_list.html",
         {
-            "upcoming": [m for m in reversed(meetings) if not m.is_closed and m.starts_at >= now],
-            "recent": [m for m in meetings if m.is_closed or m.starts_at < now],
+            "upcoming": list(meetings.exclude(past).order_by("starts_at", "id")),
+            "page": Paginator(recent, MEETINGS_PER_PAGE).get_page(request.GET.get("page")),
             "can_add": bool(teams_managing_meetings(request.user)),
         },
     )

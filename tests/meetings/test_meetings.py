@@ -20,7 +20,9 @@ from ofr.models import Membership
 from ofr.roles import Role
 from tests.base import PART2_TEXT, PDF_BYTES, OFRTestCase, make_member, make_user
 
-LIST_QUERIES = 4  # session, user, memberships, meetings (attendance as EXISTS)
+# session, user, memberships, meetings to come, past meetings: count and page
+# (the roster as EXISTS)
+LIST_QUERIES = 6
 DETAIL_QUERIES = 13  # + previous meeting, open recommendations, their updates, the
 # recommendations adopted and the updates reported at the meeting
 
@@ -86,6 +88,34 @@ class MeetingListTestCase(MeetingsTestCase):
         self.client.force_login(self.reviewer)
         with self.assertNumQueries(LIST_QUERIES):
             self.client.get(reverse("meetings:list"))
+
+    def test_past_meetings_come_fifty_a_page(self):
+        past = self.meeting.starts_at - timedelta(days=400)
+        for number in range(55):
+            Meeting.objects.create(
+                team=self.team,
+                title=f"Past review {number:02}",
+                starts_at=past + timedelta(days=number),
+            )
+        Meeting.objects.create(
+            team=self.team,
+            title="Review next month",
+            starts_at=timezone.now() + timedelta(days=30),
+        )
+        self.client.force_login(self.coordinator)
+        first = self.client.get(reverse("meetings:list"))
+        self.assertContains(first, "Past review 54")
+        self.assertNotContains(first, "Past review 04")
+        self.assertContains(first, "Page 1 of 2")
+        with self.assertNumQueries(LIST_QUERIES):
+            second = self.client.get(reverse("meetings:list"), {"page": "2"})
+        self.assertContains(second, "Past review 04")
+        self.assertNotContains(second, "Past review 54")
+        self.assertContains(second, "Review next month")  # coming up: on every page
+        for page in ("abc", "99"):
+            self.assertEqual(
+                self.client.get(reverse("meetings:list"), {"page": page}).status_code, 200
+            )
 
 
 class MeetingPlanTestCase(MeetingsTestCase):
