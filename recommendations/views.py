@@ -36,7 +36,6 @@ from recommendations.access import (
     may_list_recommendations,
     recommendation_rows_for_user,
     recommendation_teams,
-    recommendations_for_user,
     report_team_ids,
 )
 from recommendations.dashboard import build_dashboard
@@ -101,17 +100,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     when ?team=<code> names one of them."""
     if not may_list_recommendations(request.user):
         raise DeniedForbidden("recommendations.recommendation", "", "dashboard")
-    visible = recommendations_for_user(request.user).select_related("team", "lead_agency")
-    rows = list(visible)
-    teams = sorted({r.team for r in rows}, key=lambda team: team.name)
+    visible = recommendation_rows_for_user(request.user)
+    teams = recommendation_teams(visible)
     chosen = next((t for t in teams if str(t.code) == request.GET.get("team", "")), None)
-    if chosen is not None:
-        rows = [r for r in rows if r.team_id == chosen.pk]
     return render(
         request,
         "recommendations/dashboard.html",
         {
-            "dashboard": build_dashboard(rows, timezone.localdate()),
+            "dashboard": build_dashboard(visible, timezone.localdate(), chosen),
             "teams": teams,
             "chosen": chosen,
             "report_teams": Team.objects.filter(pk__in=report_team_ids(request.user)),
