@@ -82,6 +82,20 @@ def recommendations_for_user(user) -> QuerySet[Recommendation]:
     return Recommendation.objects.filter(visible).distinct()
 
 
+def recommendation_rows_for_user(user) -> QuerySet[Recommendation]:
+    """recommendations_for_user() as a filter on its ids: one row per
+    recommendation without the DISTINCT that a partner's join needs, so pages
+    can count, group and sort it without deduplicating whole rows."""
+    return Recommendation.objects.filter(pk__in=recommendations_for_user(user).values("pk"))
+
+
+def recommendation_teams(visible: QuerySet[Recommendation]) -> list[Team]:
+    """The teams of `visible`, by name: the teams a reader may pick on the list
+    and the dashboard. A team outside it is simply not among the choices,
+    whether it exists or not."""
+    return list(Team.objects.filter(pk__in=visible.values("team_id")).order_by("name"))
+
+
 def open_recommendations(user, team: Team, since: date | None) -> list[RecommendationProgress]:
     """The team's open recommendations that `user` may read, each with its
     updates reported after `since` (a meeting page or packet: since the team's

@@ -17,6 +17,7 @@ COLOUR = "#005ea2"  # USWDS primary: 7:1 against white
 class Bar:
     label: str
     value: int
+    url: str = ""  # where the page's table links the bar's row
 
 
 def bar_chart_svg(title: str, bars: list[Bar], *, chart_id: str) -> str:

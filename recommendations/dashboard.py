@@ -1,14 +1,38 @@
 """Dashboard figures: counts by status, category and lead-agency sector, overdue,
 implemented in the last twelve months, and a roll-up by team. Recommendations
-only: no case data goes into a dashboard."""
+only: no case data goes into a dashboard.
 
-from collections import Counter
+Every figure is a SQL aggregate over the recommendations the reader may see, so
+the page costs the same few queries however many there are, and every figure
+links to the list filtered to exactly the recommendations it counts."""
+
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
+from urllib.parse import urlencode
 
-from ofr.roles import Sector
+from django.db.models import Count, F, QuerySet, Value
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+
+from ofr.models import Team
 from recommendations.charts import Bar, bar_chart_svg
-from recommendations.models import Category, ProgressUpdate, Recommendation, Status
+from recommendations.models import (
+    NO_LEAD_AGENCY,
+    SECTOR_CHOICES,
+    Category,
+    Recommendation,
+    Status,
+    implemented_in_last_year_condition,
+    open_condition,
+    overdue_condition,
+)
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: str
+    value: int
+    url: str
 
 
 @dataclass(frozen=True)
@@ -20,76 +44,104 @@ class Chart:
 
 @dataclass(frozen=True)
 class TeamRow:
-    team: object
-    total: int
-    open: int
-    overdue: int
-    implemented_last_year: int
+    name: str
+    figures: list[Figure]
 
 
 @dataclass(frozen=True)
 class Dashboard:
-    total: int
-    open: int
-    overdue: int
-    implemented_last_year: int
+    figures: list[Figure]
     charts: list[Chart]
     teams: list[TeamRow]
 
 
-def chart(title: str, counts: Counter, labels: list[tuple[str, str]], chart_id: str) -> Chart:
-    bars = [Bar(label, counts[value]) for value, label in labels if counts[value]]
-    return Chart(title, bars, bar_chart_svg(title, bars, chart_id=chart_id))
+# The key figures, in order: their aggregate's key, label, and the list's filter for them.
+FIGURES = {
+    "total": ("recommendations", {}),
+    "open": ("open", {"open": "1"}),
+    "overdue": ("overdue", {"overdue": "1"}),
+    "implemented": ("implemented in the last 12 months", {"implemented": "1"}),
+}
 
 
-def build_dashboard(recommendations: list[Recommendation], today: date) -> Dashboard:
-    """`recommendations` with team and lead_agency loaded (two queries in all here)."""
-    since = today - timedelta(days=365)
-    implemented = set(
-        ProgressUpdate.objects.filter(
-            recommendation__in=[r.pk for r in recommendations],
-            new_status=Status.IMPLEMENTED,
-            reported_on__gte=since,
-        ).values_list("recommendation_id", flat=True)
+def list_url(**filters: str) -> str:
+    url = reverse("recommendations:list")
+    return f"{url}?{urlencode(filters)}" if filters else url
+
+
+def counts(today: date) -> dict[str, Count]:
+    return {
+        "total": Count("pk"),
+        "open": Count("pk", filter=open_condition()),
+        "overdue": Count("pk", filter=overdue_condition(today)),
+        "implemented": Count("pk", filter=implemented_in_last_year_condition(today)),
+    }
+
+
+def figures(row: dict, scope: dict[str, str]) -> list[Figure]:
+    return [
+        Figure(label, row[key], list_url(**scope, **filters))
+        for key, (label, filters) in FIGURES.items()
+    ]
+
+
+def chart(
+    title: str,
+    scoped: QuerySet[Recommendation],
+    group: F | Coalesce,
+    labels: list[tuple[str, str]],
+    param: str,
+    scope: dict[str, str],
+) -> Chart:
+    """`scoped` counted by `group`, a bar per value found, each linking to the
+    list filtered by `param`."""
+    found = dict(scoped.values_list(group).annotate(Count("pk")).order_by())
+    bars = [
+        Bar(label, found[value], list_url(**scope, **{param: value}))
+        for value, label in labels
+        if found.get(value)
+    ]
+    return Chart(title, bars, bar_chart_svg(title, bars, chart_id=f"chart-{param}"))
+
+
+def build_dashboard(visible: QuerySet[Recommendation], today: date, team: Team | None) -> Dashboard:
+    """`visible` is recommendation_rows_for_user(); `team`, one of its teams or
+    None for all. Five queries."""
+    scoped = visible if team is None else visible.filter(team=team)
+    scope = {"team": str(team.code)} if team else {}
+    by_team = (
+        scoped.values("team__code", "team__name").annotate(**counts(today)).order_by("team__name")
     )
-    recent = {r.pk for r in recommendations if r.pk in implemented}
-    sectors = Counter(r.lead_agency.sector if r.lead_agency else "none" for r in recommendations)
-    teams: dict[int, list[Recommendation]] = {}
-    for r in recommendations:
-        teams.setdefault(r.team_id, []).append(r)
     return Dashboard(
-        total=len(recommendations),
-        open=sum(1 for r in recommendations if not r.is_closed),
-        overdue=sum(1 for r in recommendations if r.is_overdue(today)),
-        implemented_last_year=len(recent),
+        figures=figures(scoped.aggregate(**counts(today)), scope),
         charts=[
             chart(
                 "Recommendations by status",
-                Counter(r.status for r in recommendations),
+                scoped,
+                F("status"),
                 Status.choices,
-                "chart-status",
+                "status",
+                scope,
             ),
             chart(
                 "Recommendations by category",
-                Counter(r.category for r in recommendations),
+                scoped,
+                F("category"),
                 Category.choices,
-                "chart-category",
+                "category",
+                scope,
             ),
             chart(
                 "Recommendations by lead agency's sector",
-                sectors,
-                [*Sector.choices, ("none", "No lead agency yet")],
-                "chart-sector",
+                scoped,
+                Coalesce("lead_agency__sector", Value(NO_LEAD_AGENCY)),
+                SECTOR_CHOICES,
+                "sector",
+                scope,
             ),
         ],
         teams=[
-            TeamRow(
-                team=rows[0].team,
-                total=len(rows),
-                open=sum(1 for r in rows if not r.is_closed),
-                overdue=sum(1 for r in rows if r.is_overdue(today)),
-                implemented_last_year=sum(1 for r in rows if r.pk in recent),
-            )
-            for rows in sorted(teams.values(), key=lambda rows: rows[0].team.name)
+            TeamRow(row["team__name"], figures(row, {"team": str(row["team__code"])}))
+            for row in by_team
         ],
     )

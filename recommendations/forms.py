@@ -1,5 +1,7 @@
 """Forms of the recommendation pages."""
 
+from datetime import date
+
 from django import forms
 from django.conf import settings
 from django.db import transaction
@@ -10,15 +12,82 @@ from cases.policy import TextGuard
 from ofr.concurrency import VersionedForm
 from ofr.files import inspect_upload
 from ofr.forms import USWDSFormMixin
-from ofr.models import Agency
+from ofr.models import Agency, Team
 from recommendations.models import (
+    SECTOR_CHOICES,
+    Category,
     FundingSource,
     Recommendation,
     RecommendationFinding,
     RecommendationPartner,
+    RecommendationQuerySet,
     Status,
     WorkPlanTask,
 )
+
+
+class RecommendationFilterForm(USWDSFormMixin, forms.Form):
+    """The list's filters, which the dashboard's links set. A value that does not
+    validate (an unknown status, a team the reader does not follow, whether it
+    exists or not) is ignored and the other filters still apply: build it with
+    `from_query`."""
+
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "Any status"), *Status.choices]
+    )
+    category = forms.ChoiceField(
+        label="Category", required=False, choices=[("", "Any category"), *Category.choices]
+    )
+    sector = forms.ChoiceField(
+        label="Lead agency's sector",
+        required=False,
+        choices=[("", "Any sector"), *SECTOR_CHOICES],
+    )
+    team = forms.ChoiceField(label="Team", required=False)
+    open = forms.BooleanField(label="Open only", required=False)
+    overdue = forms.BooleanField(label="Overdue only", required=False)
+    implemented = forms.BooleanField(label="Implemented in the last 12 months", required=False)
+
+    def __init__(self, data, *, teams: list[Team]) -> None:
+        super().__init__(data, auto_id="filter-%s")
+        self.teams = {str(team.code): team for team in teams}
+        self.fields["team"].choices = [("", "All teams")] + [
+            (code, team.name) for code, team in self.teams.items()
+        ]
+        if len(teams) < 2:
+            del self.fields["team"]
+
+    @classmethod
+    def from_query(cls, query, *, teams: list[Team]) -> "RecommendationFilterForm":
+        """The form over the query's valid filters only, so that it shows what applies."""
+        return cls(cls(query, teams=teams).filters, teams=teams)
+
+    @property
+    def filters(self) -> dict[str, str]:
+        """The filters that validated, as URL parameters (for the page links)."""
+        self.is_valid()
+        return {
+            name: "1" if value is True else value
+            for name, value in self.cleaned_data.items()
+            if value
+        }
+
+    def apply(self, recommendations: RecommendationQuerySet, today: date) -> RecommendationQuerySet:
+        filters = self.filters
+        for name in ("status", "category"):
+            if name in filters:
+                recommendations = recommendations.filter(**{name: filters[name]})
+        if "sector" in filters:
+            recommendations = recommendations.led_by_sector(filters["sector"])
+        if "team" in filters:
+            recommendations = recommendations.filter(team=self.teams[filters["team"]])
+        if "open" in filters:
+            recommendations = recommendations.open()
+        if "overdue" in filters:
+            recommendations = recommendations.overdue(today)
+        if "implemented" in filters:
+            recommendations = recommendations.implemented_in_last_year(today)
+        return recommendations
 
 
 class DateInput(forms.DateInput):

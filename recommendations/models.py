@@ -12,17 +12,19 @@ from __future__ import annotations
 import os
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from cases.models import Finding
 from ofr.files import private_storage, sha256_of
 from ofr.models import Agency, Team
+from ofr.roles import Sector
 
 
 class Category(models.TextChoices):
@@ -82,6 +84,11 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+# The sector filter's value for recommendations without a lead agency yet.
+NO_LEAD_AGENCY = "none"
+SECTOR_CHOICES = [*Sector.choices, (NO_LEAD_AGENCY, "No lead agency yet")]
+
+
 class FundingKind(models.TextChoices):
     OPIOID_SETTLEMENT = "opioid_settlement", "Opioid settlement funds"
     BYRNE_JAG = "byrne_jag", "Byrne JAG"
@@ -93,16 +100,47 @@ class FundingKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
+def open_condition() -> Q:
+    return ~Q(status__in=CLOSED_STATUSES)
+
+
+def overdue_condition(today: date) -> Q:
+    """Open and due before `today` (due today is not yet overdue)."""
+    return open_condition() & Q(due_on__lt=today)
+
+
+def implemented_in_last_year_condition(today: date) -> Exists:
+    """An update of the last 365 days marked it implemented (it may have reopened
+    since: this counts what was achieved in the period)."""
+    return Exists(
+        ProgressUpdate.objects.filter(
+            recommendation=OuterRef("pk"),
+            new_status=Status.IMPLEMENTED,
+            reported_on__gte=today - timedelta(days=365),
+        )
+    )
+
+
 class RecommendationQuerySet(models.QuerySet):
     """The database side of `Recommendation.is_closed` and `is_overdue()`: both
-    read CLOSED_STATUSES, so a page and a query never disagree on what is open."""
+    read CLOSED_STATUSES, so a page and a query never disagree on what is open.
+    The conditions above serve as filters here and as `Count(filter=...)` on
+    the dashboard, so its figures and the list's filters are the same sets."""
 
     def open(self) -> RecommendationQuerySet:
-        return self.exclude(status__in=CLOSED_STATUSES)
+        return self.filter(open_condition())
 
     def overdue(self, today: date) -> RecommendationQuerySet:
-        """Open and due before `today` (due today is not yet overdue)."""
-        return self.open().filter(due_on__lt=today)
+        return self.filter(overdue_condition(today))
+
+    def implemented_in_last_year(self, today: date) -> RecommendationQuerySet:
+        return self.filter(implemented_in_last_year_condition(today))
+
+    def led_by_sector(self, sector: str) -> RecommendationQuerySet:
+        """Led by an agency of `sector`; NO_LEAD_AGENCY for those without a lead agency."""
+        if sector == NO_LEAD_AGENCY:
+            return self.filter(lead_agency__isnull=True)
+        return self.filter(lead_agency__sector=sector)
 
 
 class Recommendation(models.Model):

@@ -6,10 +6,12 @@ and then only by case reference, kind and system.
 """
 
 import logging
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -32,25 +34,31 @@ from recommendations.access import (
     get_recommendation_for_user,
     get_report_team_for_user,
     may_list_recommendations,
-    recommendations_for_user,
+    recommendation_rows_for_user,
+    recommendation_teams,
     report_team_ids,
 )
 from recommendations.dashboard import build_dashboard
-from recommendations.forms import FundingForm, ProgressUpdateForm, RecommendationForm, TaskForm
+from recommendations.forms import (
+    FundingForm,
+    ProgressUpdateForm,
+    RecommendationFilterForm,
+    RecommendationForm,
+    TaskForm,
+)
 from recommendations.models import (
-    Category,
     FundingSource,
     ProgressUpdate,
     Recommendation,
     RecommendationFinding,
     RecommendationPartner,
-    Status,
     WorkPlanTask,
 )
 
 logger = logging.getLogger(__name__)
 
 GET_OR_POST = ["GET", "HEAD", "POST"]
+RECOMMENDATIONS_PER_PAGE = 50
 
 
 def detail_url(recommendation: Recommendation, anchor: str = "") -> str:
@@ -63,26 +71,21 @@ def detail_url(recommendation: Recommendation, anchor: str = "") -> str:
 def recommendation_list(request: HttpRequest) -> HttpResponse:
     if not may_list_recommendations(request.user):
         raise DeniedForbidden("recommendations.recommendation", "", "list_recommendations")
-    recommendations = recommendations_for_user(request.user).select_related("team", "lead_agency")
-    status = request.GET.get("status", "")
-    category = request.GET.get("category", "")
-    if status in Status.values:
-        recommendations = recommendations.filter(status=status)
-    if category in Category.values:
-        recommendations = recommendations.filter(category=category)
-    if request.GET.get("overdue") == "1":
-        recommendations = recommendations.overdue(timezone.localdate())
-    rows = list(recommendations.order_by("team__name", "due_on", "id"))
+    visible = recommendation_rows_for_user(request.user)
+    teams = recommendation_teams(visible)
+    form = RecommendationFilterForm.from_query(request.GET, teams=teams)
+    recommendations = form.apply(visible, timezone.localdate())
+    rows = recommendations.select_related("team", "lead_agency").order_by(
+        "team__name", "due_on", "id"
+    )
+    page = Paginator(rows, RECOMMENDATIONS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "recommendations/list.html",
         {
-            "rows": rows,
-            "statuses": Status.choices,
-            "categories": Category.choices,
-            "status": status,
-            "category": category,
-            "overdue": request.GET.get("overdue") == "1",
+            "page": page,
+            "form": form,
+            "query_string": urlencode(form.filters),
             "can_add": bool(editor_teams(request.user)),
             "editor_teams": editor_teams(request.user),
         },
@@ -97,17 +100,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     when ?team=<code> names one of them."""
     if not may_list_recommendations(request.user):
         raise DeniedForbidden("recommendations.recommendation", "", "dashboard")
-    visible = recommendations_for_user(request.user).select_related("team", "lead_agency")
-    rows = list(visible)
-    teams = sorted({r.team for r in rows}, key=lambda team: team.name)
+    visible = recommendation_rows_for_user(request.user)
+    teams = recommendation_teams(visible)
     chosen = next((t for t in teams if str(t.code) == request.GET.get("team", "")), None)
-    if chosen is not None:
-        rows = [r for r in rows if r.team_id == chosen.pk]
     return render(
         request,
         "recommendations/dashboard.html",
         {
-            "dashboard": build_dashboard(rows, timezone.localdate()),
+            "dashboard": build_dashboard(visible, timezone.localdate(), chosen),
             "teams": teams,
             "chosen": chosen,
             "report_teams": Team.objects.filter(pk__in=report_team_ids(request.user)),

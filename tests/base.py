@@ -1,12 +1,13 @@
 """The shared cast: one state, two county teams, a user for every role, a case on each team."""
 
 import hashlib
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.test import TestCase, TransactionTestCase
+from django.utils import timezone
 
 from cases.models import (
     Case,
@@ -21,7 +22,14 @@ from meetings.models import AgendaItem, Attendance, Meeting
 from ofr.audit import drop_append_only_triggers, install_append_only_triggers
 from ofr.models import AccessEvent, Agency, Jurisdiction, Membership, Team, TeamJurisdiction
 from ofr.roles import Role, Sector, SensitiveCategory
-from recommendations.models import Recommendation, WorkPlanTask
+from recommendations.models import (
+    Category,
+    ProgressUpdate,
+    Recommendation,
+    RecommendationPartner,
+    Status,
+    WorkPlanTask,
+)
 
 PASSWORD = "correct horse battery staple"
 PART2_TEXT = "Methadone clinic intake; dose 80 mg daily."
@@ -41,6 +49,42 @@ def make_member(username: str, team: Team, role: str, agency: Agency | None = No
         user=user, team=team, role=role, agency=agency, starts_on=date(2024, 1, 1)
     )
     return user
+
+
+def make_recommendations(count: int, *, teams: list[Team], agencies: list[Agency], by: User):
+    """`count` recommendations spread over `teams`, the statuses and the
+    categories, led by each of `agencies` in turn or by none, every other one
+    past due, every fourth with all `agencies` as partners; an implemented one
+    carries its update, some of the last 12 months and some older. Statuses are
+    set directly: these fill pages, they do not walk the lifecycle."""
+    today = timezone.localdate()
+    leads = [*agencies, None]
+    for i in range(count):
+        status = Status.values[i % len(Status.values)]
+        recommendation = Recommendation.objects.create(
+            team=teams[i % len(teams)],
+            title=f"Generated {i}",
+            statement="s",
+            action="a",
+            measure="m",
+            category=Category.values[i % len(Category.values)],
+            level="system",
+            status=status,
+            lead_agency=leads[i % len(leads)],
+            due_on=today + timedelta(days=-30 if i % 2 else 30),
+        )
+        if i % 4 == 0:
+            for agency in agencies:
+                RecommendationPartner.objects.create(recommendation=recommendation, agency=agency)
+        if status == Status.IMPLEMENTED:
+            ProgressUpdate.objects.create(
+                recommendation=recommendation,
+                author=by,
+                previous_status=Status.IN_PROGRESS,
+                new_status=status,
+                narrative="Done.",
+                reported_on=today - timedelta(days=400 if i % 3 == 0 else 10),
+            )
 
 
 class Cast:

@@ -6,10 +6,12 @@ from django.urls import reverse
 
 from recommendations.charts import Bar, bar_chart_svg
 from recommendations.models import Recommendation
-from tests.base import OFRTestCase
+from tests.base import OFRTestCase, make_recommendations
 
-DASHBOARD_QUERIES = 6  # session, user, memberships, recommendations, implemented updates,
-# the teams whose annual reports the user may read
+# Session, user, memberships, the teams to choose from, the key figures, one per
+# chart (status, category, sector), the by-team table, the teams whose annual
+# reports the user may read.
+DASHBOARD_QUERIES = 10
 
 
 class DashboardTestCase(OFRTestCase):
@@ -86,6 +88,65 @@ class DashboardTestCase(OFRTestCase):
         )
         with self.assertNumQueries(DASHBOARD_QUERIES + 4):
             self.client.get(self.url)
+
+    def test_its_query_count_does_not_grow_with_the_recommendations(self):
+        self.client.force_login(self.oversight)
+        self.client.get(self.url)
+        with self.assertNumQueries(DASHBOARD_QUERIES + 4):
+            self.client.get(self.url, {"team": self.team.code})
+        make_recommendations(
+            60,
+            teams=[self.team, self.other_team],
+            agencies=[self.health, self.sheriff],
+            by=self.coordinator,
+        )
+        with self.assertNumQueries(DASHBOARD_QUERIES + 4):
+            self.client.get(self.url, {"team": self.team.code})
+        with self.assertNumQueries(DASHBOARD_QUERIES + 4):
+            self.client.get(self.url)
+        self.client.force_login(self.coordinator)
+        self.client.get(self.url)
+        with self.assertNumQueries(DASHBOARD_QUERIES):
+            self.client.get(self.url)
+
+    def test_every_figure_links_to_the_list_of_exactly_what_it_counts(self):
+        make_recommendations(
+            60,
+            teams=[self.team, self.other_team],
+            agencies=[self.health, self.sheriff],
+            by=self.coordinator,
+        )
+        for user, query in (
+            (self.oversight, {}),
+            (self.oversight, {"team": self.other_team.code}),
+            (self.partner, {}),
+        ):
+            self.client.force_login(user)
+            dashboard = self.client.get(self.url, query).context["dashboard"]
+            links = [(f.url, f.value) for f in dashboard.figures]
+            links += [(bar.url, bar.value) for chart in dashboard.charts for bar in chart.bars]
+            links += [(f.url, f.value) for row in dashboard.teams for f in row.figures]
+            self.assertGreater(len(links), 20)
+            for url, value in links:
+                with self.subTest(user=user.username, url=url):
+                    if query:
+                        self.assertIn(f"team={self.other_team.code}", url)
+                    listed = self.client.get(url).context["page"].paginator.count
+                    self.assertEqual(listed, value)
+
+    def test_its_links_name_the_filters(self):
+        self.client.force_login(self.oversight)
+        response = self.client.get(self.url)
+        listed = reverse("recommendations:list")
+        self.assertContains(response, f'href="{listed}?status=proposed"')
+        self.assertContains(response, f'href="{listed}?sector=public_health"')
+        self.assertContains(response, f'href="{listed}?team={self.other_team.code}&amp;overdue=1"')
+        response = self.client.get(self.url, {"team": self.other_team.code})
+        self.assertContains(
+            response,
+            f'href="{listed}?team={self.other_team.code}&amp;category=naloxone_distribution"',
+        )
+        self.assertNotContains(response, "By team")
 
 
 def test_the_chart_escapes_labels_and_scales_bars():

@@ -26,7 +26,7 @@ from recommendations.models import (
 )
 from tests.base import PDF_BYTES, OFRTestCase
 
-LIST_QUERIES = 4  # session, user, memberships, recommendations
+LIST_QUERIES = 6  # session, user, memberships, the teams to filter by, count, the page
 DETAIL_QUERIES = 10
 
 
