@@ -1,6 +1,11 @@
-"""Display helpers for the case file: a field's label value, or "Not recorded"."""
+"""Display helpers for the case file: a field's label value, or "Not recorded",
+and the links of its items."""
+
+import uuid
+from functools import lru_cache
 
 from django import template
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 register = template.Library()
 
@@ -26,3 +31,21 @@ def values(instance, field_name: str) -> str:
     if not codes:
         return NOT_RECORDED
     return instance._meta.get_field(field_name).validators[0].labels(codes)
+
+
+# Stand-ins for the case's and the item's codes in a reversed URL pattern.
+CASE_STAND_IN, ITEM_STAND_IN = str(uuid.UUID(int=1)), str(uuid.UUID(int=2))
+
+
+@lru_cache(maxsize=64)
+def _item_url_pattern(name: str, script_prefix: str, urlconf) -> str:
+    return reverse(name, args=[CASE_STAND_IN, ITEM_STAND_IN])
+
+
+@register.simple_tag
+def item_url(name: str, case, item_code) -> str:
+    """reverse(name, args=[case.code, item_code]), reversing once per URL name:
+    a case page links every touchpoint, note, finding and document, and
+    reverse() took a sixth of its time (manage.py bench, profiled)."""
+    pattern = _item_url_pattern(name, get_script_prefix(), get_urlconf())
+    return pattern.replace(CASE_STAND_IN, str(case.code)).replace(ITEM_STAND_IN, str(item_code))

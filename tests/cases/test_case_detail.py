@@ -105,3 +105,22 @@ class CaseDetailTestCase(OFRTestCase):
                 window_end=date(2025, 3, 1),
                 requested_on=date(2025, 4, day),
             )
+
+
+class ItemUrlTestCase(OFRTestCase):
+    def test_it_gives_what_reverse_gives_under_any_script_prefix(self):
+        from django.urls import set_script_prefix
+
+        from cases.templatetags.case_file import item_url
+
+        event = self.case.timeline_events.first()
+        try:
+            for prefix in ("/", "/ofr/"):
+                set_script_prefix(prefix)
+                for name in ("cases:edit_event", "cases:edit_note", "cases:download_document"):
+                    self.assertEqual(
+                        item_url(name, self.case, event.code),
+                        reverse(name, args=[self.case.code, event.code]),
+                    )
+        finally:
+            set_script_prefix("/")
