@@ -25,7 +25,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from cases.models.case import Case, CaseUserObjectPermission
-from ofr.files import private_storage
+from ofr.files import get_private_storage
 from ofr.models import Membership, Team
 from ofr.roles import Role
 from recommendations.models import ProgressUpdate, Recommendation
@@ -708,7 +708,7 @@ class PacketCopy(models.Model):
     error = models.CharField(max_length=300, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     file = models.FileField(
-        storage=private_storage, upload_to=packet_path, max_length=200, blank=True
+        storage=get_private_storage, upload_to=packet_path, max_length=200, blank=True
     )
     sha256 = models.CharField(max_length=64, blank=True)
     size = models.PositiveBigIntegerField(null=True, blank=True)

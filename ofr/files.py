@@ -7,8 +7,9 @@ contents, so a renamed executable or a web page saved as .txt is refused.
 Archives, Office files and other formats are refused too, with a message
 naming what the file is.
 
-Kept: on private_storage, which has no URL, with the file's SHA-256 recorded
-on its row when it is stored.
+Kept: on private_storage (the "private" entry of STORAGES: a local folder or
+a private bucket), never given out by URL, with the file's SHA-256 recorded on
+its row when it is stored.
 
 Out: send_stored_file, the only way a stored file leaves, behind each view's
 own access checks. It sends the file only if it still has its recorded
@@ -27,16 +28,39 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import Storage, storages
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import FileResponse, HttpRequest
+from django.utils.functional import LazyObject, empty
 
 from ofr.audit import Action, object_label, record
 
 logger = logging.getLogger(__name__)
 
-# MEDIA_ROOT, read when used (tests point it at a temporary folder); no URL:
-# nothing in it is served directly.
-private_storage = FileSystemStorage()
+
+class PrivateStorage(LazyObject):
+    """STORAGES["private"], looked up when first used and again after the
+    setting changes (tests switch it to a bucket with override_settings)."""
+
+    def _setup(self) -> None:
+        self._wrapped = storages["private"]
+
+
+private_storage = PrivateStorage()
+
+
+def get_private_storage() -> Storage:
+    """The file fields' storage. A callable, so that their migrations name
+    this function rather than whichever backend a deployment configures."""
+    return private_storage
+
+
+@receiver(setting_changed)
+def _forget_private_storage(*, setting: str, **kwargs) -> None:
+    if setting == "STORAGES":
+        private_storage._wrapped = empty
+
 
 # --- In: checking an upload --------------------------------------------------------
 

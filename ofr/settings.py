@@ -243,8 +243,37 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Case documents, meeting packets and recommendation evidence: the "private"
+# storage, a folder (MEDIA_ROOT) by default or an S3-compatible bucket. Neither
+# is ever given out by URL: files leave only through ofr.files.send_stored_file.
+OFR_STORAGE = env_str("OFR_STORAGE", "s3" if env_str("AWS_STORAGE_BUCKET_NAME") else "local")
+if OFR_STORAGE == "local":
+    # No location: FileSystemStorage reads MEDIA_ROOT when used.
+    PRIVATE_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif OFR_STORAGE == "s3":
+    if not env_str("AWS_STORAGE_BUCKET_NAME"):
+        raise ImproperlyConfigured("OFR_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME.")
+    AWS_S3_ADDRESSING_STYLE = env_str("AWS_S3_ADDRESSING_STYLE", "auto")
+    if AWS_S3_ADDRESSING_STYLE not in {"auto", "virtual", "path"}:
+        raise ImproperlyConfigured("AWS_S3_ADDRESSING_STYLE must be auto, virtual or path.")
+    PRIVATE_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("AWS_S3_REGION_NAME") or None,
+            "addressing_style": AWS_S3_ADDRESSING_STYLE,
+            # No keys here: boto3 reads AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY
+            # (or the host's role) itself, so they never sit in settings.
+            # Objects take the bucket's own, private permissions: never a public ACL.
+            "default_acl": None,
+        },
+    }
+else:
+    raise ImproperlyConfigured(f"OFR_STORAGE must be local or s3, not {OFR_STORAGE!r}.")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": PRIVATE_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -253,8 +282,8 @@ STORAGES = {
         )
     },
 }
-# Uploaded documents live outside the static root and are served only by
-# permission-checked views.
+# The private storage's folder when OFR_STORAGE is local: outside the static
+# root, served only by permission-checked views.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 OFR_MAX_UPLOAD_BYTES = env_int("OFR_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from cases.models import Finding
-from ofr.files import private_storage, sha256_of
+from ofr.files import get_private_storage, sha256_of
 from ofr.models import Agency, Team
 from ofr.roles import Sector
 
@@ -327,7 +327,7 @@ class ProgressUpdate(models.Model):
     new_status = models.CharField(max_length=30, choices=Status.choices)
     narrative = models.TextField()
     evidence = models.FileField(
-        storage=private_storage, upload_to=evidence_path, max_length=200, blank=True
+        storage=get_private_storage, upload_to=evidence_path, max_length=200, blank=True
     )
     sha256 = models.CharField("SHA-256 of the evidence", max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

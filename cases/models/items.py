@@ -20,7 +20,7 @@ from cases import valuesets as vs
 from cases.business_days import add_business_days
 from cases.models.case import Case
 from cases.models.sections import ChoiceListValidator
-from ofr.files import private_storage
+from ofr.files import get_private_storage
 from ofr.models import Agency
 from ofr.roles import SensitiveCategory
 
@@ -163,7 +163,7 @@ class SourceDocument(models.Model):
     received_on = models.DateField(null=True, blank=True)
     sensitivity = sensitivity_field()
     not_part2_reason = not_part2_reason_field()
-    file = models.FileField(storage=private_storage, upload_to=document_path, max_length=200)
+    file = models.FileField(storage=get_private_storage, upload_to=document_path, max_length=200)
     original_name = models.CharField(max_length=255)
     extension = models.CharField(max_length=10)
     content_type = models.CharField(max_length=100)

@@ -33,6 +33,11 @@ CONFIG_VARIABLES = (
     "SESSION_MAX_HOURS",
     "AXES_FAILURE_LIMIT",
     "AXES_COOLOFF_MINUTES",
+    "OFR_STORAGE",
+    "AWS_STORAGE_BUCKET_NAME",
+    "AWS_S3_ENDPOINT_URL",
+    "AWS_S3_REGION_NAME",
+    "AWS_S3_ADDRESSING_STYLE",
     "DJANGO_SETTINGS_MODULE",
 )
 
@@ -170,6 +175,55 @@ class SettingsTestCase(TestCase):
     def test_sessions_end_after_fifteen_idle_minutes_by_default(self):
         self.assertEqual(settings.SESSION_IDLE_MINUTES, 15)
         self.assertEqual(project_settings.SESSION_IDLE_MINUTES, 15)
+
+
+class PrivateStorageSettingsTestCase(TestCase):
+    """Where documents, packets and evidence are kept: MEDIA_ROOT unless a bucket is named."""
+
+    def private_storage(self, **env: str) -> subprocess.CompletedProcess:
+        script = "import json, ofr.settings as s; print(json.dumps(s.STORAGES['private']))"
+        return run_python(["-c", script], clean_env(DEBUG="1", **env))
+
+    def test_it_keeps_files_in_media_root_by_default(self):
+        done = self.private_storage()
+        self.assertEqual(done.returncode, 0, done.stderr)
+        backend = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+        self.assertEqual(json.loads(done.stdout), backend)
+
+    def test_a_bucket_name_puts_them_in_a_private_bucket(self):
+        done = self.private_storage(
+            AWS_STORAGE_BUCKET_NAME="ofr-files",
+            AWS_S3_ENDPOINT_URL="https://minio.internal:9000",
+            AWS_S3_REGION_NAME="us-east-1",
+            AWS_S3_ADDRESSING_STYLE="path",
+        )
+        self.assertEqual(done.returncode, 0, done.stderr)
+        private = json.loads(done.stdout)
+        self.assertEqual(private["BACKEND"], "storages.backends.s3.S3Storage")
+        self.assertEqual(
+            private["OPTIONS"],
+            {
+                "bucket_name": "ofr-files",
+                "endpoint_url": "https://minio.internal:9000",
+                "region_name": "us-east-1",
+                "addressing_style": "path",
+                "default_acl": None,
+            },
+        )
+
+    def test_it_refuses_an_incomplete_or_unknown_storage(self):
+        for env, message in (
+            ({"OFR_STORAGE": "s3"}, "OFR_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME"),
+            ({"OFR_STORAGE": "ftp"}, "OFR_STORAGE must be local or s3"),
+            (
+                {"AWS_STORAGE_BUCKET_NAME": "ofr-files", "AWS_S3_ADDRESSING_STYLE": "dns"},
+                "AWS_S3_ADDRESSING_STYLE must be auto, virtual or path",
+            ),
+        ):
+            with self.subTest(env=env):
+                done = self.private_storage(**env)
+                self.assertNotEqual(done.returncode, 0)
+                self.assertIn(message, done.stderr)
 
 
 class PostgreSQLJitTestCase(TestCase):
