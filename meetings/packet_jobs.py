@@ -49,7 +49,7 @@ from meetings.access import packet_recipient_problem
 from meetings.models import AgendaItem, Meeting, PacketCopy, display_name
 from meetings.packets import packet_html, previous_meeting_day
 from meetings.pdf_worker import EXIT_MEMORY
-from ofr.files import sha256_of
+from ofr.files import StorageFailed, committed_with_file, sha256_of
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +88,10 @@ STALE_ERROR = (
 # one worker are not failed while the worker is fine.
 STALE_MARGIN_FLOOR_SECONDS = 600
 CLOSED_ERROR = "The meeting was closed before the packet was ready, so no copy was kept."
+NO_SPACE_ERROR = (
+    "There is no room left to store packets, so no copy was kept. Tell your system "
+    "administrator, then try again."
+)
 
 
 def time_limit() -> float:
@@ -260,11 +264,12 @@ def render_packet_copy(copy_id: int) -> str:
             failure.message,
         )
         fail(copy, failure.message)
-    except Exception:
+    except Exception as error:
         logger.exception(
             "Packet copy %s of meeting %s could not be produced", copy.number, copy.meeting.code
         )
-        fail(copy, GENERIC_ERROR)
+        no_space = isinstance(error, StorageFailed) and error.no_space
+        fail(copy, NO_SPACE_ERROR if no_space else GENERIC_ERROR)
     return copy.status
 
 
@@ -466,33 +471,24 @@ def file_sha256(path: Path) -> str:
 
 
 def store(copy: PacketCopy, rendered: Rendered) -> None:
-    """Move the whole PDF into private storage and mark the copy ready, in one
+    """Put the whole PDF in private storage and mark the copy ready, in one
     transaction with the meeting locked: a meeting closed meanwhile gets no
-    file, and a failure leaves no file behind."""
+    file, and a failure leaves no file behind (ofr.files.committed_with_file)."""
     sha256 = file_sha256(rendered.path)
     size = rendered.path.stat().st_size
-    storage = copy.file.storage
-    # packets/<meeting code>/<random hex>.pdf: known before writing, so that a
-    # write that fails half-way can be deleted too.
-    name = copy.file.field.generate_filename(copy, "packet.pdf")
-    try:
-        with transaction.atomic():
-            meeting = Meeting.objects.select_for_update().get(pk=copy.meeting_id)
-            if meeting.is_closed:
-                raise PacketFailed(CLOSED_ERROR)
-            with rendered.path.open("rb") as handle:
-                name = storage.save(name, File(handle))
-            copy.file.name = name
-            copy.sha256, copy.size, copy.page_count = sha256, size, rendered.pages
-            copy.status, copy.progress = PacketCopy.Status.READY, 100
-            copy.progress_label = "Ready"
-            copy.error = ""
-            copy.finished_at = timezone.now()
-            copy._history_user = copy.requested_by
-            copy._change_reason = f"Packet ready: {rendered.pages} pages"
-            copy.save()
-    except BaseException:
-        if storage.exists(name):
-            storage.delete(name)
-        copy.file.name = ""
-        raise
+    # Stored as packets/<meeting code>/<random hex>.pdf.
+    with (
+        rendered.path.open("rb") as handle,
+        committed_with_file(copy.file, File(handle), "packet.pdf"),
+    ):
+        meeting = Meeting.objects.select_for_update().get(pk=copy.meeting_id)
+        if meeting.is_closed:
+            raise PacketFailed(CLOSED_ERROR)
+        copy.sha256, copy.size, copy.page_count = sha256, size, rendered.pages
+        copy.status, copy.progress = PacketCopy.Status.READY, 100
+        copy.progress_label = "Ready"
+        copy.error = ""
+        copy.finished_at = timezone.now()
+        copy._history_user = copy.requested_by
+        copy._change_reason = f"Packet ready: {rendered.pages} pages"
+        copy.save()

@@ -9,7 +9,9 @@ naming what the file is.
 
 Kept: on private_storage (the "private" entry of STORAGES: a local folder or
 a private bucket), never given out by URL, with the file's SHA-256 recorded on
-its row when it is stored.
+its row. A new file is written under a temporary name and reaches the name its
+row holds only once the row has committed (committed_with_file), so no file
+ever sits at a record's name without the record.
 
 Out: send_stored_file, the only way a stored file leaves, behind each view's
 own access checks. It sends the file only if it still has its recorded
@@ -18,18 +20,23 @@ to the access log either way.
 """
 
 import codecs
+import errno
 import hashlib
 import logging
 import math
 import os
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 
 from django.core.exceptions import ValidationError
-from django.core.files.storage import Storage, storages
+from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.core.signals import setting_changed
+from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from django.dispatch import receiver
 from django.http import FileResponse, HttpRequest
 from django.utils.functional import LazyObject, empty
@@ -236,6 +243,123 @@ def _size(n: int, rounding: Callable[[float], int]) -> str:
         if n >= scale:
             return f"{rounding(n * 10 / scale) / 10:.1f}".removesuffix(".0") + f" {unit}"
     return f"{n} bytes"
+
+
+# --- Kept: a new file reaches its name only with its committed row ---------------
+
+# A file waits here, under the name its row will hold, until the row commits.
+# check_storage --delete removes what a failed or crashed transaction left.
+TEMPORARY_FOLDER = "tmp"
+
+
+def temporary_name(name: str) -> str:
+    return f"{TEMPORARY_FOLDER}/{name}"
+
+
+class StorageFailed(Exception):
+    """A new file could not be written (a full disk, an unreachable bucket);
+    nothing was kept."""
+
+    def __init__(self, *, no_space: bool = False) -> None:
+        super().__init__("no space left" if no_space else "storage failed")
+        self.no_space = no_space
+
+    @property
+    def message(self) -> str:
+        """For the form the file came with, which keeps everything else typed."""
+        if self.no_space:
+            problem = "There is no room left to store files, so nothing was saved."
+        else:
+            problem = "The file could not be stored, so nothing was saved."
+        return (
+            f"{problem} What you typed is kept below: choose the file again and retry. "
+            "If it keeps failing, tell your system administrator."
+        )
+
+
+@contextmanager
+def committed_with_file(stored: FieldFile, content, filename: str) -> Iterator[None]:
+    """Write `content` for the row of `stored` (a FieldFile on private storage),
+    then run the block, which saves the row, in a transaction.
+
+    `stored` gets its final name at once, so the row is saved once, with it;
+    the file is written under tmp/<that name> and moved to it once the
+    transaction commits. A write that fails removes whatever part of the file
+    was written and raises StorageFailed; a block that fails removes the file.
+    A crash leaves at worst a temporary file (which check_storage --delete
+    removes, or moves into place when its row did commit), never a file at a
+    name no committed row holds."""
+    storage = stored.storage
+    name = stored.field.generate_filename(stored.instance, filename)
+    temporary = temporary_name(name)
+    try:
+        written = storage.save(temporary, content)
+    except Exception as error:
+        _remove(storage, temporary)
+        raise StorageFailed(no_space=getattr(error, "errno", None) == errno.ENOSPC) from error
+    if written != temporary:  # names are random: another file there is a fault
+        _remove(storage, written)
+        raise StorageFailed
+    stored.name = name
+    try:
+        with transaction.atomic():
+            yield
+            transaction.on_commit(partial(move_into_place, storage, name))
+    except BaseException:
+        _remove(storage, temporary)
+        stored.name = ""
+        raise
+
+
+def move_into_place(storage: Storage, name: str) -> bool:
+    """Move a committed row's file from its temporary name to `name`. Runs
+    after the commit, so it logs a failure rather than raise it: the row is
+    saved, and check_storage --delete finishes the move."""
+    try:
+        _move(storage, temporary_name(name), name)
+    except Exception:
+        logger.exception("Stored file %r is still under its temporary name", name)
+        return False
+    return True
+
+
+def is_bucket(storage: Storage) -> bool:
+    """Whether `storage` is an S3-compatible bucket (django-storages)."""
+    if isinstance(storage, FileSystemStorage):
+        return False
+    # Imported here: boto3 is loaded only where a bucket is configured.
+    from storages.backends.s3 import S3Storage
+
+    return isinstance(storage, S3Storage)
+
+
+def _move(storage: Storage, source: str, target: str) -> None:
+    if isinstance(storage, FileSystemStorage):
+        target_path = storage.path(target)
+        os.makedirs(os.path.dirname(target_path), exist_ok=True)
+        os.replace(storage.path(source), target_path)  # atomic on one file system
+        return
+    if is_bucket(storage):
+        # A copy on the server: the object appears at its name whole or not at all.
+        key = storage._normalize_name
+        storage.connection.meta.client.copy_object(
+            Bucket=storage.bucket_name,
+            Key=key(target),
+            CopySource={"Bucket": storage.bucket_name, "Key": key(source)},
+            **storage.get_object_parameters(target),
+        )
+    else:
+        with storage.open(source, "rb") as handle:
+            storage.save(target, handle)
+    storage.delete(source)
+
+
+def _remove(storage: Storage, name: str) -> None:
+    """Delete a temporary file on the way out of a failure, which it must not hide."""
+    try:
+        storage.delete(name)
+    except Exception:
+        logger.exception("Temporary file %r could not be removed", name)
 
 
 # --- Out: sending a stored file ----------------------------------------------------

@@ -22,7 +22,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from cases.models import Finding
-from ofr.files import get_private_storage, sha256_of
+from ofr.files import committed_with_file, get_private_storage, sha256_of
 from ofr.models import Agency, Team
 from ofr.roles import Sector
 
@@ -239,21 +239,23 @@ class Recommendation(models.Model):
             raise ValidationError({"reason": "Say why."})
         if reported_on > timezone.localdate():
             raise ValidationError({"reported_on": "An update cannot be dated in the future."})
-        with transaction.atomic():
-            update = ProgressUpdate(
-                recommendation=self,
-                reported_on=reported_on,
-                author=by,
-                previous_status=self.status,
-                new_status=new_status,
-                narrative=narrative,
-            )
-            if evidence is not None:
-                # Recorded as stored: every download is checked against it.
-                evidence.seek(0)
-                update.sha256 = sha256_of(evidence)
-                evidence.seek(0)
-                update.evidence.save(evidence.name, evidence, save=False)
+        update = ProgressUpdate(
+            recommendation=self,
+            reported_on=reported_on,
+            author=by,
+            previous_status=self.status,
+            new_status=new_status,
+            narrative=narrative,
+        )
+        if evidence is None:
+            saving = transaction.atomic()
+        else:
+            # Recorded as stored: every download is checked against it.
+            evidence.seek(0)
+            update.sha256 = sha256_of(evidence)
+            evidence.seek(0)
+            saving = committed_with_file(update.evidence, evidence, evidence.name)
+        with saving:
             update._history_user = by
             update.save()
             if new_status != self.status or reason.strip():

@@ -23,7 +23,13 @@ from django.views.decorators.http import require_http_methods, require_safe
 from cases.views.editing import edit_versioned
 from ofr.audit import Action, DeniedForbidden, record
 from ofr.concurrency import EditConflict, save_versioned
-from ofr.files import FileUnavailable, content_type_for, safe_download_name, send_stored_file
+from ofr.files import (
+    FileUnavailable,
+    StorageFailed,
+    content_type_for,
+    safe_download_name,
+    send_stored_file,
+)
 from ofr.history import merged_entries
 from ofr.models import Team
 from ofr.pdf import render_pdf, static_prefix
@@ -212,6 +218,7 @@ def add_update(request: HttpRequest, code) -> HttpResponse:
         user=request.user,
         initial={"reported_on": timezone.localdate()},
     )
+    status = 400
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -228,6 +235,10 @@ def add_update(request: HttpRequest, code) -> HttpResponse:
         except ValidationError as error:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
+        except StorageFailed as failure:
+            logger.exception("Evidence for recommendation %s could not be stored", code)
+            form.add_error(None, failure.message)
+            status = 503
         else:
             messages.success(request, "Update recorded.")
             return redirect(detail_url(recommendation, "updates"))
@@ -235,7 +246,7 @@ def add_update(request: HttpRequest, code) -> HttpResponse:
         request,
         "recommendations/update_form.html",
         {"recommendation": recommendation, "form": form},
-        status=400 if form.errors else 200,
+        status=status if form.errors else 200,
     )
 
 

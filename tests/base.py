@@ -1,7 +1,9 @@
 """The shared cast: one state, two county teams, a user for every role, a case on each team."""
 
+import errno
 import hashlib
 from datetime import UTC, date, datetime, timedelta
+from unittest import mock
 
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
@@ -20,6 +22,7 @@ from cases.models import (
 )
 from meetings.models import AgendaItem, Attendance, Meeting
 from ofr.audit import drop_append_only_triggers, install_append_only_triggers
+from ofr.files import private_storage
 from ofr.models import AccessEvent, Agency, Jurisdiction, Membership, Team, TeamJurisdiction
 from ofr.roles import Role, Sector, SensitiveCategory
 from recommendations.models import (
@@ -85,6 +88,30 @@ def make_recommendations(count: int, *, teams: list[Team], agencies: list[Agency
                 narrative="Done.",
                 reported_on=today - timedelta(days=400 if i % 3 == 0 else 10),
             )
+
+
+def stored_content(name: str) -> bytes:
+    with private_storage.open(name, "rb") as handle:
+        return handle.read()
+
+
+def replace_stored(name: str, content: bytes) -> None:
+    """Change a stored file behind the app's back (on disk or in the bucket)."""
+    private_storage.delete(name)
+    private_storage.save(name, ContentFile(content))
+
+
+def full_disk():
+    """Patch the private storage so that the disk fills up part-way through
+    writing a file: its first bytes are written, then ENOSPC."""
+    storage_class = private_storage.__class__
+    real_save = storage_class._save
+
+    def _save(self, name, content):
+        real_save(self, name, ContentFile(content.read()[:10]))
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    return mock.patch.object(storage_class, "_save", _save)
 
 
 class Cast:
@@ -246,7 +273,9 @@ class Cast:
 class OFRTestCase(Cast, TestCase):
     @classmethod
     def setUpTestData(cls) -> None:
-        cls.build_cast()
+        # As if each step committed: new files move from their temporary names.
+        with cls.captureOnCommitCallbacks(execute=True):
+            cls.build_cast()
 
     def events(self, **filters):
         return AccessEvent.objects.filter(**filters)

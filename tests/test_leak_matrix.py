@@ -370,7 +370,8 @@ class LeakMatrixTestCase(LeakCast, OFRTestCase):
             for role in real:
                 copy = copies[role]
                 copy.refresh_from_db()
-                packet_jobs.store(copy, layouts[role].result())
+                with cls.captureOnCommitCallbacks(execute=True):  # the file moves into place
+                    packet_jobs.store(copy, layouts[role].result())
                 with copy.file.open("rb") as handle:
                     cls.packet_pdfs[role] = handle.read()
         cls.officer_copy, cls.coordinator_copy = copies["officer"], copies["coordinator"]

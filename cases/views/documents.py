@@ -1,6 +1,6 @@
 """Source documents: upload, edit the details, download through a checked view.
 
-Files live on private storage under MEDIA_ROOT, which has no URL: the only way
+Files live on private storage, which is never given out by URL: the only way
 out is download_document, which checks the viewer's permission on the case and
 the document's category, then sends the file through ofr.files.send_stored_file
 (which checks its SHA-256 and logs the download).
@@ -10,7 +10,7 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -21,7 +21,13 @@ from cases.models import SourceDocument
 from cases.views.editing import edit_versioned
 from cases.views.sections import section_url
 from ofr.audit import Action, record
-from ofr.files import FileUnavailable, safe_download_name, send_stored_file
+from ofr.files import (
+    FileUnavailable,
+    StorageFailed,
+    committed_with_file,
+    safe_download_name,
+    send_stored_file,
+)
 from ofr.roles import SensitiveCategory
 
 logger = logging.getLogger(__name__)
@@ -29,16 +35,9 @@ logger = logging.getLogger(__name__)
 GET_OR_POST = ["GET", "HEAD", "POST"]
 
 
-class StorageFailed(Exception):
-    """The document could not be stored; nothing was kept."""
-
-
 def store_document(form: DocumentForm, *, by) -> SourceDocument:
-    """Write the checked upload and its row together, or neither.
-
-    The file is written first (the row needs its name); if the row cannot be
-    saved the file is deleted again, so there is no orphan file and no row
-    without a file."""
+    """Write the checked upload and its row together, or neither (see
+    ofr.files.committed_with_file); raises StorageFailed when nothing was kept."""
     document = form.save(commit=False)
     info = form.upload_info
     upload = form.cleaned_data["file"]
@@ -50,15 +49,12 @@ def store_document(form: DocumentForm, *, by) -> SourceDocument:
     document.uploaded_by = by
     document._change_reason = "Document uploaded"
     try:
-        with transaction.atomic():
-            # The stored name comes from document_path: case code, random hex, extension.
-            document.file.save(f"upload{info.extension}", upload, save=False)
+        # The stored name comes from document_path: case code, random hex, extension.
+        with committed_with_file(document.file, upload, f"upload{info.extension}"):
             document.save()
-    except BaseException as error:
-        if document.file.name:
-            document.file.storage.delete(document.file.name)
-        if isinstance(error, DatabaseError | OSError):
-            logger.exception("Document upload for case %s could not be stored", document.case.code)
+    except (StorageFailed, DatabaseError) as error:
+        logger.exception("Document upload for case %s could not be stored", document.case.code)
+        if isinstance(error, DatabaseError):
             raise StorageFailed from error
         raise
     return document
@@ -79,12 +75,8 @@ def add_document(request: HttpRequest, code) -> HttpResponse:
     if posted and form.is_valid():
         try:
             document = store_document(form, by=request.user)
-        except StorageFailed:
-            form.add_error(
-                None,
-                "The document could not be stored, so nothing was saved. Please try again; "
-                "if it keeps failing, tell your system administrator.",
-            )
+        except StorageFailed as failure:
+            form.add_error(None, failure.message)
             status = 503
         else:
             message = f"Document “{document.title}” uploaded."

@@ -6,7 +6,7 @@ from unittest import mock
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import DatabaseError
+from django.db import DatabaseError, IntegrityError
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -14,8 +14,17 @@ from django.utils import timezone
 from cases.models import RecordRequest, SourceDocument
 from cases.policy import PART2_NOTICE
 from ofr.audit import Action
+from ofr.files import private_storage, temporary_name
 from ofr.roles import Role, SensitiveCategory
-from tests.base import PDF_BYTES, OFRTestCase, make_member
+from ofr.storage_check import stored_files as stored
+from tests.base import (
+    PDF_BYTES,
+    OFRTestCase,
+    full_disk,
+    make_member,
+    replace_stored,
+    stored_content,
+)
 
 PDF = (
     b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"
@@ -35,8 +44,8 @@ HTML = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>"
 PART2_TITLE = "Methadone clinic chart"
 
 
-def stored_files() -> set[Path]:
-    return {path for path in Path(settings.MEDIA_ROOT).rglob("*") if path.is_file()}
+def stored_files() -> set[str]:
+    return set(stored())
 
 
 class DocumentsTestCase(OFRTestCase):
@@ -108,9 +117,14 @@ class DocumentsTestCase(OFRTestCase):
         self.assertContains(response, 'type="file"')
         self.assertContains(response, "up to 25.0\xa0MB")
 
+    def post_upload(self, data):
+        """Post an upload and commit it: its file moves into place."""
+        with self.captureOnCommitCallbacks(execute=True):
+            return self.client.post(self.add_url(), data)
+
     def test_it_uploads_a_pdf_and_records_its_size_and_sha256(self):
         self.client.force_login(self.coordinator)
-        response = self.client.post(self.add_url(), self.upload_data())
+        response = self.post_upload(self.upload_data())
         self.assertRedirects(response, self.section_url(), fetch_redirect_response=False)
         document = SourceDocument.objects.get(title="Medical examiner report")
         self.assertEqual(document.size, len(PDF))
@@ -121,15 +135,18 @@ class DocumentsTestCase(OFRTestCase):
         )
         self.assertEqual((document.uploaded_by, document.sensitivity), (self.coordinator, ""))
         self.assertEqual(document.record_request, self.record_request)
-        with document.file.open("rb") as handle:
-            self.assertEqual(handle.read(), PDF)
+        # At its final name, whole, and nothing left under the temporary one.
+        self.assertEqual(
+            hashlib.sha256(stored_content(document.file.name)).hexdigest(), document.sha256
+        )
+        self.assertFalse(private_storage.exists(temporary_name(document.file.name)))
         history = document.history.get()
         self.assertEqual(history.history_change_reason, "Document uploaded")
         self.assertEqual(history.history_user, self.coordinator)
 
     def test_it_stores_the_file_under_media_root_with_a_name_of_its_own(self):
         self.client.force_login(self.data_manager)
-        self.client.post(self.add_url(), self.upload_data(name="Jordan Example ME report.pdf"))
+        self.post_upload(self.upload_data(name="Jordan Example ME report.pdf"))
         document = SourceDocument.objects.get(title="Medical examiner report")
         path = Path(document.file.path).resolve()
         self.assertTrue(path.is_file())
@@ -158,10 +175,10 @@ class DocumentsTestCase(OFRTestCase):
         content = TEXT * (3 * 1024 * 1024 // len(TEXT))  # above FILE_UPLOAD_MAX_MEMORY_SIZE
         self.client.force_login(self.coordinator)
         data = self.upload_data(name="runs.txt", content=content)
-        self.assertEqual(self.client.post(self.add_url(), data).status_code, 302)
+        self.assertEqual(self.post_upload(data).status_code, 302)
         document = SourceDocument.objects.get(title="Medical examiner report")
         self.assertEqual(document.size, len(content))
-        self.assertEqual(Path(document.file.path).read_bytes(), content)
+        self.assertEqual(stored_content(document.file.name), content)
 
     def test_it_refuses_disguised_empty_and_oversized_files_and_keeps_nothing(self):
         self.client.force_login(self.coordinator)
@@ -240,6 +257,49 @@ class DocumentsTestCase(OFRTestCase):
             with self.assertLogs("cases.views.documents", "ERROR"):
                 response = self.client.post(self.add_url(), self.upload_data())
         self.assertContains(response, "nothing was saved", status_code=503)
+        self.assertFalse(SourceDocument.objects.filter(title="Medical examiner report").exists())
+        self.assertEqual(stored_files(), files)
+
+    def test_an_upload_waits_under_a_temporary_name_until_its_row_commits(self):
+        self.client.force_login(self.coordinator)
+        with self.captureOnCommitCallbacks() as on_commit:
+            self.client.post(self.add_url(), self.upload_data())
+        name = SourceDocument.objects.get(title="Medical examiner report").file.name
+        self.assertFalse(private_storage.exists(name))
+        self.assertEqual(stored_content(temporary_name(name)), PDF)
+        for callback in on_commit:
+            callback()
+        self.assertEqual(stored_content(name), PDF)
+        self.assertFalse(private_storage.exists(temporary_name(name)))
+
+    def test_a_row_rolled_back_after_it_was_saved_leaves_no_file(self):
+        save = SourceDocument.save
+
+        def save_then_fail(document, *args, **kwargs):
+            save(document, *args, **kwargs)
+            raise IntegrityError("a constraint checked at commit")
+
+        self.client.force_login(self.coordinator)
+        files = stored_files()
+        with (
+            mock.patch.object(SourceDocument, "save", save_then_fail),
+            self.captureOnCommitCallbacks(execute=True),
+            self.assertLogs("cases.views.documents", "ERROR"),
+        ):
+            response = self.client.post(self.add_url(), self.upload_data())
+        self.assertContains(response, "nothing was saved", status_code=503)
+        self.assertFalse(SourceDocument.objects.filter(title="Medical examiner report").exists())
+        self.assertEqual(stored_files(), files)
+
+    def test_a_full_disk_keeps_no_part_of_the_file_and_nothing_typed_is_lost(self):
+        self.client.force_login(self.coordinator)
+        files = stored_files()
+        with full_disk(), self.assertLogs("cases.views.documents", "ERROR"):
+            response = self.post_upload(self.upload_data())
+        self.assertContains(response, "There is no room left to store files", status_code=503)
+        self.assertContains(response, "choose the file again", status_code=503)
+        self.assertContains(response, 'value="Medical examiner report"', status_code=503)
+        self.assertContains(response, 'value="2025-04-10"', status_code=503)
         self.assertFalse(SourceDocument.objects.filter(title="Medical examiner report").exists())
         self.assertEqual(stored_files(), files)
 
@@ -412,7 +472,7 @@ class DocumentsTestCase(OFRTestCase):
 
     def test_a_tampered_file_is_refused_with_the_integrity_message(self):
         document = self.make_document("Hospital chart")
-        Path(document.file.path).write_bytes(PDF_BYTES.replace(b"1.4", b"1.7"))
+        replace_stored(document.file.name, PDF_BYTES.replace(b"1.4", b"1.7"))
         self.client.force_login(self.coordinator)
         with self.assertLogs("ofr.files", "ERROR"):
             response = self.client.get(self.download_url(document))
@@ -426,7 +486,7 @@ class DocumentsTestCase(OFRTestCase):
 
     def test_a_missing_file_is_reported_not_a_server_error(self):
         document = self.make_document("Hospital chart")
-        Path(document.file.path).unlink()
+        private_storage.delete(document.file.name)
         self.client.force_login(self.coordinator)
         with self.assertLogs("ofr.files", "ERROR"):
             response = self.client.get(self.download_url(document))

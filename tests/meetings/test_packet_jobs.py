@@ -10,7 +10,6 @@ from datetime import timedelta
 from pathlib import Path
 from unittest import mock
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.test import override_settings
@@ -23,7 +22,9 @@ from meetings import packet_jobs, pdf_worker
 from meetings.models import AgendaItem, Attendance, Meeting, PacketCopy
 from meetings.packet_jobs import render_packet_copy, start_packet
 from meetings.packets import display_date
+from ofr.files import private_storage
 from ofr.models import AccessEvent
+from ofr.storage_check import stored_files
 from tests.base import PART2_TEXT, PDF_BYTES, OFRTestCase
 from tests.pdf import pdf_pages as raw_pdf_pages
 
@@ -37,8 +38,9 @@ def pdf_pages(pdf: bytes) -> list[str]:
 
 
 def packet_files(meeting: Meeting) -> set[str]:
-    folder = Path(settings.MEDIA_ROOT) / "packets" / str(meeting.code)
-    return {p.name for p in folder.iterdir()} if folder.exists() else set()
+    """The meeting's packet files, at their names or under temporary ones."""
+    folder = f"packets/{meeting.code}/"
+    return {name for name in stored_files() if folder in name}
 
 
 def temporary_folders() -> set[str]:
@@ -79,7 +81,8 @@ class PacketJobsTestCase(OFRTestCase):
     @classmethod
     def made_copy(cls, recipient, *, by) -> PacketCopy:
         copy = start_packet(cls.meeting, recipient, requested_by=by)
-        render_packet_copy.call(copy.pk)
+        with cls.captureOnCommitCallbacks(execute=True):  # the file moves into place
+            render_packet_copy.call(copy.pk)
         copy.refresh_from_db()
         return copy
 
@@ -682,7 +685,7 @@ class PacketJobsTestCase(OFRTestCase):
 
     def test_a_missing_file_is_reported(self):
         copy = self.fake_ready_copy(self.reviewer)
-        copy.file.storage.delete(copy.file.name)
+        private_storage.delete(copy.file.name)
         self.client.force_login(self.reviewer)
         with self.assertLogs("ofr.files", "ERROR"):
             response = self.client.get(self.url("download_packet", copy))

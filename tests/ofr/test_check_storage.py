@@ -1,6 +1,8 @@
 """manage.py check_storage: files no record names (a crash between writing a
-file and saving its row), and records whose file is gone. --delete removes only
-the unnamed files, never a record, nor a file any record or history row names."""
+file and saving its row, a temporary file of an upload that never committed),
+records whose file still waits under its temporary name, and records whose file
+is gone. --delete removes only the unnamed files and moves waiting ones into
+place, never touching a record nor a file any record or history row names."""
 
 import os
 import time
@@ -10,14 +12,14 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from ofr.files import private_storage
+from ofr.files import private_storage, temporary_name
 from ofr.storage_check import file_fields
-from tests.base import PDF_BYTES, OFRTestCase
+from tests.base import PDF_BYTES, OFRTestCase, stored_content
 
 
 class CheckStorageTestCase(OFRTestCase):
-    def stored(self, name: str, *, hours_ago: float = 0) -> str:
-        name = private_storage.save(name, ContentFile(b"left behind"))
+    def stored(self, name: str, *, hours_ago: float = 0, content: bytes = b"left behind") -> str:
+        name = private_storage.save(name, ContentFile(content))
         if hours_ago:
             then = time.time() - hours_ago * 3600
             os.utime(private_storage.path(name), (then, then))
@@ -72,10 +74,36 @@ class CheckStorageTestCase(OFRTestCase):
         self.document.file.save("replaced.pdf", ContentFile(PDF_BYTES), save=False)
         self.document.save()
         self.addCleanup(private_storage.delete, self.document.file.name)
-        os.utime(private_storage.path(earlier), (time.time() - 7200,) * 2)
         output, _ = self.run_check("--delete", "--older-than-minutes", "0")
         self.assertNotIn(earlier, output)
         self.assertTrue(private_storage.exists(earlier))
+
+    def test_it_removes_the_temporary_file_of_an_upload_that_never_committed(self):
+        left = self.stored(temporary_name(f"cases/{self.case.code}/crashed.pdf"))
+        output, passed = self.run_check("--older-than-minutes", "0")
+        self.assertFalse(passed)
+        self.assertIn(f"temporary, its upload never committed: {left}", output)
+        self.assertIn("(1 temporary)", output)
+        output, _ = self.run_check("--delete", "--older-than-minutes", "0")
+        self.assertIn(f"deleted, temporary, its upload never committed: {left}", output)
+        self.assertFalse(private_storage.exists(left))
+
+    def test_it_moves_the_file_of_a_record_that_committed_before_a_crash_into_place(self):
+        # The state a crash between the row's commit and the move leaves.
+        name = self.document.file.name
+        self.stored(temporary_name(name), content=stored_content(name))
+        private_storage.delete(name)
+        row = f"{name} (named by cases.sourcedocument id {self.document.pk})"
+        output, passed = self.run_check("--older-than-minutes", "0")
+        self.assertFalse(passed)
+        self.assertIn(f"waiting under its temporary name: {row}", output)
+        self.assertNotIn("missing:", output)
+        self.assertNotIn(f"no record names it: {temporary_name(name)}", output)
+        output, passed = self.run_check("--delete", "--older-than-minutes", "0")
+        self.assertTrue(passed, output)
+        self.assertIn(f"moved into place: {row}", output)
+        self.assertEqual(stored_content(name), PDF_BYTES)
+        self.assertFalse(private_storage.exists(temporary_name(name)))
 
     def test_it_refuses_a_negative_age(self):
         with self.assertRaisesMessage(CommandError, "cannot be negative"):

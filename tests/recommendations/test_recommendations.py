@@ -3,7 +3,6 @@
 import hashlib
 import importlib
 from datetime import date, timedelta
-from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -15,6 +14,7 @@ from django.utils import timezone
 
 from cases.models import Finding
 from ofr.models import AccessEvent
+from ofr.storage_check import stored_files
 from recommendations.access import recommendations_for_user
 from recommendations.models import (
     FundingSource,
@@ -24,7 +24,7 @@ from recommendations.models import (
     RecommendationPartner,
     WorkPlanTask,
 )
-from tests.base import PDF_BYTES, OFRTestCase
+from tests.base import PDF_BYTES, OFRTestCase, full_disk, replace_stored
 
 LIST_QUERIES = 6  # session, user, memberships, the teams to filter by, count, the page
 DETAIL_QUERIES = 10
@@ -242,9 +242,10 @@ class UpdatePageTestCase(RecommendationsTestCase):
         response = self.client.post(self.url("add_update"), {**self.update_data(), "evidence": bad})
         self.assertEqual(response.status_code, 400)
         good = SimpleUploadedFile("policy.pdf", PDF_BYTES)
-        response = self.client.post(
-            self.url("add_update"), {**self.update_data(), "evidence": good}
-        )
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(
+                self.url("add_update"), {**self.update_data(), "evidence": good}
+            )
         self.assertEqual(response.status_code, 302)
         update = ProgressUpdate.objects.exclude(pk=self.update.pk).get(
             recommendation=self.recommendation
@@ -255,6 +256,21 @@ class UpdatePageTestCase(RecommendationsTestCase):
         event = AccessEvent.objects.order_by("-seq").first()
         self.assertEqual((event.action, event.user), ("download", self.partner))
         self.assertTrue(event.detail.endswith(f"sha256:{hashlib.sha256(PDF_BYTES).hexdigest()}"))
+
+    def test_a_full_disk_keeps_no_evidence_and_nothing_typed_is_lost(self):
+        self.client.force_login(self.coordinator)
+        files = set(stored_files())
+        evidence = SimpleUploadedFile("policy.pdf", PDF_BYTES)
+        with full_disk(), self.assertLogs("recommendations.views", "ERROR"):
+            response = self.client.post(
+                self.url("add_update"), {**self.update_data(), "evidence": evidence}
+            )
+        self.assertContains(response, "There is no room left to store files", status_code=503)
+        self.assertContains(response, "Kits ordered; training scheduled.", status_code=503)
+        self.assertEqual(self.recommendation.updates.count(), 1)
+        self.recommendation.refresh_from_db()
+        self.assertEqual(self.recommendation.status, "adopted")
+        self.assertEqual(set(stored_files()), files)
 
 
 class EvidenceTestCase(RecommendationsTestCase):
@@ -270,9 +286,8 @@ class EvidenceTestCase(RecommendationsTestCase):
         self.assertEqual(without.sha256, "")
 
     def test_tampered_evidence_is_refused_and_logged_not_sent(self):
-        path = Path(self.update.evidence.path)
-        self.addCleanup(path.write_bytes, path.read_bytes())
-        path.write_bytes(PDF_BYTES + b"% altered\n")
+        replace_stored(self.update.evidence.name, PDF_BYTES + b"% altered\n")
+        self.addCleanup(replace_stored, self.update.evidence.name, PDF_BYTES)
         self.client.force_login(self.partner)
         with self.assertLogs("ofr.files", "ERROR"):
             response = self.client.get(self.url("download_evidence", update=self.update.code))
