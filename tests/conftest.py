@@ -1,3 +1,5 @@
+import sys
+
 import pytest
 
 
@@ -23,6 +25,15 @@ def _private_media_in_a_temporary_folder(tmp_path_factory):
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
     yield
     settings.MEDIA_ROOT = original
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _s3_server_stopped_at_the_end():
+    """tests/s3.py starts moto's server when a class first needs a bucket."""
+    yield
+    s3 = sys.modules.get("tests.s3")  # not imported: no server was started
+    if s3 is not None:
+        s3.stop_server()
 
 
 @pytest.fixture(autouse=True, scope="session")
