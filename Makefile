@@ -8,7 +8,7 @@ PDFTOTEXT := /usr/bin/pdftotext
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 export DEBUG ?= 1
 
-.PHONY: run test test-unit test-browser bench lint check-deploy clean
+.PHONY: run test test-unit test-browser bench loadtest lint check-deploy clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -67,6 +67,24 @@ endif
 else
 	@case "$(DB)" in ""|sqlite) ;; *) echo "DB must be sqlite or postgres, not $(DB)" >&2; exit 2;; esac
 	$(PY) manage.py bench $(BENCH_ARGS)
+endif
+
+# Load test through gunicorn with production settings (manage.py loadtest
+# --help) over a benchmark dataset kept in build/; DB=postgres on a throwaway
+# server. LOADTEST_STRICT=1: exit 1 on missed targets too.
+LOADTEST_CASES ?= 10000
+LOADTEST_SECONDS ?= 15
+LOADTEST_ARGS = --cases $(LOADTEST_CASES) --seconds $(LOADTEST_SECONDS) \
+	$(if $(filter 1,$(LOADTEST_STRICT)),--strict)
+# with-postgres's default port may be another run's: a free one.
+FREE_PORT = $$($(PY) -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+
+loadtest: $(VENV)/.installed
+ifeq ($(DB),postgres)
+	PG_PORT=$(FREE_PORT) scripts/with-postgres sh -c '$(PY) manage.py loadtest --database-url "$$POSTGRES_URL" $(LOADTEST_ARGS)'
+else
+	@case "$(DB)" in ""|sqlite) ;; *) echo "DB must be sqlite or postgres, not $(DB)" >&2; exit 2;; esac
+	$(PY) manage.py loadtest $(LOADTEST_ARGS)
 endif
 
 lint: $(VENV)/.installed
