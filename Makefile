@@ -8,7 +8,7 @@ PDFTOTEXT := /usr/bin/pdftotext
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 export DEBUG ?= 1
 
-.PHONY: run test test-unit test-browser bench loadtest lint check-deploy clean
+.PHONY: run test test-unit test-browser bench loadtest soak lint check-deploy clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -76,6 +76,12 @@ LOADTEST_CASES ?= 10000
 LOADTEST_SECONDS ?= 15
 LOADTEST_ARGS = --cases $(LOADTEST_CASES) --seconds $(LOADTEST_SECONDS) \
 	$(if $(filter 1,$(LOADTEST_STRICT)),--strict)
+# Mixed reads and writes with the packet worker, then the checks that nothing
+# was lost (manage.py soak --help); PostgreSQL unless DB=sqlite.
+SOAK_SECONDS ?= 300
+SOAK_CLIENTS ?= 16
+SOAK_CASES ?= 2000
+SOAK_ARGS = --cases $(SOAK_CASES) --seconds $(SOAK_SECONDS) --clients $(SOAK_CLIENTS)
 # with-postgres's default port may be another run's: a free one.
 FREE_PORT = $$($(PY) -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
@@ -85,6 +91,14 @@ ifeq ($(DB),postgres)
 else
 	@case "$(DB)" in ""|sqlite) ;; *) echo "DB must be sqlite or postgres, not $(DB)" >&2; exit 2;; esac
 	$(PY) manage.py loadtest $(LOADTEST_ARGS)
+endif
+
+soak: $(VENV)/.installed
+ifeq ($(DB),sqlite)
+	$(PY) manage.py soak $(SOAK_ARGS)
+else
+	@case "$(DB)" in ""|postgres) ;; *) echo "DB must be sqlite or postgres, not $(DB)" >&2; exit 2;; esac
+	PG_PORT=$(FREE_PORT) scripts/with-postgres sh -c '$(PY) manage.py soak --database-url "$$POSTGRES_URL" $(SOAK_ARGS)'
 endif
 
 lint: $(VENV)/.installed
