@@ -192,7 +192,8 @@ class Stack:
         where = ["--database-url", self.database_url] if self.database_url else []
         if self.database is not None:
             where = ["--database", str(self.database), "--keep"]
-        self.say(f"Dataset: {self.cases} cases ({' '.join(where[:2])})")
+        # Never the URL: it may hold a password.
+        self.say(f"Dataset: {self.cases} cases in {self.database or 'PostgreSQL'}")
         # bench refuses the database the settings point at: it gets none.
         self.manage(
             "bench",
@@ -323,11 +324,25 @@ def stop_group(process: subprocess.Popen, grace: float = 20.0) -> None:
 
 
 def group_alive(pgid: int) -> bool:
+    """Whether a live process is left in the group. A killed child of a
+    process that died first is a zombie until init reaps it: kill() still
+    finds it, so /proc is read for the processes' states."""
     try:
         os.killpg(pgid, 0)
     except ProcessLookupError:
         return False
-    return True
+    proc = Path("/proc")
+    if not (proc / "self" / "stat").exists():
+        return True
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            # "pid (name) state ppid pgrp ...": the name may hold spaces and parentheses.
+            state, _ppid, pgrp = stat.read_text().rsplit(")", 1)[1].split()[:3]
+        except (OSError, IndexError, ValueError):
+            continue
+        if int(pgrp) == pgid and state != "Z":
+            return True
+    return False
 
 
 # --- Inside the benchmark database (manage.py loadtest --prepare) -------------------
