@@ -112,10 +112,11 @@ class Client:
             self.sequence += 1
             try:
                 getattr(self, action)()
-            except (OSError, http.client.HTTPException) as error:
-                self.record.failed(action, error)
             except FormMissing:
                 pass  # counted as an unexpected answer of the form's page
+            except (OSError, http.client.HTTPException, ValueError, KeyError) as error:
+                # No answer, or a page without the form it should have: counted, and fails.
+                self.record.failed(action, error)
 
     # --- Requests ---------------------------------------------------------------------
 

@@ -117,7 +117,9 @@ class Command(LongHelpCommand):
         saved = sum(1 for e in record.edits if e.status == 302)
         conflicts = sum(1 for e in record.edits if e.status == 409)
         server_errors = sum(r.server_errors for r in record.kinds.values())
-        unanswered = sum(sum(r.failures.values()) for r in record.kinds.values())
+        failures = Counter()
+        for result in record.kinds.values():
+            failures.update(result.failures)
         made = Counter(w.kind for w in record.writes)
         out = self.stdout.write
         out(
@@ -135,7 +137,11 @@ class Command(LongHelpCommand):
         )
         checks = [
             ("no 5xx", server_errors == 0 and not logged, f"{server_errors} 5xx, {logged} logged"),
-            ("every request answered", unanswered == 0, f"{unanswered} without an answer"),
+            (
+                "every request answered, every form found",
+                not failures,
+                ", ".join(f"{name}: {n}" for name, n in sorted(failures.items())) or "all",
+            ),
             (
                 "only expected statuses",
                 not record.unexpected,
