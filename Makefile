@@ -8,7 +8,7 @@ PDFTOTEXT := /usr/bin/pdftotext
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 export DEBUG ?= 1
 
-.PHONY: run test test-unit test-browser bench restore-drill lint check-deploy clean
+.PHONY: run test test-unit test-browser bench restore-drill loadtest soak lint check-deploy clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -74,6 +74,36 @@ endif
 # DB=postgres on a throwaway PostgreSQL 15 (scripts/with-postgres).
 restore-drill: $(VENV)/.installed
 	$(if $(filter postgres,$(DB)),scripts/with-postgres) scripts/restore-drill $(or $(DB),sqlite)
+
+# Load test through gunicorn with production settings (manage.py loadtest
+# --help) over a benchmark dataset kept in build/; DB=postgres on a throwaway
+# server. LOADTEST_STRICT=1: exit 1 on missed targets too.
+LOADTEST_CASES ?= 10000
+LOADTEST_SECONDS ?= 15
+LOADTEST_ARGS = --cases $(LOADTEST_CASES) --seconds $(LOADTEST_SECONDS) \
+	$(if $(filter 1,$(LOADTEST_STRICT)),--strict)
+# Mixed reads and writes with the packet worker, then the checks that nothing
+# was lost (manage.py soak --help); PostgreSQL unless DB=sqlite.
+SOAK_SECONDS ?= 300
+SOAK_CLIENTS ?= 16
+SOAK_CASES ?= 2000
+SOAK_ARGS = --cases $(SOAK_CASES) --seconds $(SOAK_SECONDS) --clients $(SOAK_CLIENTS)
+
+loadtest: $(VENV)/.installed
+ifeq ($(DB),postgres)
+	scripts/with-postgres sh -c '$(PY) manage.py loadtest --database-url "$$POSTGRES_URL" $(LOADTEST_ARGS)'
+else
+	@case "$(DB)" in ""|sqlite) ;; *) echo "DB must be sqlite or postgres, not $(DB)" >&2; exit 2;; esac
+	$(PY) manage.py loadtest $(LOADTEST_ARGS)
+endif
+
+soak: $(VENV)/.installed
+ifeq ($(DB),sqlite)
+	$(PY) manage.py soak $(SOAK_ARGS)
+else
+	@case "$(DB)" in ""|postgres) ;; *) echo "DB must be sqlite or postgres, not $(DB)" >&2; exit 2;; esac
+	scripts/with-postgres sh -c '$(PY) manage.py soak --database-url "$$POSTGRES_URL" $(SOAK_ARGS)'
+endif
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

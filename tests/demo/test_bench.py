@@ -214,6 +214,12 @@ class BenchTestCase(TestCase):
         self.assertEqual(environment["DATABASE_URL"], "postgres://ofr@db.internal:5432/bench")
         self.assertNotIn("SQLITE_PATH", environment)
 
+    def test_it_passes_build_only_to_its_worker(self):
+        with mock.patch("subprocess.run") as run:
+            run.return_value.returncode = 0
+            call_command("bench", "--database-url", "postgres://u@h/bench", "--build-only")
+        self.assertIn("--build-only", run.call_args.args[0])
+
     def test_its_worker_refuses_to_run_on_its_own(self):
         environment = {k: v for k, v in os.environ.items() if k != "OFR_BENCH_WORKER"}
         with mock.patch.dict(os.environ, environment, clear=True):

@@ -40,14 +40,18 @@ database instead: it must be empty or hold a benchmark this command built
 """
 
 
-class Command(BaseCommand):
-    help = HELP
+class LongHelpCommand(BaseCommand):
+    """A command whose --help keeps the line breaks of its long help text."""
 
     def create_parser(self, prog_name, subcommand, **kwargs):
         from argparse import RawDescriptionHelpFormatter
 
         kwargs.setdefault("formatter_class", RawDescriptionHelpFormatter)
         return super().create_parser(prog_name, subcommand, **kwargs)
+
+
+class Command(LongHelpCommand):
+    help = HELP
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--cases", type=int, default=10_000, help="Cases (default 10000).")
@@ -80,6 +84,11 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--json", action="store_true", dest="as_json", help="Print the report as JSON."
+        )
+        parser.add_argument(
+            "--build-only",
+            action="store_true",
+            help="Build (or check) the dataset and stop without measuring (manage.py loadtest).",
         )
         parser.add_argument("--worker", action="store_true", help="Internal: the measuring run.")
 
@@ -135,6 +144,8 @@ class Command(BaseCommand):
             command += [f"--{name.replace('_', '-')}", str(options[name])]
         if options["as_json"]:
             command.append("--json")
+        if options["build_only"]:
+            command.append("--build-only")
         environment = {
             k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SQLITE_PATH")
         }
@@ -149,7 +160,9 @@ class Command(BaseCommand):
 
     # --- The worker: runs against the benchmark database ----------------------
 
-    def work(self, *, cases, events, detail_events, requests, as_json, **options) -> None:
+    def work(
+        self, *, cases, events, detail_events, requests, as_json, build_only, **options
+    ) -> None:
         database = settings.DATABASES["default"]
         if not os.environ.get("OFR_BENCH_WORKER"):
             raise CommandError(
@@ -199,6 +212,8 @@ class Command(BaseCommand):
             )
         else:
             progress(f"Reusing the benchmark dataset in {database['NAME']}.")
+        if build_only:
+            return
         progress(f"Measuring ({requests} requests per page)...")
         try:
             report = bench_pages.measure(dataset, requests=requests, progress=progress)

@@ -18,13 +18,13 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connection, transaction
 
 from cases.access import viewers_for
 from cases.models import Case
 from demo import bench_dataset
-from demo.management.commands.bench import refuse_project_database
+from demo.management.commands.bench import LongHelpCommand, refuse_project_database
 from meetings import packet_jobs
 from meetings.packets import packet_html, render_pdf
 from ofr.models import Team
@@ -64,14 +64,8 @@ pointing at the temporary file, which is deleted at the end.
 """
 
 
-class Command(BaseCommand):
+class Command(LongHelpCommand):
     help = HELP
-
-    def create_parser(self, prog_name, subcommand, **kwargs):
-        from argparse import RawDescriptionHelpFormatter
-
-        kwargs.setdefault("formatter_class", RawDescriptionHelpFormatter)
-        return super().create_parser(prog_name, subcommand, **kwargs)
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--cases", type=int, default=8, help="Cases (default 8).")
