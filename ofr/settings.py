@@ -103,6 +103,9 @@ CASE_REVIEW_CLEARANCE = "meetings.access.SignedForMeeting"
 MIDDLEWARE = [
     # First: every log line of the request carries its id (ofr/request_log.py).
     "ofr.request_log.RequestIdMiddleware",
+    # A view's query that finds the database locked or gone answers 503 with
+    # what was typed (ofr/db_unavailable.py; handler500 covers the middlewares).
+    "ofr.db_unavailable.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "ofr.middleware.SecurityHeadersMiddleware",
