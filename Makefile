@@ -20,9 +20,11 @@ run: $(VENV)/.installed
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py demo --if-empty
-	@# The packet worker runs beside the web server and stops with it (a
-	@# background job of a non-interactive shell ignores Ctrl-C: the trap stops it).
-	$(PY) manage.py db_worker --no-reload & worker=$$!; \
+	@# The packet worker runs beside the web server, started again when it dies
+	@# (scripts/supervise; at each start it fails what the dead one left), and
+	@# stops with it (a background job of a non-interactive shell ignores
+	@# Ctrl-C: the trap stops it).
+	scripts/supervise $(PY) manage.py packet_worker & worker=$$!; \
 	trap 'kill $$worker' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
