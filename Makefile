@@ -8,7 +8,7 @@ PDFTOTEXT := /usr/bin/pdftotext
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 export DEBUG ?= 1
 
-.PHONY: run test test-unit test-browser bench lint check-deploy clean
+.PHONY: run test test-unit test-browser bench faults lint check-deploy clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -69,6 +69,18 @@ endif
 else
 	@case "$(DB)" in ""|sqlite) ;; *) echo "DB must be sqlite or postgres, not $(DB)" >&2; exit 2;; esac
 	$(PY) manage.py bench $(BENCH_ARGS)
+endif
+
+# Faults injected into a throwaway deployment (gunicorn, the packet worker,
+# production settings over plain HTTP): PASS, FAIL or SKIPPED per scenario
+# (scripts/faults). DB=postgres: on a throwaway PostgreSQL 15, which it also
+# restarts. The full-disk scenario mounts a tmpfs: as root only.
+faults: $(VENV)/.installed
+ifeq ($(DB),postgres)
+	scripts/with-postgres $(PY) scripts/faults --postgres $(FAULTS_ARGS)
+else
+	@case "$(DB)" in ""|sqlite) ;; *) echo "DB must be sqlite or postgres, not $(DB)" >&2; exit 2;; esac
+	$(PY) scripts/faults $(FAULTS_ARGS)
 endif
 
 lint: $(VENV)/.installed
