@@ -8,7 +8,7 @@ PDFTOTEXT := /usr/bin/pdftotext
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 export DEBUG ?= 1
 
-.PHONY: run test test-unit test-browser bench restore-drill loadtest soak lint check-deploy clean
+.PHONY: run test test-unit test-browser bench restore-drill loadtest soak faults lint check-deploy clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,9 +20,11 @@ run: $(VENV)/.installed
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py demo --if-empty
-	@# The packet worker runs beside the web server and stops with it (a
-	@# background job of a non-interactive shell ignores Ctrl-C: the trap stops it).
-	$(PY) manage.py db_worker --no-reload & worker=$$!; \
+	@# The packet worker runs beside the web server, started again when it dies
+	@# (scripts/supervise; at each start it fails what the dead one left), and
+	@# stops with it (a background job of a non-interactive shell ignores
+	@# Ctrl-C: the trap stops it).
+	scripts/supervise $(PY) manage.py packet_worker & worker=$$!; \
 	trap 'kill $$worker' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
@@ -103,6 +105,17 @@ ifeq ($(DB),sqlite)
 else
 	@case "$(DB)" in ""|postgres) ;; *) echo "DB must be sqlite or postgres, not $(DB)" >&2; exit 2;; esac
 	scripts/with-postgres sh -c '$(PY) manage.py soak --database-url "$$POSTGRES_URL" $(SOAK_ARGS)'
+
+# Faults injected into a throwaway deployment (gunicorn, the packet worker,
+# production settings over plain HTTP): PASS, FAIL or SKIPPED per scenario
+# (scripts/faults). DB=postgres: on a throwaway PostgreSQL 15, which it also
+# restarts. The full-disk scenario mounts a tmpfs: as root only.
+faults: $(VENV)/.installed
+ifeq ($(DB),postgres)
+	scripts/with-postgres $(PY) scripts/faults --postgres $(FAULTS_ARGS)
+else
+	@case "$(DB)" in ""|sqlite) ;; *) echo "DB must be sqlite or postgres, not $(DB)" >&2; exit 2;; esac
+	$(PY) scripts/faults $(FAULTS_ARGS)
 endif
 
 lint: $(VENV)/.installed

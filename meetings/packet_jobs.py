@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import resource
 import shutil
 import signal
@@ -132,13 +133,14 @@ def default_work_root() -> Path:
 
 
 def sweep_work_folders() -> int:
-    """Remove job folders older than any job may run (left by a killed
-    worker); returns how many. Run at the start of every job."""
+    """Remove job folders left by a stopped worker: those of a process of
+    this host's that is gone, and any older than a job may run; returns how
+    many. Run when a worker starts and at the start of every job."""
     cutoff = time.time() - stale_after()
     removed = 0
     for folder in work_root().glob("ofr-packet-*"):
         try:
-            if folder.lstat().st_mtime < cutoff:
+            if folder.lstat().st_mtime < cutoff or not folder_owner_alive(folder.name):
                 shutil.rmtree(folder)
                 removed += 1
         except FileNotFoundError:
@@ -148,6 +150,28 @@ def sweep_work_folders() -> int:
     if removed:
         logger.warning("Removed %s packet work folder(s) left by a stopped worker", removed)
     return removed
+
+
+def work_folder_prefix() -> str:
+    """A job's folder names its process, so that a restarted worker can tell
+    the folders of a killed one (the work folder is this host's own)."""
+    return f"ofr-packet-{os.getpid()}-"
+
+
+def folder_owner_alive(name: str) -> bool:
+    """False only when the folder names a process that no longer runs."""
+    match = re.fullmatch(r"ofr-packet-(\d+)-\w+", name)
+    return match is None or process_alive(int(match.group(1)))
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def memory_limit_mb() -> int:
@@ -251,6 +275,7 @@ def enqueue_render(copy_id: int) -> None:
 def render_packet_copy(copy_id: int) -> str:
     """Produce one queued copy: HTML, layout in a limited child process,
     storage. Never raises for a failed packet: the copy records the failure."""
+    reap_quietly()
     copy = claim(copy_id)
     if copy is None:
         return "skipped"
@@ -271,6 +296,17 @@ def render_packet_copy(copy_id: int) -> str:
         no_space = isinstance(error, StorageFailed) and error.no_space
         fail(copy, NO_SPACE_ERROR if no_space else GENERIC_ERROR)
     return copy.status
+
+
+def reap_quietly() -> None:
+    """Clear what stopped workers left (meetings/worker.py) before taking a
+    job; a failure there never stops the job."""
+    from meetings.worker import reap  # it builds on this module
+
+    try:
+        reap()
+    except Exception:
+        logger.exception("Could not reap the tasks of stopped workers")
 
 
 def claim(copy_id: int) -> PacketCopy | None:
@@ -328,7 +364,7 @@ def produce(copy: PacketCopy) -> None:
         ) from error
     sweep_work_folders()
     # Removed on every way out of this block; a killed worker's is swept later.
-    with tempfile.TemporaryDirectory(prefix="ofr-packet-", dir=work_root()) as folder:
+    with tempfile.TemporaryDirectory(prefix=work_folder_prefix(), dir=work_root()) as folder:
         step(copy, 30, "Laying out the pages")
         rendered = render_in_subprocess(
             html, Path(folder), time_limit=time_limit(), memory_limit_mb=memory_limit_mb()
@@ -412,6 +448,7 @@ def render_in_subprocess(
         str(source),
         str(target),
         f"--memory-limit-mb={memory_limit_mb}",
+        f"--parent-pid={os.getpid()}",
     ]
     started, children_cpu = time.perf_counter(), children_cpu_seconds()
     try:

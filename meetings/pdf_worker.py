@@ -17,20 +17,38 @@ It writes the PDF atomically (a temporary name beside OUT, then a rename), so
 OUT is either whole or absent, and prints one JSON line on standard output:
 {"pages": N, "peak_rss_mb": ..., "peak_vm_mb": ...}.
 
+Given --parent-pid (the worker's pid), it dies with its parent (Linux): the
+wall-clock limit is the parent's, so a child orphaned by a killed worker
+would otherwise run on unbounded, its files left behind.
+
 Exit status: 0 done; 3 out of memory (a MemoryError, or any failure once
 the address space came within 64 MB of the cap); 2 bad arguments; 1 anything
 else.
 """
 
 import argparse
+import ctypes
 import json
 import os
 import resource
+import signal
 import sys
 
 EXIT_MEMORY = 3
 EXIT_USAGE = 2
 EXIT_FAILED = 1
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Be killed when the parent dies; exit now if it already has."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent_pid:  # it died before the line above took effect
+        os._exit(EXIT_FAILED)
 
 
 def limit_memory(megabytes: int) -> None:
@@ -129,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("source", help="The packet's HTML file.")
     parser.add_argument("target", help="Where to write the PDF.")
     parser.add_argument("--memory-limit-mb", type=int, default=0, help="Address-space cap.")
+    parser.add_argument("--parent-pid", type=int, default=0, help="Die with this parent.")
     try:
         arguments = parser.parse_args(argv)
     except SystemExit:
@@ -145,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(arguments: argparse.Namespace) -> int:
+    if arguments.parent_pid:
+        die_with_parent(arguments.parent_pid)
     try:
         limit_memory(arguments.memory_limit_mb)
         pages = render(arguments.source, arguments.target)

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db import Error as DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
@@ -28,11 +29,22 @@ class SecurityHeadersMiddleware:
         if request.path.startswith(ADMIN_PREFIX):
             policy = settings.ADMIN_CONTENT_SECURITY_POLICY
         response.setdefault("Content-Security-Policy", policy)
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        if signed_in_or_unknown(request):
             # Confidential pages must not stay in browser or proxy caches.
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+def signed_in_or_unknown(request: HttpRequest) -> bool:
+    """Whether the user is signed in; True when the user could not be looked
+    up because the database failed (the page is then never cached either)."""
+    user = getattr(request, "user", None)
+    if user is None:
+        return False
+    try:
+        return user.is_authenticated
+    except DatabaseError:
+        return True
 
 
 class SessionLifetimeMiddleware:

@@ -6,6 +6,7 @@ DEBUG the app refuses to start without SECRET_KEY.
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -103,6 +104,9 @@ CASE_REVIEW_CLEARANCE = "meetings.access.SignedForMeeting"
 MIDDLEWARE = [
     # First: every log line of the request carries its id (ofr/request_log.py).
     "ofr.request_log.RequestIdMiddleware",
+    # A view's query that finds the database locked or gone answers 503 with
+    # what was typed (ofr/db_unavailable.py; handler500 covers the middlewares).
+    "ofr.db_unavailable.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "ofr.middleware.SecurityHeadersMiddleware",
@@ -169,11 +173,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL's JIT compiles the case list's visibility subqueries on every
     # request (costed high, cheap to run): 1.5 s of JIT for an 80 ms scan at
     # 10,000 cases. The app's connections turn it off; nothing it runs gains from it.
+    # A lock held elsewhere (a long transaction, a migration, an operator's
+    # LOCK TABLE) makes a query wait at most PG_LOCK_TIMEOUT and any statement
+    # runs at most PG_STATEMENT_TIMEOUT: the person then gets the 503 page
+    # with what they typed (ofr/db_unavailable.py) instead of a request hung
+    # until the proxy gives up. "0" turns either off (a long migration).
     # Added to any options DATABASE_URL gives. Behind a pooler that refuses
-    # startup options (PgBouncer), set PG_JIT_OPTION=0 and ALTER ROLE ... SET jit = off.
+    # startup options (PgBouncer), set PG_JIT_OPTION=0 and ALTER ROLE ... SET
+    # jit = off, lock_timeout = ..., statement_timeout = ... instead.
     if env_bool("PG_JIT_OPTION", True):
+        sent = {
+            "jit": "off",
+            "lock_timeout": env_str("PG_LOCK_TIMEOUT", "10s"),
+            "statement_timeout": env_str("PG_STATEMENT_TIMEOUT", "60s"),
+        }
+        for name, value in sent.items():
+            if not re.fullmatch(r"\d+(ms|s|min)?|off", value):
+                raise ImproperlyConfigured(
+                    f"PG_{name.upper()} must be a PostgreSQL duration such as 10s, not {value!r}"
+                )
         options = DATABASES["default"].setdefault("OPTIONS", {})
-        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+        given = options.get("options", "")
+        options["options"] = " ".join([given, *(f"-c {k}={v}" for k, v in sent.items())]).strip()
 # Never wrap whole requests in a transaction: access events must survive a
 # failing request, and on SQLite it would make every GET a serialized writer.
 DATABASES["default"]["ATOMIC_REQUESTS"] = False

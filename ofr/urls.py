@@ -13,3 +13,8 @@ urlpatterns = [
     path("recommendations/", include("recommendations.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# A database that cannot answer gives a 503 saying nothing was saved, whichever
+# middleware or view met it (ofr/db_unavailable.py); any other error, the 500 page.
+handler500 = "ofr.db_unavailable.server_error"
+handler400 = "ofr.db_unavailable.bad_request"

@@ -239,18 +239,40 @@ class PostgreSQLJitTestCase(TestCase):
     def test_postgresql_connections_turn_jit_off(self):
         database = self.database_settings("postgres://ofr@127.0.0.1:5432/ofr")
         self.assertEqual(database["ENGINE"], "django.db.backends.postgresql")
-        self.assertEqual(database["OPTIONS"]["options"], "-c jit=off")
+        self.assertEqual(
+            database["OPTIONS"]["options"],
+            "-c jit=off -c lock_timeout=10s -c statement_timeout=60s",
+        )
+
+    def test_lock_and_statement_timeouts_are_settings(self):
+        url = "postgres://ofr@127.0.0.1:5432/ofr"
+        script = "import json, ofr.settings as s; print(json.dumps(s.DATABASES['default']))"
+        done = run_python(
+            ["-c", script],
+            clean_env(DEBUG="1", DATABASE_URL=url, PG_LOCK_TIMEOUT="2s", PG_STATEMENT_TIMEOUT="0"),
+        )
+        options = json.loads(done.stdout)["OPTIONS"]["options"]
+        self.assertEqual(options, "-c jit=off -c lock_timeout=2s -c statement_timeout=0")
+        done = run_python(
+            ["-c", script], clean_env(DEBUG="1", DATABASE_URL=url, PG_LOCK_TIMEOUT="2s -c x=y")
+        )
+        self.assertNotEqual(done.returncode, 0)
+        self.assertIn("PG_LOCK_TIMEOUT must be a PostgreSQL duration", done.stderr)
 
     def test_options_from_the_url_are_kept_beside_jit_off(self):
         url = "postgres://ofr@127.0.0.1:5432/ofr?options=-c%20search_path%3Dofr"
         options = self.database_settings(url)["OPTIONS"]["options"]
-        self.assertEqual(options, "-c search_path=ofr -c jit=off")
+        self.assertEqual(
+            options, "-c search_path=ofr -c jit=off -c lock_timeout=10s -c statement_timeout=60s"
+        )
 
     def test_the_test_database_connection_has_what_the_settings_say(self):
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute("SHOW jit")
                 self.assertEqual(cursor.fetchone()[0], "off")
+                cursor.execute("SHOW lock_timeout")
+                self.assertEqual(cursor.fetchone()[0], "10s")
             else:
                 cursor.execute("PRAGMA journal_mode")
                 self.assertEqual(cursor.fetchone()[0], "wal")
