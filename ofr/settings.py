@@ -339,7 +339,13 @@ OFR_PACKET_WORK_DIR = env_str("OFR_PACKET_WORK_DIR", "")
 OFR_PACKET_MEMORY_LIMIT_MB = env_int("OFR_PACKET_MEMORY_LIMIT_MB", 2048)
 # Django refuses larger request bodies outright (a clear 400) before any view runs.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Files up to the upload limit stay in memory, larger ones are discarded and
+# refused by size: no upload is ever written to a temporary file (ofr/uploads.py).
+FILE_UPLOAD_MAX_MEMORY_SIZE = OFR_MAX_UPLOAD_BYTES + 64 * 1024  # the form's other fields
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "ofr.uploads.DiscardingUploadHandler",
+]
 
 # Transport and browser security. Production defaults; DEBUG (local http) relaxes
 # only what cannot work without TLS.

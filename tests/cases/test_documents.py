@@ -180,6 +180,23 @@ class DocumentsTestCase(OFRTestCase):
         self.assertEqual(document.size, len(content))
         self.assertEqual(stored_content(document.file.name), content)
 
+    def test_no_upload_is_ever_written_to_a_temporary_file(self):
+        # A process killed mid-upload would leave it behind. A file over the
+        # limit is counted and thrown away, then refused by its size.
+        self.client.force_login(self.coordinator)
+        never = mock.patch(
+            "django.core.files.uploadhandler.TemporaryUploadedFile",
+            side_effect=AssertionError("an upload went to a temporary file"),
+        )
+        limits = override_settings(FILE_UPLOAD_MAX_MEMORY_SIZE=10_000, OFR_MAX_UPLOAD_BYTES=9_000)
+        for content, status in ((PDF + b"%" * 5000, 302), (PDF + b"%" * 20_000, 200)):
+            data = self.upload_data(name="big.pdf", content=content, title=f"{len(content)}")
+            with never, limits:
+                response = self.post_upload(data)
+            self.assertEqual(response.status_code, status)
+        self.assertContains(response, "This file is 19.8 KB; the limit is 8.7 KB.")
+        self.assertFalse(SourceDocument.objects.filter(title=str(len(content))).exists())
+
     def test_it_refuses_disguised_empty_and_oversized_files_and_keeps_nothing(self):
         self.client.force_login(self.coordinator)
         cases = (
