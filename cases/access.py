@@ -12,7 +12,7 @@ from functools import cache, reduce
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.signals import setting_changed
-from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 from django.utils.module_loading import import_string
@@ -22,7 +22,6 @@ from cases.models import Case, CaseGroupObjectPermission, CaseUserObjectPermissi
 from cases.policy import CaseViewer, ItemIndex
 from ofr.access import (
     active_group_ids,
-    active_group_names,
     active_memberships,
     active_team_ids,
     has_case_role,
@@ -161,9 +160,14 @@ def permissions_on_cases(user, cases) -> dict[int, frozenset[str]]:
     if not user.is_authenticated or not user.is_active or not cases:
         return result
     case_ids = list(result)
-    via_groups = CaseGroupObjectPermission.objects.filter(
-        group__name__in=active_group_names(user), content_object_id__in=case_ids
-    ).values_list("content_object_id", "permission__codename", Value(False))
+    # "group_id + 0": without statistics SQLite would walk the grants of the
+    # user's groups (every case of the team, 150 ms at 100,000 cases) rather
+    # than those of the cases asked about.
+    via_groups = (
+        CaseGroupObjectPermission.objects.alias(unindexed_group=F("group_id") + 0)
+        .filter(unindexed_group__in=active_group_ids(user), content_object_id__in=case_ids)
+        .values_list("content_object_id", "permission__codename", Value(False))
+    )
     direct = CaseUserObjectPermission.objects.filter(
         user=user, content_object_id__in=case_ids
     ).values_list("content_object_id", "permission__codename", Value(True))

@@ -39,7 +39,8 @@ def keyset_page(
     ordered = queryset.order_by(field, "pk")
     key = _parse(queryset.model, field, after)
     rows: list = []
-    chunk_size = size * 4
+    # A page and one more (is there a next page?); more only as the policy hides rows.
+    chunk_size = size + 1
     cursor = ordered if key is None else ordered.filter(_after(field, *key))
     while len(rows) <= size:
         chunk = list(cursor[:chunk_size])
@@ -48,6 +49,7 @@ def keyset_page(
             break
         last = chunk[-1]
         cursor = ordered.filter(_after(field, getattr(last, field), last.pk))
+        chunk_size = size * 4
     page = rows[:size]
     more = len(rows) > size
     next_after = f"{getattr(page[-1], field).isoformat()}.{page[-1].pk}" if more else ""

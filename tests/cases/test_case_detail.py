@@ -8,7 +8,7 @@ from ofr.models import AccessEvent
 from tests.base import OFRTestCase
 
 # The reviewer is a member: one more query checks they signed for a meeting with the case.
-DETAIL_QUERIES = 18
+DETAIL_QUERIES = 19
 
 
 class CaseDetailTestCase(OFRTestCase):
@@ -61,7 +61,7 @@ class CaseDetailTestCase(OFRTestCase):
     def test_its_query_count_is_pinned_and_does_not_grow_with_the_case_file(self):
         self.client.force_login(self.reviewer)
         self.client.get(self.url())  # warm the content-type cache
-        # session, user, case with its sections, memberships, permissions,
+        # session, user, case with its sections, memberships, groups, permissions,
         # access event (savepoint, [advisory lock,] chain head, insert,
         # release), timeline, notes, Part 2 programs, findings, their events,
         # documents, toxicology, record requests.

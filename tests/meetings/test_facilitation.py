@@ -15,7 +15,7 @@ from tests.base import PART2_TEXT, OFRTestCase
 # touchpoints, who last changed the status, toxicology, the touchpoints
 # offered in the finding form; the previous meeting, the open recommendations
 # and their updates.
-CASE_QUERIES = 24
+CASE_QUERIES = 25
 
 IDENTIFYING = ("Jordan", "1990-06-15", "15 June 1990", "June 15, 1990", "06/15/1990")
 

@@ -57,10 +57,16 @@ class KeysetPageTestCase(TestCase):
                 Holiday.objects.all(),
                 field="date",
                 keep=keep_all_but_every_third,
-                after=pages[1].next_after,
+                after=pages[0].next_after,
             )
-        self.assertEqual(len(first), 1)
-        self.assertEqual(len(later), 1)
+        # A page and one more, then one larger chunk for what the filter hid.
+        self.assertEqual(len(first), 2)
+        self.assertEqual(len(later), 2)
+
+    def test_a_page_nothing_is_hidden_from_is_one_query(self):
+        with CaptureQueriesContext(connection) as queries:
+            page = keyset_page(Holiday.objects.all(), field="date", keep=lambda rows: rows)
+        self.assertEqual((len(page.rows), len(queries)), (50, 1))
 
     def test_a_filter_that_hides_most_rows_reads_on_in_chunks(self):
         page = keyset_page(Holiday.objects.all(), field="date", keep=lambda rows: rows[-1:], size=2)
