@@ -133,7 +133,11 @@ def cases_for_user(user, perm: str = "view_case") -> QuerySet[Case]:
     if ungated:
         branches.append(Q(team_id__in=ungated) & via_group)
     if gated:
-        branches.append(Q(team_id__in=gated) & clearance.cleared(user, open_only=False) & via_group)
+        # No team condition: the group grant already holds the case to the
+        # user's teams, and without one SQLite starts from the clearances (a
+        # member's page 20 at 100,000 cases: 27 -> 11 ms) instead of walking
+        # the team's cases in date order.
+        branches.append(clearance.cleared(user, open_only=False) & via_group)
     guest_teams = guest_team_ids(user)
     if guest_teams:
         # Guests: their own grants, while a meeting that clears them is open.

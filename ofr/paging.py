@@ -1,4 +1,8 @@
-"""Pages of rows that the confidentiality policy filters in Python.
+"""Pages of long lists.
+
+CappedPaginator: Django's paginator, counting no further than a cap.
+
+keyset_page: pages of rows that the confidentiality policy filters in Python.
 
 A page number and a total would need every row decided first, and the total
 would count what the policy hides. So these pages go by key instead: the rows
@@ -11,11 +15,38 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 
 PAGE_SIZE = 50
+COUNT_CAP = 5000
+
+
+class CappedPaginator(Paginator):
+    """A paginator whose count stops at `cap` rows. Counting every visible row
+    costs as much as the list is long (80 ms for 100,000 cases, each checked
+    against the user's grants); counting to the cap costs at most the cap.
+    Beyond it, `capped` is true and the pages stop there: the list's search
+    and sorting reach the rest."""
+
+    def __init__(self, object_list, per_page, cap: int | None = None, **kwargs) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self.cap = COUNT_CAP if cap is None else cap
+
+    @cached_property
+    def counted(self) -> int:
+        return self.object_list.order_by()[: self.cap + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self.counted, self.cap)
+
+    @property
+    def capped(self) -> bool:
+        return self.counted > self.cap
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from cases.views.editing import edit_versioned
 from ofr.access import teams_for_user
 from ofr.audit import Action, DeniedForbidden, record, search_term_digest
 from ofr.models import AccessEvent
+from ofr.paging import CappedPaginator
 
 CASES_PER_PAGE = 50
 SEARCHES_KEPT = 5
@@ -98,7 +99,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     cases = cases_for_user(request.user, "view_case").select_related("death")
     if search.is_valid():
         cases = search.apply(cases)
-    page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    page = CappedPaginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
     # A hint for the button only; case_new checks the team grant itself.
     can_add = may_add_cases(request.user)
     return render(

@@ -1,3 +1,5 @@
+from unittest import mock
+
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -70,6 +72,20 @@ class CaseListTestCase(OFRTestCase):
         # session, user, memberships, their team groups, count, page
         with self.assertNumQueries(6):
             self.client.get(self.url)
+
+    def test_it_counts_no_further_than_the_cap(self):
+        for number in range(2, 8):
+            Case.objects.create(team=self.team, reference=f"RIV-2025-{number:03}")
+        self.client.force_login(self.coordinator)
+        with mock.patch("ofr.paging.COUNT_CAP", 3):
+            response = self.client.get(self.url)
+        self.assertContains(
+            response, "More than 3 cases found, page 1 of the first 1: search or sort"
+        )
+        self.assertEqual(len(response.context["page"].object_list), 3)
+        with mock.patch("ofr.paging.COUNT_CAP", 7):
+            response = self.client.get(self.url)
+        self.assertContains(response, "7 cases found<")
 
     def test_it_refuses_other_methods(self):
         # POST is the search box (tests/cases/test_case_search.py).
