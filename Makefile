@@ -8,7 +8,7 @@ PDFTOTEXT := /usr/bin/pdftotext
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 export DEBUG ?= 1
 
-.PHONY: run test test-unit test-browser bench restore-drill loadtest soak lint check-deploy clean
+.PHONY: run test test-unit test-browser bench restore-drill loadtest soak twohost lint check-deploy clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -104,6 +104,12 @@ else
 	@case "$(DB)" in ""|postgres) ;; *) echo "DB must be sqlite or postgres, not $(DB)" >&2; exit 2;; esac
 	scripts/with-postgres sh -c '$(PY) manage.py soak --database-url "$$POSTGRES_URL" $(SOAK_ARGS)'
 endif
+
+# Two web hosts and a packet worker sharing only a throwaway PostgreSQL and an
+# S3 bucket (moto), each in a folder of its own, and the checks that they work
+# as one (manage.py twohost --help).
+twohost: $(VENV)/.installed
+	scripts/with-postgres sh -c '$(PY) manage.py twohost --database-url "$$POSTGRES_URL"'
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
