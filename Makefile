@@ -8,7 +8,7 @@ PDFTOTEXT := /usr/bin/pdftotext
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 export DEBUG ?= 1
 
-.PHONY: run test test-unit test-browser bench restore-drill loadtest soak faults lint check-deploy clean
+.PHONY: run test test-unit test-browser bench restore-drill loadtest soak twohost faults lint check-deploy clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -117,6 +117,12 @@ else
 	@case "$(DB)" in ""|sqlite) ;; *) echo "DB must be sqlite or postgres, not $(DB)" >&2; exit 2;; esac
 	$(PY) scripts/faults $(FAULTS_ARGS)
 endif
+
+# Two web hosts and a packet worker sharing only a throwaway PostgreSQL and an
+# S3 bucket (moto), each in a folder of its own, and the checks that they work
+# as one (manage.py twohost --help).
+twohost: $(VENV)/.installed
+	scripts/with-postgres sh -c '$(PY) manage.py twohost --database-url "$$POSTGRES_URL"'
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -47,14 +47,23 @@ class Session:
     """One browser: its cookies, over a connection reopened when the server
     closes it (gunicorn's sync workers close every connection)."""
 
-    def __init__(self, host: str, port: int, *, timeout: float = 60.0) -> None:
+    def __init__(
+        self, host: str, port: int, *, timeout: float = 60.0, headers: dict | None = None
+    ) -> None:
         self.host, self.port, self.timeout = host, port, timeout
+        self.headers = dict(headers or {})  # sent with every request (a User-Agent)
         self.cookies: dict[str, str] = {}
         self._connection: http.client.HTTPConnection | None = None
 
-    def copy(self) -> Session:
-        """Another connection with the same cookies (the same signed-in user)."""
-        other = Session(self.host, self.port, timeout=self.timeout)
+    def copy(self, *, port: int | None = None, headers: dict | None = None) -> Session:
+        """Another connection with the same cookies (the same signed-in user),
+        to the same server or to the one at `port` on the same host."""
+        other = Session(
+            self.host,
+            port or self.port,
+            timeout=self.timeout,
+            headers=self.headers if headers is None else headers,
+        )
         other.cookies = dict(self.cookies)
         return other
 
@@ -66,7 +75,7 @@ class Session:
     def request(
         self, method: str, path: str, body: bytes | None = None, headers: dict | None = None
     ) -> Response:
-        headers = {"Host": f"{self.host}:{self.port}", **(headers or {})}
+        headers = {"Host": f"{self.host}:{self.port}", **self.headers, **(headers or {})}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if self._connection is None:

@@ -1,6 +1,8 @@
 """The server side of `manage.py loadtest` and `manage.py soak`: the benchmark
 dataset (built by `manage.py bench --build-only`), then gunicorn with
 production settings on a loopback port, and for the soak the packet worker.
+`Processes`, the part that starts and stops servers, also runs the two hosts
+of `manage.py twohost` (demo/twohost.py).
 
 Every process is started in a session of its own and stopped, with its
 children, by its process group when the run ends, however it ends: the
@@ -85,7 +87,156 @@ class Server:
         return Session(self.host, self.port)
 
 
-class Stack:
+class Processes:
+    """Process groups started for a run, each with its log in build/NAME-logs,
+    as a context manager that stops whatever it started. A subclass says
+    what to start (`start()`) and with which settings (`environment()`)."""
+
+    def __init__(self, *, name: str, workers: int = 3, say=print) -> None:
+        self.name, self.workers, self.say = name, workers, say
+        self.logs = BUILD / f"{name}-logs"
+        self.processes: list[subprocess.Popen] = []
+        self.temporary: list[Path] = []
+        self.server: Server | None = None
+        self.stopped: tuple[int, list[int]] = (0, [])  # groups stopped, pids of those left
+
+    def environment(self) -> dict[str, str]:
+        raise NotImplementedError
+
+    def start(self):
+        raise NotImplementedError
+
+    def __enter__(self):
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def manage_command(self) -> list[str]:
+        return [sys.executable, str(settings.BASE_DIR / "manage.py")]
+
+    def run_manage(
+        self,
+        args: tuple[str, ...],
+        *,
+        env: dict,
+        cwd: Path | None = None,
+        capture: bool = False,
+        check: bool = True,
+    ) -> subprocess.CompletedProcess:
+        """Run manage.py in `env` (its output kept when `capture`); raise
+        StackFailed on failure when `check`."""
+        done = subprocess.run(  # noqa: S603
+            [*self.manage_command(), *args],
+            env=env | {CHILD_FLAG: "1"},
+            cwd=cwd or settings.BASE_DIR,
+            stdout=subprocess.PIPE if capture else None,
+            stderr=subprocess.STDOUT if capture and not check else None,
+            text=True,
+            check=False,
+        )
+        if check and done.returncode:
+            raise StackFailed(f"manage.py {args[0]} failed (exit status {done.returncode}).")
+        return done
+
+    def spawn(
+        self, name: str, command: list[str], *, env: dict | None = None, cwd: Path | None = None
+    ) -> Path:
+        log = self.logs / f"{name}.log"
+        with log.open("w") as out:
+            process = subprocess.Popen(  # noqa: S603
+                command,
+                env=self.environment() if env is None else env,
+                cwd=cwd or settings.BASE_DIR,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, stopped as one
+            )
+        self.processes.append(process)
+        self.say(f"Started {name} (pid {process.pid}), log {log}")
+        return log
+
+    def start_gunicorn(
+        self, *, name: str = "gunicorn", env: dict | None = None, cwd: Path | None = None
+    ) -> int:
+        """gunicorn on a port the system picks (no race for a free port); the
+        port is read from its log."""
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "ofr.wsgi",
+            "--workers",
+            str(self.workers),
+            "--bind",
+            "127.0.0.1:0",
+            # Its default control socket is one path per user: another run's.
+            "--no-control-socket",
+        ]
+        log = self.spawn(name, command, env=env, cwd=cwd)
+        return port_from_log(log, GUNICORN_LISTENING, self.processes[-1], what=name)
+
+    def wait_until_healthy(self, server: Server | None = None) -> None:
+        session = (server or self.server).session()
+        deadline = time.monotonic() + 60
+        status = None
+        while time.monotonic() < deadline:
+            try:
+                status = session.get("/healthz").status
+            except OSError:
+                status = None
+            if status == 200:
+                return
+            time.sleep(0.5)
+        raise StackFailed(f"/healthz answered {status}: see {self.logs}.")
+
+    def stop(self) -> None:
+        """Stop every process group started, gently, then for good."""
+        for process in reversed(self.processes):
+            stop_group(process)
+        left = [p.pid for p in self.processes if group_alive(p.pid)]
+        if left:
+            self.say(f"Process groups still running: {left}")
+        elif self.processes:
+            self.say(f"Stopped: {len(self.processes)} process group(s), none left.")
+        self.stopped = (len(self.processes), left)
+        self.processes = []
+        for folder in self.temporary:
+            shutil.rmtree(folder, ignore_errors=True)
+        self.temporary = []
+
+    def server_errors_logged(self, name: str = "gunicorn") -> int:
+        """Server errors gunicorn's workers logged (Django logs each 5xx)."""
+        log = self.logs / f"{name}.log"
+        text = log.read_text(errors="replace") if log.exists() else ""
+        return len(re.findall(r"ERROR django\.request", text))
+
+
+GUNICORN_LISTENING = r"Listening at: http://127\.0\.0\.1:(\d+)"
+
+
+def port_from_log(
+    log: Path, pattern: str, process: subprocess.Popen, *, what: str, seconds: float = 60
+) -> int:
+    """The port a server started on port 0 names in its log (the first group
+    of `pattern`), once it does; StackFailed if it exits or takes too long."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = re.search(pattern, log.read_text(errors="replace"))
+        if found:
+            return int(found.group(1))
+        if process.poll() is not None:
+            break
+        time.sleep(0.2)
+    raise StackFailed(f"{what} did not start: see {log}.")
+
+
+class Stack(Processes):
     """Dataset, gunicorn and (optionally) the packet worker, as a context
     manager that stops whatever it started."""
 
@@ -101,16 +252,11 @@ class Stack:
         soak_clients: int = 0,
         say=print,
     ) -> None:
-        self.name = name
+        super().__init__(name=name, workers=workers, say=say)
         self.database, self.database_url = database, database_url
-        self.cases, self.workers = cases, workers
+        self.cases = cases
         self.packet_worker, self.soak_clients = packet_worker, soak_clients
-        self.say = say
-        self.logs = BUILD / f"{name}-logs"
-        self.processes: list[subprocess.Popen] = []
-        self.temporary: list[Path] = []
         self.password = secrets.token_urlsafe(24)
-        self.server: Server | None = None
         self.media: Path | None = None
 
     # --- Environment ----------------------------------------------------------
@@ -124,21 +270,8 @@ class Stack:
         return folder
 
     def environment(self, *, with_database: bool = True) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in DATABASE_VARIABLES}
-        env.update(
-            run_keys(),
-            # Production settings over plain HTTP on loopback.
-            DEBUG="",
-            SECRET_KEY_FALLBACKS="",
-            AUDIT_KEY_FALLBACKS="",
-            ALLOWED_HOSTS="127.0.0.1",
-            SECURE_SSL_REDIRECT="0",
-            SECURE_COOKIES="0",
-            STATIC_ROOT=str(BUILD / "loadtest-static"),
-            MEDIA_ROOT=str(self.media),
-            LOG_LEVEL="WARNING",
-            LOG_FORMAT="text",
-        )
+        env = production_environment(run_keys())
+        env.update(STATIC_ROOT=str(BUILD / "loadtest-static"), MEDIA_ROOT=str(self.media))
         if with_database:
             if self.database_url:
                 env["DATABASE_URL"] = self.database_url
@@ -154,32 +287,11 @@ class Stack:
         check: bool = True,
         extra: dict | None = None,
     ) -> subprocess.CompletedProcess:
-        """Run manage.py with the stack's settings (its output kept when
-        `capture`); raise StackFailed on failure when `check`."""
-        done = subprocess.run(  # noqa: S603
-            [*self.manage_command(), *args],
-            env=self.environment(with_database=with_database) | {CHILD_FLAG: "1"} | (extra or {}),
-            cwd=settings.BASE_DIR,
-            stdout=subprocess.PIPE if capture else None,
-            stderr=subprocess.STDOUT if capture and not check else None,
-            text=True,
-            check=False,
-        )
-        if check and done.returncode:
-            raise StackFailed(f"manage.py {args[0]} failed (exit status {done.returncode}).")
-        return done
+        """Run manage.py with the stack's settings (see run_manage)."""
+        env = self.environment(with_database=with_database) | (extra or {})
+        return self.run_manage(args, env=env, capture=capture, check=check)
 
     # --- Starting -------------------------------------------------------------
-
-    def __enter__(self) -> Server:
-        try:
-            return self.start()
-        except BaseException:
-            self.stop()
-            raise
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
     def start(self) -> Server:
         BUILD.mkdir(exist_ok=True)
@@ -226,86 +338,24 @@ class Stack:
         self.wait_until_healthy()
         return self.server
 
-    def manage_command(self) -> list[str]:
-        return [sys.executable, str(settings.BASE_DIR / "manage.py")]
 
-    def spawn(self, name: str, command: list[str]) -> Path:
-        log = self.logs / f"{name}.log"
-        with log.open("w") as out:
-            process = subprocess.Popen(  # noqa: S603
-                command,
-                env=self.environment(),
-                cwd=settings.BASE_DIR,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group, stopped as one
-            )
-        self.processes.append(process)
-        self.say(f"Started {name} (pid {process.pid}), log {log}")
-        return log
-
-    def start_gunicorn(self) -> int:
-        """gunicorn on a port the system picks (no race for a free port); the
-        port is read from its log."""
-        command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "ofr.wsgi",
-            "--workers",
-            str(self.workers),
-            "--bind",
-            "127.0.0.1:0",
-            # Its default control socket is one path per user: another run's.
-            "--no-control-socket",
-        ]
-        log = self.spawn("gunicorn", command)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            found = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", log.read_text())
-            if found:
-                return int(found.group(1))
-            if self.processes[-1].poll() is not None:
-                break
-            time.sleep(0.2)
-        raise StackFailed(f"gunicorn did not start: see {log}.")
-
-    def wait_until_healthy(self) -> None:
-        session = self.server.session()
-        deadline = time.monotonic() + 60
-        status = None
-        while time.monotonic() < deadline:
-            try:
-                status = session.get("/healthz").status
-            except OSError:
-                status = None
-            if status == 200:
-                return
-            time.sleep(0.5)
-        raise StackFailed(f"/healthz answered {status}: see {self.logs}.")
-
-    # --- Stopping -------------------------------------------------------------
-
-    def stop(self) -> None:
-        """Stop every process group started, gently, then for good."""
-        for process in reversed(self.processes):
-            stop_group(process)
-        left = [p.pid for p in self.processes if group_alive(p.pid)]
-        if left:
-            self.say(f"Process groups still running: {left}")
-        elif self.processes:
-            self.say(f"Stopped: {len(self.processes)} process group(s), none left.")
-        self.processes = []
-        for folder in self.temporary:
-            shutil.rmtree(folder, ignore_errors=True)
-        self.temporary = []
-
-    def server_errors_logged(self) -> int:
-        """Server errors gunicorn's workers logged (Django logs each 5xx)."""
-        log = self.logs / "gunicorn.log"
-        text = log.read_text(errors="replace") if log.exists() else ""
-        return len(re.findall(r"ERROR django\.request", text))
+def production_environment(keys: dict[str, str]) -> dict[str, str]:
+    """This process's environment without its database settings, with
+    production settings over plain HTTP on loopback and `keys` (SECRET_KEY,
+    AUDIT_KEY)."""
+    env = {k: v for k, v in os.environ.items() if k not in DATABASE_VARIABLES}
+    env.update(
+        keys,
+        DEBUG="",
+        SECRET_KEY_FALLBACKS="",
+        AUDIT_KEY_FALLBACKS="",
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="0",
+        SECURE_COOKIES="0",
+        LOG_LEVEL="WARNING",
+        LOG_FORMAT="text",
+    )
+    return env
 
 
 def stop_group(process: subprocess.Popen, grace: float = 20.0) -> None:
@@ -321,6 +371,10 @@ def stop_group(process: subprocess.Popen, grace: float = 20.0) -> None:
     if group_alive(process.pid):
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+        # A killed process dies when next scheduled: on a busy machine, not at once.
+        deadline = time.monotonic() + 5
+        while group_alive(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
 
 
 def group_alive(pgid: int) -> bool:

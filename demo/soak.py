@@ -254,10 +254,14 @@ def run(clients: list[Client], *, seconds: float, packet_every: float) -> float:
     return time.monotonic() - started
 
 
-def wait_for_packets(session: Session, record: Record, meeting: str, *, seconds: float) -> dict:
-    """Each requested copy's final status (or its last one, after `seconds`),
-    from the progress page the browser polls."""
-    pending = {w.key for w in record.writes if w.kind == "packet"}
+def packet_codes(record: Record) -> set[str]:
+    return {w.key for w in record.writes if w.kind == "packet"}
+
+
+def wait_for_packets(session: Session, codes: set[str], meeting: str, *, seconds: float) -> dict:
+    """Each copy's final status (or its last one, after `seconds`), from the
+    progress page the browser polls."""
+    pending = set(codes)
     statuses: dict[str, str] = {}
     deadline = time.monotonic() + seconds
     while pending and time.monotonic() < deadline:

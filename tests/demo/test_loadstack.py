@@ -1,5 +1,7 @@
 import os
 import subprocess
+import tempfile
+from pathlib import Path
 from unittest import mock
 
 from django.core.management import call_command
@@ -70,3 +72,26 @@ class LoadStackTestCase(TestCase):
                 self.assertTrue(loadstack.group_alive(process.pid))
                 loadstack.stop_group(process, grace=0.5)
                 self.assertFalse(loadstack.group_alive(process.pid))
+
+    def test_it_reads_the_port_a_server_names_in_its_log(self):
+        with tempfile.TemporaryDirectory() as folder:
+            log = Path(folder) / "server.log"
+            log.write_text("")
+            script = f"sleep 0.3; echo ' * Running on http://127.0.0.1:43435' >> {log}; sleep 60"
+            process = subprocess.Popen(["sh", "-c", script], start_new_session=True)  # noqa: S603, S607
+            self.addCleanup(loadstack.stop_group, process, grace=0.5)
+            port = loadstack.port_from_log(log, r"http://127\.0\.0\.1:(\d+)", process, what="It")
+            self.assertEqual(port, 43435)
+            gone = subprocess.Popen(["true"])  # noqa: S607
+            gone.wait()
+            with self.assertRaisesMessage(loadstack.StackFailed, "Quiet did not start"):
+                loadstack.port_from_log(log, r"Listening at: (\d+)", gone, what="Quiet")
+
+    def test_it_gives_children_production_settings_without_the_parents_database(self):
+        environment = {"DATABASE_URL": "postgres://elsewhere/db", "SQLITE_PATH": "x", "DEBUG": "1"}
+        with mock.patch.dict(os.environ, environment):
+            env = loadstack.production_environment({"SECRET_KEY": "s", "AUDIT_KEY": "a"})
+        self.assertNotIn("DATABASE_URL", env)
+        self.assertNotIn("SQLITE_PATH", env)
+        self.assertEqual((env["DEBUG"], env["SECRET_KEY"], env["AUDIT_KEY"]), ("", "s", "a"))
+        self.assertEqual((env["SECURE_SSL_REDIRECT"], env["SECURE_COOKIES"]), ("0", "0"))

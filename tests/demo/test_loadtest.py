@@ -44,6 +44,8 @@ class FakeApp(BaseHTTPRequestHandler):
             return self.reply(200, form, {"Set-Cookie": "csrftoken=c; Path=/"})
         if self.path == "/whoami":
             return self.reply(200, self.headers.get("Cookie", "").encode())
+        if self.path == "/agent":
+            return self.reply(200, self.headers.get("User-Agent", "").encode())
         self.reply(200 if self.path == "/ok" else 404, b"ok")
 
     def do_POST(self) -> None:
@@ -101,6 +103,20 @@ class LoadTestTestCase(SimpleTestCase):
         self.assertIn("sessionid=s1", session.copy().get("/whoami").text)
         with self.assertRaisesMessage(SignInFailed, "answered 200"):
             self.session().sign_in("/accounts/login/", "coordinator", "wrong")
+
+    def test_it_takes_its_cookies_and_headers_to_another_server(self):
+        other = ThreadingHTTPServer(("127.0.0.1", 0), FakeApp)
+        threading.Thread(target=other.serve_forever, daemon=True).start()
+        self.addCleanup(other.server_close)
+        self.addCleanup(other.shutdown)
+        session = Session("127.0.0.1", self.port, timeout=5, headers={"User-Agent": "host A"})
+        session.sign_in("/accounts/login/", "coordinator", "pw")
+        there = session.copy(port=other.server_address[1])
+        self.assertEqual(there.port, other.server_address[1])
+        self.assertIn("sessionid=s1", there.get("/whoami").text)
+        self.assertEqual(there.get("/agent").text, "host A")
+        relabelled = session.copy(headers={"User-Agent": "host B"})
+        self.assertEqual((relabelled.port, relabelled.get("/agent").text), (self.port, "host B"))
 
     def test_it_reads_a_form_as_a_browser_submits_it(self):
         html = """

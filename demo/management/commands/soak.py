@@ -86,7 +86,7 @@ class Command(LongHelpCommand):
                 self.stderr.write("Waiting for the packet worker...")
                 soak.wait_for_packets(
                     clients[0].session,
-                    record,
+                    soak.packet_codes(record),
                     server.info["soak"]["meeting"],
                     seconds=options["packet_wait"],
                 )
