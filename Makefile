@@ -105,6 +105,7 @@ ifeq ($(DB),sqlite)
 else
 	@case "$(DB)" in ""|postgres) ;; *) echo "DB must be sqlite or postgres, not $(DB)" >&2; exit 2;; esac
 	scripts/with-postgres sh -c '$(PY) manage.py soak --database-url "$$POSTGRES_URL" $(SOAK_ARGS)'
+endif
 
 # Faults injected into a throwaway deployment (gunicorn, the packet worker,
 # production settings over plain HTTP): PASS, FAIL or SKIPPED per scenario
