@@ -294,6 +294,7 @@ def committed_with_file(stored: FieldFile, content, filename: str) -> Iterator[N
     temporary = temporary_name(name)
     try:
         written = storage.save(temporary, content)
+        _make_room_for(storage, name)
     except Exception as error:
         _remove(storage, temporary)
         raise StorageFailed(no_space=getattr(error, "errno", None) == errno.ENOSPC) from error
@@ -331,6 +332,15 @@ def is_bucket(storage: Storage) -> bool:
     from storages.backends.s3 import S3Storage
 
     return isinstance(storage, S3Storage)
+
+
+def _make_room_for(storage: Storage, name: str) -> None:
+    """On a disk, make the folder the file moves to before its row commits:
+    the move after the commit is then a rename, which needs no space (on a
+    full disk, a folder made after the commit failed and left the committed
+    document without its file)."""
+    if isinstance(storage, FileSystemStorage):
+        os.makedirs(os.path.dirname(storage.path(name)), exist_ok=True)
 
 
 def _move(storage: Storage, source: str, target: str) -> None:

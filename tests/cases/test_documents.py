@@ -1,4 +1,6 @@
+import errno
 import hashlib
+import os
 from datetime import date, timedelta
 from pathlib import Path
 from unittest import mock
@@ -317,6 +319,27 @@ class DocumentsTestCase(OFRTestCase):
         self.assertContains(response, "choose the file again", status_code=503)
         self.assertContains(response, 'value="Medical examiner report"', status_code=503)
         self.assertContains(response, 'value="2025-04-10"', status_code=503)
+        self.assertFalse(SourceDocument.objects.filter(title="Medical examiner report").exists())
+        self.assertEqual(stored_files(), files)
+
+    def test_a_disk_too_full_for_the_documents_folder_refuses_the_upload(self):
+        # The file fits under its temporary name, but its final folder cannot
+        # be made: refused before the row commits, never a row without its file.
+        self.client.force_login(self.coordinator)
+        files = stored_files()
+        makedirs, temporary = os.makedirs, os.path.join(settings.MEDIA_ROOT, "tmp")
+
+        def no_room_for_folders(path, *args, **kwargs):
+            if not str(path).startswith(temporary):
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return makedirs(path, *args, **kwargs)
+
+        with (
+            mock.patch("ofr.files.os.makedirs", no_room_for_folders),
+            self.assertLogs("cases.views.documents", "ERROR"),
+        ):
+            response = self.post_upload(self.upload_data())
+        self.assertContains(response, "There is no room left to store files", status_code=503)
         self.assertFalse(SourceDocument.objects.filter(title="Medical examiner report").exists())
         self.assertEqual(stored_files(), files)
 
