@@ -62,4 +62,5 @@ class CaseFileHistoryQueriesTestCase(OFRTestCase):
             response = self.client.get(url)
         self.assertContains(response, "Second overdose")
         self.assertEqual(len(many), len(few), "\n".join(q["sql"][:120] for q in many))
-        self.assertLessEqual(len(many), 33)
+        # PostgreSQL takes the access log's advisory lock: one statement more.
+        self.assertLessEqual(len(many), 33 + (connection.vendor == "postgresql"))
