@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,6 +17,7 @@ from cases.access import (
     get_case_for_user,
     may_add_cases,
     may_list_cases,
+    ungated_team_ids,
 )
 from cases.casefile import case_file_context
 from cases.forms.cases import CaseForm, CaseSearchForm, NewCaseForm, StatusForm
@@ -65,6 +67,16 @@ def search_expired(entry: dict, now: float) -> bool:
     return now - entry["at"] > settings.SESSION_IDLE_MINUTES * 60
 
 
+def sorted_not_walked(cases):
+    """A review member's list holds only the cases they were cleared for: sort
+    those, rather than let PostgreSQL walk the team's cases newest first
+    looking for them (page 1 at 100,000 cases took 87 ms when they were the
+    team's oldest). The expression keeps the date index out of the plan."""
+    if tuple(cases.query.order_by) in ((), CaseSearchForm.DEFAULT_SORT):
+        return cases.order_by(Coalesce("created_at", "created_at").desc(), "-id")
+    return cases
+
+
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def case_list(request: HttpRequest) -> HttpResponse:
@@ -99,6 +111,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
     cases = cases_for_user(request.user, "view_case").select_related("death")
     if search.is_valid():
         cases = search.apply(cases)
+    if not ungated_team_ids(request.user):
+        cases = sorted_not_walked(cases)
     page = CappedPaginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
     # A hint for the button only; case_new checks the team grant itself.
     can_add = may_add_cases(request.user)

@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cases.models import Case
+from meetings.models import AgendaItem
 from tests.base import OFRTestCase
 
 
@@ -86,6 +87,22 @@ class CaseListTestCase(OFRTestCase):
         with mock.patch("ofr.paging.COUNT_CAP", 7):
             response = self.client.get(self.url)
         self.assertContains(response, "7 cases found<")
+
+    def test_a_members_list_is_sorted_not_walked_in_the_same_order(self):
+        # A member's cleared cases are sorted by an expression no index serves;
+        # a coordinator's list walks the date index. Same order either way.
+        later = Case.objects.create(team=self.team, reference="RIV-2025-002")
+        AgendaItem.objects.create(meeting=self.meeting, case=later, position=2)
+        queries = {}
+        for user in (self.reviewer, self.coordinator):
+            self.client.force_login(user)
+            with CaptureQueriesContext(connection) as captured:
+                response = self.client.get(self.url)
+            page = [case.reference for case in response.context["page"].object_list]
+            self.assertEqual(page, ["RIV-2025-002", "RIV-2025-001"], user)
+            queries[user] = captured[-1]["sql"]
+        self.assertIn("COALESCE", queries[self.reviewer])
+        self.assertNotIn("COALESCE", queries[self.coordinator])
 
     def test_it_refuses_other_methods(self):
         # POST is the search box (tests/cases/test_case_search.py).
