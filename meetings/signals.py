@@ -30,7 +30,11 @@ def clearance_on_attendance(sender, instance, **kwargs) -> None:
 
 
 @receiver([post_save, post_delete], sender=AgendaItem, dispatch_uid="meetings.clear_agenda")
-def clearance_on_agenda(sender, instance, **kwargs) -> None:
+def clearance_on_agenda(sender, instance, created=None, **kwargs) -> None:
+    # An item's meeting and case never change once it is saved: reordering the
+    # agenda or marking a case reviewed (a save per item) clears nobody anew.
+    if created is False:
+        return
     ReviewClearance.refresh_for_meeting(instance.meeting_id)
 
 

@@ -4,7 +4,9 @@ meetings app's, named by CASE_REVIEW_CLEARANCE. Without it nobody is cleared."""
 from io import StringIO
 
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from cases.access import case_permissions, cases_for_user
 from cases.checks import review_clearance_loads
@@ -61,6 +63,14 @@ class ClearanceRowsTestCase(OFRTestCase):
         self.assertIn(case, cases_for_user(self.reviewer))
         self.meeting.remove_from_agenda(item, by=self.coordinator)
         self.assertNotIn(case, cases_for_user(self.reviewer))
+        self.assert_in_line()
+
+    def test_reordering_the_agenda_leaves_the_clearances_alone(self):
+        second = self.meeting.add_to_agenda(self.second_case(), by=self.coordinator)
+        with CaptureQueriesContext(connection) as queries:
+            self.meeting.move_on_agenda(second, "up", by=self.coordinator)
+        table = ReviewClearance._meta.db_table
+        self.assertFalse([q for q in queries if table in q["sql"]])
         self.assert_in_line()
 
     def test_a_new_signature_clears_only_its_signer(self):
