@@ -304,6 +304,16 @@ class AccessEvent(models.Model):
         LOGIN_FAILED = "login_failed", "Failed sign-in"
         LOCKED_OUT = "locked_out", "Locked out"
         DENIED = "denied", "Denied"
+        MFA_ENROLLED = "mfa_enrolled", "Enrolled a second factor"
+        MFA_VERIFIED = "mfa_verified", "Passed the second factor"
+        MFA_FAILED = "mfa_failed", "Failed second factor"
+        MFA_RECOVERY_USED = "mfa_recovery_used", "Used a recovery code"
+        MFA_CODES_RENEWED = "mfa_codes_renewed", "Renewed recovery codes"
+        MFA_RESET = "mfa_reset", "Second factor reset"
+        PASSWORD_CHANGED = "password_changed", "Changed password"
+        PASSWORD_RESET_SENT = "password_reset_sent", "Password reset requested"
+        PASSWORD_RESET = "password_reset", "Reset password"
+        SIGNED_OUT_ALL = "signed_out_all", "Signed out everywhere"
 
     seq = models.PositiveBigIntegerField(unique=True)
     created_at = models.DateTimeField()

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from pythonjsonlogger.core import RESERVED_ATTRS
 
@@ -72,6 +73,29 @@ if AUDIT_KEY == SECRET_KEY:
     # One value for both would make a leak of either a leak of both.
     raise ImproperlyConfigured("AUDIT_KEY must differ from SECRET_KEY.")
 AUDIT_KEY_FALLBACKS = env_list("AUDIT_KEY_FALLBACKS")
+
+# Keys of the fields encrypted at rest (ofr/encryption.py: decedent identifiers,
+# second-factor secrets), Fernet keys, newest first: the first encrypts and
+# keys the blind indexes, all of them decrypt. Rotate by putting a new key
+# first and running `manage.py rotate_field_keys`; then drop the old ones.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
+if not FIELD_ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS is not set. Set it to a Fernet key (python -c 'from "
+            "cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'), "
+            "kept out of database backups, or set DEBUG=1 for local development."
+        )
+    # A fixed, public key: DEBUG's demo and tests only.
+    FIELD_ENCRYPTION_KEYS = ["ZGV2ZWxvcG1lbnQta2V5LW9ubHktd2hlbi1ERUJVRyE="]
+for _key in FIELD_ENCRYPTION_KEYS:
+    try:
+        Fernet(_key)
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS holds a value that is not a Fernet key "
+            "(32 random bytes in URL-safe base64)."
+        ) from exc
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
