@@ -25,7 +25,7 @@ from django.db import models
 
 # Every token starts with this (the version byte 0x80, base64): a value
 # without it was written in clear and is refused rather than shown as is.
-TOKEN_PREFIX = "gAAAAA"
+TOKEN_PREFIX = "gAAAAA"  # noqa: S105
 
 
 @lru_cache(maxsize=4)
