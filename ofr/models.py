@@ -9,8 +9,10 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import connection, models, transaction
 from django.utils import timezone
+from django_otp.models import Device, ThrottlingMixin
 from simple_history.models import HistoricalRecords
 
+from ofr.encryption import EncryptedCharField
 from ofr.roles import Role, Sector, categories_for
 
 
@@ -105,6 +107,12 @@ class Team(models.Model):
     deferral_review_days = models.PositiveSmallIntegerField(
         default=90,
         help_text="Days after a case is deferred before the coordinator reviews the deferral.",
+    )
+    partners_need_second_factor = models.BooleanField(
+        "agency partners need a second factor",
+        default=False,
+        help_text="Every other role signs in with a second factor; this asks it of the "
+        "team's agency partners too.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
@@ -404,3 +412,45 @@ class AccessEvent(models.Model):
             event.entry_hash = event.compute_hash()
             event.save(force_insert=True)
         return event
+
+
+# --- Second factor ---------------------------------------------------------------
+
+
+class SecondFactor(ThrottlingMixin, Device):
+    """A person's authenticator app: a TOTP secret (RFC 6238) through django-otp.
+
+    The secret is encrypted at rest. Not history-tracked: enrolment, every
+    failure, recovery and reset are access events (ofr/second_factor.py), and a
+    history table would copy the secret at every sign-in (last_t moves)."""
+
+    key = EncryptedCharField(max_length=40, help_text="The secret, hex (20 random bytes).")
+    # The last time step accepted: a code is good once (no replay).
+    last_t = models.BigIntegerField(default=-1)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user"], name="one_second_factor_a_user")]
+
+    def get_throttle_factor(self) -> int:
+        return settings.SECOND_FACTOR_THROTTLE_SECONDS
+
+    def verify_token(self, token) -> bool:
+        from ofr.second_factor import verify_totp  # the algorithm lives with its rules
+
+        return verify_totp(self, token)
+
+
+class RecoveryCode(models.Model):
+    """A single-use code that stands in for the authenticator app, kept only
+    as a salted hash (django-otp's static tokens are kept in clear)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes"
+    )
+    salt = models.CharField(max_length=32)
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Recovery code of {self.user}"  # never the code: it is not kept

@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "guardian",
     "simple_history",
     "axes",
+    "django_otp",
     "django_tasks",
     "django_tasks_db",
     "ofr",
@@ -141,6 +142,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # After the messages middleware: it tells the user why they were signed out.
     "ofr.middleware.SessionLifetimeMiddleware",
+    # After the session's lifetime is settled: no page but the second step's
+    # until the person has passed it (or enrolled, the first time).
+    "ofr.second_factor.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "ofr.middleware.DeniedAccessAuditMiddleware",
@@ -267,6 +271,15 @@ AXES_CLIENT_IP_CALLABLE = "ofr.audit.client_ip"
 AXES_LOCKOUT_CALLABLE = "ofr.views.locked_out"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
+
+# Second factor (ofr/second_factor.py): an authenticator app's code after the
+# password, for everyone with a role on case files, coordinators, facilitators,
+# oversight and staff (and a team's agency partners when the team asks). Wrong
+# codes wait 1, 2, 4, ... times this many seconds (django-otp's throttling), and
+# AXES_FAILURE_LIMIT of them in a row lock the second step for AXES_COOLOFF_MINUTES.
+SECOND_FACTOR_THROTTLE_SECONDS = env_int("SECOND_FACTOR_THROTTLE_SECONDS", 1)
+# The issuer an authenticator app shows beside the account.
+SECOND_FACTOR_ISSUER = env_str("SECOND_FACTOR_ISSUER", "OFR case management")
 # How many reverse proxies in front of the app append to X-Forwarded-For.
 # 0 (the default) trusts only the socket address; never trust the header blindly.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)

@@ -6,11 +6,13 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from ofr import second_factor
 from ofr.access import has_case_role
 from ofr.forms import LoginForm
 from ofr.health import health
 
 
+@second_factor.exempt
 @require_safe
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -43,7 +45,8 @@ class LogoutView(auth_views.LogoutView):
         return response
 
 
-logout = LogoutView.as_view()
+# Reachable before the second step: a person may give up and sign out.
+logout = second_factor.exempt(LogoutView.as_view())
 
 
 def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:

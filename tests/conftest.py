@@ -53,3 +53,35 @@ def _static_files_looked_up_on_request():
         del settings.WHITENOISE_AUTOREFRESH
     else:
         settings.WHITENOISE_AUTOREFRESH = saved
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _signed_in_clients_have_passed_the_second_factor():
+    """Tests sign in with force_login or login; those sessions count as having
+    passed the second step, as a person's would after entering their code.
+    `second_factor=False` signs in with the password step only
+    (tests/ofr/test_second_factor.py tests the step itself)."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    force_login, login = Client.force_login, Client.login
+
+    def passed(client):
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = "signed-in-by-a-test"
+        session.save()
+
+    def patched_force_login(self, user, backend=None, *, second_factor=True):
+        force_login(self, user, backend)
+        if second_factor:
+            passed(self)
+
+    def patched_login(self, *, second_factor=True, **credentials):
+        signed_in = login(self, **credentials)
+        if signed_in and second_factor:
+            passed(self)
+        return signed_in
+
+    Client.force_login, Client.login = patched_force_login, patched_login
+    yield
+    Client.force_login, Client.login = force_login, login

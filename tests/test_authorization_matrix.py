@@ -57,6 +57,14 @@ MATRIX = {
         ANON: LOGIN,
     },
     "admin:index": {**expect(ADMIN_LOGIN, admin=200), ANON: ADMIN_LOGIN},
+    # The admin's sign-in is the site's, second step included.
+    "admin_login": {**expect(302), ANON: 302},
+    # Signed-in clients here have passed the second step (tests/conftest.py);
+    # enrolment shows a new secret to anyone without an app set up.
+    "second_factor_enrol": {**expect(200), ANON: LOGIN},
+    "second_factor_verify": {**expect(302), ANON: LOGIN},
+    "second_factor_renew_codes": {**expect(405), ANON: 405},  # POST only
+    "second_factor_reset": {**expect(403, admin=200), ANON: LOGIN},
 }
 
 # Pages that change the case file: coordinator and data manager; other case
@@ -264,6 +272,8 @@ class AuthorizationMatrixTestCase(OFRTestCase):
         }
 
     def url_for(self, name: str) -> str:
+        if name == "second_factor_reset":
+            return reverse(name, kwargs={"user_id": self.reviewer.pk})
         if name.startswith("meetings:"):
             return self.meeting_url_for(name)
         if name == "recommendations:public":

@@ -35,6 +35,11 @@ POSTERS = {
     "login": ANON,
     "logout": "coordinator",
     "admin:index": None,  # Django's own admin (skipped as in the authorization matrix)
+    "admin_login": None,
+    "second_factor_enrol": "coordinator",
+    "second_factor_verify": "coordinator",
+    "second_factor_renew_codes": "coordinator",
+    "second_factor_reset": "admin",
     "cases:list": "coordinator",  # the search is posted (its term stays out of URLs)
     "cases:new": "coordinator",
     "cases:overdue_requests": None,
@@ -120,6 +125,8 @@ UNSHOWN_FIELDS = {
         "note": {"kind": "text", "values": [""]},
     },
     "meetings:move_agenda_case": {"direction": {"kind": "other", "values": ["up"]}},
+    # The cast's sessions have passed the second step, so it sends them on.
+    "second_factor_verify": {"code": {"kind": "text", "values": [""]}},
 }
 
 # Hidden fields that pick which of a page's forms is posted (the roster page
@@ -344,6 +351,7 @@ class HostileInputTestCase(authorization.AuthorizationMatrixTestCase):
             "meetings:remove_agenda_case",
             "meetings:remove_attendee",
             "meetings:mark_reviewed",
+            "second_factor_renew_codes",
         }
         posted = {name for name, role in POSTERS.items() if role is not None}
         self.assertEqual(sorted(posted - found - actions_without_fields), [])

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from django.conf import settings
 from django.db import connection
 from django.test import TestCase
@@ -23,6 +24,7 @@ CONFIG_VARIABLES = (
     "SECRET_KEY_FALLBACKS",
     "AUDIT_KEY",
     "AUDIT_KEY_FALLBACKS",
+    "FIELD_ENCRYPTION_KEYS",
     "ALLOWED_HOSTS",
     "SECURE_COOKIES",
     "SECURE_SSL_REDIRECT",
@@ -59,7 +61,11 @@ print(json.dumps({
 
 
 def production_keys() -> dict[str, str]:
-    return {"SECRET_KEY": secrets.token_urlsafe(48), "AUDIT_KEY": secrets.token_urlsafe(48)}
+    return {
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "AUDIT_KEY": secrets.token_urlsafe(48),
+        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+    }
 
 
 def clean_env(**values: str) -> dict[str, str]:

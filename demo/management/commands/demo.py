@@ -2,6 +2,7 @@
 cases and users. Every name, place and case below is invented."""
 
 import random
+from base64 import b32decode
 from datetime import date
 
 from django.conf import settings
@@ -13,10 +14,13 @@ from cases.models import Case
 from demo.case_files import build_case_file
 from demo.meetings import build_meetings
 from demo.recommendations import build_recommendations
-from ofr.models import Agency, Jurisdiction, Membership, Team, TeamJurisdiction
+from ofr.models import Agency, Jurisdiction, Membership, SecondFactor, Team, TeamJurisdiction
 from ofr.roles import Role, Sector
 
 DEMO_PASSWORD = "ofr-demo-2024"  # noqa: S105  (printed for the demo; refused outside DEBUG)
+# Every demo user's authenticator secret (base32, as an app takes it typed in):
+# published like the password; `manage.py demo_code USER` prints the current code.
+DEMO_SECOND_FACTOR_SECRET = "OFRD EMOO FRDE MOOF RDEM OOFR DEMO OFRD"  # noqa: S105
 
 RIVERSIDE_CASES = [
     (
@@ -85,6 +89,11 @@ LAKEVIEW_CASES = [
 ]
 
 
+def demo_second_factor_key() -> str:
+    """The demo secret as the device keeps it (hex)."""
+    return b32decode(DEMO_SECOND_FACTOR_SECRET.replace(" ", "")).hex()
+
+
 class Command(BaseCommand):
     help = (
         "Load fictitious demo data into an empty database (refused outside DEBUG unless --force)."
@@ -119,6 +128,11 @@ class Command(BaseCommand):
         )
         for username, description in USERS:
             self.stdout.write(f"  {username:<12} {description}")
+        self.stdout.write(
+            "Second factor: every demo user is enrolled with the authenticator secret "
+            f"{DEMO_SECOND_FACTOR_SECRET}\n(add it to an authenticator app, or run "
+            "`python manage.py demo_code USER` for the current code)."
+        )
 
     def create(self) -> None:
         state = Jurisdiction.objects.create(name="State of Franklin", level="state")
@@ -219,6 +233,10 @@ class Command(BaseCommand):
         )
         admin.set_password(DEMO_PASSWORD)
         admin.save()
+        for user in [*users.values(), admin]:
+            SecondFactor.objects.create(
+                user=user, name="Demo authenticator", confirmed=True, key=demo_second_factor_key()
+            )
 
         for team, rows, author in [
             (riverside, RIVERSIDE_CASES, users["coordinator"]),
