@@ -21,6 +21,11 @@ from http.cookies import SimpleCookie
 from urllib.parse import urlencode, urlsplit
 
 from demo.bench_pages import percentile
+from demo.second_factor import CodeBook
+
+# The codes this process has entered, per user: its sign-ins never replay one.
+CODES = CodeBook()
+SECOND_STEP = "/accounts/two-factor/"
 
 
 class SignInFailed(Exception):
@@ -116,12 +121,27 @@ class Session:
         return self.request("POST", path, body, {"Content-Type": content_type, **origin})
 
     def sign_in(self, login_path: str, username: str, password: str) -> None:
+        """Both steps: the password, then a code (benchmark and demo users
+        share the demo's authenticator secret)."""
         page = self.get(login_path)
         fields = form_fields(page.text, login_path)
         fields.update(username=[username], password=[password])
         answer = self.post(login_path, fields)
         if answer.status != 302:
             raise SignInFailed(f"Signing in as {username} answered {answer.status}, not 302.")
+        landing = self.get(answer.location)
+        if landing.status == 302 and landing.location.startswith(SECOND_STEP):
+            self.enter_code(landing.location, username)
+
+    def enter_code(self, path: str, username: str) -> None:
+        for _ in range(2):
+            page = self.get(path)
+            fields = form_fields(page.text, path)
+            fields["code"] = [CODES.take(username)]
+            if self.post(path, fields).status == 302:
+                return
+            CODES.refused(username)
+        raise SignInFailed(f"The second step refused the codes for {username}.")
 
 
 def multipart(fields: dict[str, list[str]], files: dict) -> tuple[bytes, str]:

@@ -36,6 +36,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from demo import bench_dataset
+from demo.bench_pages import enrolled_with_demo_secret
 from demo.loadclient import Session
 
 BUILD = settings.BASE_DIR / "build"
@@ -413,6 +414,7 @@ def prepare(*, password: str, soak_clients: int) -> dict:
     for user in (dataset.coordinator, dataset.reviewer):
         user.set_password(password)
         user.save(update_fields=["password"])
+        enrolled_with_demo_secret(user)  # the clients' second step (demo/second_factor.py)
     _placeholder_files(dataset)
     info = {
         "coordinator": dataset.coordinator.username,

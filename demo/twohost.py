@@ -30,7 +30,7 @@ import time
 import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -298,11 +298,16 @@ class Context:
     password: str
     state: dict
     seconds: float
+    sessions: dict = field(default_factory=dict)  # username -> first signed-in session
 
     def signed_in(self, host: str, username: str) -> Session:
-        session = self.stack.hosts[host].session()
-        session.sign_in(LOGIN, username, self.password)
-        return session
+        """A browser signed in as the user on the host: the user's first
+        sign-in, or a copy of its cookies (a code is good once)."""
+        first = self.sessions.get(username)
+        if first is None:
+            first = self.sessions[username] = self.stack.hosts[host].session()
+            first.sign_in(LOGIN, username, self.password)
+        return self.on(host, first)
 
     def on(self, host: str, session: Session, **kwargs) -> Session:
         """The same browser (its cookies) talking to another host."""

@@ -12,7 +12,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from demo.management.commands.demo import DEMO_PASSWORD
 
 from .checks import page_problems
-from .conftest import Visitor
+from .conftest import CODES, Visitor
 
 
 def wait_for_path(page, path: str, query: str = "") -> None:
@@ -34,6 +34,10 @@ def test_keyboard_sign_in_find_a_case_open_it_and_sign_out(visitor):
     page.keyboard.type("reviewer")
     page.keyboard.press("Tab")
     page.keyboard.type(DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    wait_for_path(page, "/accounts/two-factor/", "next=/")
+    page.get_by_label("Code").focus()
+    page.keyboard.type(CODES.take("reviewer"))
     page.keyboard.press("Enter")
     wait_for_path(page, "/")
     assert page.get_by_text("Welcome, Priya Raman.").is_visible()

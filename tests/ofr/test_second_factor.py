@@ -9,7 +9,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 
-from demo.management.commands.demo import demo_second_factor_key
+from demo.second_factor import demo_key
 from ofr import second_factor
 from ofr.models import RecoveryCode, SecondFactor
 from tests.base import OFRTestCase
@@ -288,7 +288,7 @@ class SecondFactorTestCase(OFRTestCase):
 
     def test_demo_code_prints_the_code_of_a_demo_user_only(self):
         device = SecondFactor.objects.create(
-            user=self.reviewer, name="demo", confirmed=True, key=demo_second_factor_key()
+            user=self.reviewer, name="demo", confirmed=True, key=demo_key()
         )
         out = StringIO()
         call_command("demo_code", "reviewer", stdout=out)

@@ -2,7 +2,6 @@
 cases and users. Every name, place and case below is invented."""
 
 import random
-from base64 import b32decode
 from datetime import date
 
 from django.conf import settings
@@ -14,13 +13,11 @@ from cases.models import Case
 from demo.case_files import build_case_file
 from demo.meetings import build_meetings
 from demo.recommendations import build_recommendations
+from demo.second_factor import DEMO_SECOND_FACTOR_SECRET, demo_key
 from ofr.models import Agency, Jurisdiction, Membership, SecondFactor, Team, TeamJurisdiction
 from ofr.roles import Role, Sector
 
 DEMO_PASSWORD = "ofr-demo-2024"  # noqa: S105  (printed for the demo; refused outside DEBUG)
-# Every demo user's authenticator secret (base32, as an app takes it typed in):
-# published like the password; `manage.py demo_code USER` prints the current code.
-DEMO_SECOND_FACTOR_SECRET = "OFRD EMOO FRDE MOOF RDEM OOFR DEMO OFRD"  # noqa: S105
 
 RIVERSIDE_CASES = [
     (
@@ -87,11 +84,6 @@ LAKEVIEW_CASES = [
     ("LKV-2026-001", "selected", "55-year-old man; benzodiazepines and fentanyl detected."),
     ("LKV-2026-002", "identified", "Toxicology pending."),
 ]
-
-
-def demo_second_factor_key() -> str:
-    """The demo secret as the device keeps it (hex)."""
-    return b32decode(DEMO_SECOND_FACTOR_SECRET.replace(" ", "")).hex()
 
 
 class Command(BaseCommand):
@@ -235,7 +227,7 @@ class Command(BaseCommand):
         admin.save()
         for user in [*users.values(), admin]:
             SecondFactor.objects.create(
-                user=user, name="Demo authenticator", confirmed=True, key=demo_second_factor_key()
+                user=user, name="Demo authenticator", confirmed=True, key=demo_key()
             )
 
         for team, rows, author in [

@@ -1,7 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from demo.management.commands.demo import demo_second_factor_key
+from demo.second_factor import demo_key
 from ofr.models import SecondFactor
 from ofr.second_factor import current_code
 
@@ -18,7 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args, username: str, **options) -> None:
         user = get_user_model().objects.filter(username=username).first()
         device = SecondFactor.objects.filter(user=user).first() if user else None
-        if device is None or device.key != demo_second_factor_key():
+        if device is None or device.key != demo_key():
             raise CommandError(
                 f"{username!r} is not a demo user enrolled with the demo secret: "
                 "their code is on their own phone."

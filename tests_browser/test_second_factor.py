@@ -1,0 +1,105 @@
+"""The second step of signing in, as a person meets it: enrolling an
+authenticator app, a code, a recovery code, and a run of wrong codes."""
+
+import re
+import time
+from base64 import b32decode
+from datetime import date
+
+from django.contrib.auth.models import User
+from django.test import override_settings
+
+from demo.management.commands.demo import DEMO_PASSWORD
+from demo.second_factor import code_for_step
+from ofr.models import Membership, SecondFactor, Team
+from ofr.roles import Role
+
+from .checks import page_problems
+
+
+def new_coordinator(username: str) -> User:
+    user = User(username=username, first_name="New", last_name="Person")
+    user.set_password(DEMO_PASSWORD)
+    user.save()
+    Membership.objects.create(
+        user=user,
+        team=Team.objects.get(short_code="RIV"),
+        role=Role.COORDINATOR,
+        starts_on=date(2024, 1, 1),
+    )
+    return user
+
+
+def password_step(visitor, username: str) -> None:
+    page = visitor.page
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+def now_step() -> int:
+    return int(time.time() // 30)
+
+
+def test_enrol_then_sign_in_with_a_recovery_code(visitor):
+    new_coordinator("enrolling")
+    page = visitor.page
+    password_step(visitor, "enrolling")
+    assert "/accounts/two-factor/enrol/" in page.url
+    # Nothing else is reachable yet.
+    page.goto("/cases/")
+    assert "/accounts/two-factor/enrol/" in page.url
+    assert page.locator("figure.ofr-qr svg").is_visible()
+    assert page_problems(page) == []
+    secret = page.locator("#secret").inner_text()
+    key = b32decode(secret.replace(" ", "")).hex()
+    page.get_by_label("Code from the app").fill(
+        "000000" if code_for_step(key, now_step()) != "000000" else "111111"
+    )
+    page.get_by_role("button", name="Confirm").click()
+    assert page.get_by_text("That code is not right").is_visible()
+    page.get_by_label("Code from the app").fill(code_for_step(key, now_step()))
+    page.get_by_role("button", name="Confirm").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Your recovery codes"
+    codes = page.get_by_role("list", name="Recovery codes").inner_text().split()
+    assert len(codes) == 10 and all(
+        re.fullmatch(r"[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}", c) for c in codes
+    )
+    page.get_by_role("link", name="I have kept them: continue").click()
+    page.goto("/cases/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Cases"
+
+    page.get_by_role("button", name="Sign out").click()
+    password_step(visitor, "enrolling")
+    assert "/accounts/two-factor/" in page.url
+    page.get_by_label("Code").fill(codes[0])
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state()
+    assert "/accounts/two-factor/" not in page.url
+    # Used once: the same recovery code does not work again.
+    page.get_by_role("button", name="Sign out").click()
+    password_step(visitor, "enrolling")
+    page.get_by_label("Code").fill(codes[0])
+    page.get_by_role("button", name="Continue").click()
+    assert page.get_by_text("That code is not right, or was already used").is_visible()
+
+
+def test_a_run_of_wrong_codes_locks_signing_in(visitor):
+    user = new_coordinator("fumbling")
+    SecondFactor.objects.create(user=user, name="app", confirmed=True, key="ab" * 20)
+    page = visitor.page
+    with override_settings(SECOND_FACTOR_THROTTLE_SECONDS=0):
+        password_step(visitor, "fumbling")
+        right = {code_for_step("ab" * 20, now_step() + d) for d in (-1, 0, 1)}
+        wrong = next(c for c in ("000000", "111111", "222222") if c not in right)
+        for _ in range(5):
+            if "/accounts/two-factor/" not in page.url:
+                break
+            page.get_by_label("Code").fill(wrong)
+            page.get_by_role("button", name="Continue").click()
+            page.wait_for_load_state()
+    assert page.get_by_role("heading", level=1).inner_text() == "Sign-in locked"
+    page.goto("/cases/")
+    assert "/accounts/login/" in page.url
