@@ -62,7 +62,9 @@ def enrol(request: HttpRequest) -> HttpResponse:
     if device is None:
         return redirect(next_page(request))
     form = EnrolForm(request.POST or None)
-    if form.is_valid():
+    if form.is_valid() and not device.verify_is_allowed()[0]:
+        form.add_error("code", "Too many wrong codes in a row: wait a few seconds and try again.")
+    elif form.is_valid():
         codes = second_factor.confirm_enrolment(request, device, form.cleaned_data["code"])
         if codes is not None:
             # Shown in this response only: never stored in clear, never redirected to.

@@ -83,6 +83,9 @@ def test_idle_session_ends_and_sign_in_returns_to_the_page(visitor):
     page.get_by_label("Username").fill("coordinator")
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_label("Password").press("Enter")
+    wait_for_path(page, "/accounts/two-factor/", "next=/cases/")
+    page.get_by_label("Code").fill(CODES.take("coordinator"))
+    page.get_by_label("Code").press("Enter")
     wait_for_path(page, "/cases/")
     assert page.get_by_role("heading", level=1).inner_text() == "Cases"
 
