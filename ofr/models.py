@@ -271,6 +271,29 @@ def sync_user_groups(user, on: date | None = None) -> None:
         sync_team_groups(user, team, on)
 
 
+class UserSession(models.Model):
+    """A session someone signed in with: since when, from which address and browser.
+
+    Django's sessions cannot be looked up by user (the user id sits inside the
+    signed session data), so each sign-in leaves a row here, removed at
+    sign-out; the account page lists a person's sessions from these rows, and
+    signing out everywhere else ends them (ofr/sessions.py)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signed_in_sessions"
+    )
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    ip_address = models.CharField(max_length=45, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} since {self.created_at:%Y-%m-%d %H:%M}"
+
+
 # ---------------------------------------------------------------------------
 # Access log
 
