@@ -140,7 +140,6 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[int(rank) - 1]
 
 
-
 def signed_in_with_both_steps(client: Client, user) -> None:
     """Signed in as someone who has entered their code: the pages measured
     are the pages, not the redirect to the second step."""

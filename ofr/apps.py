@@ -6,4 +6,5 @@ class OfrConfig(AppConfig):
     verbose_name = "OFR foundation"
 
     def ready(self) -> None:
-        from ofr import audit  # noqa: F401  (connects the sign-in signal receivers)
+        # Both connect sign-in and sign-out signal receivers.
+        from ofr import audit, sessions  # noqa: F401

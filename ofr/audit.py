@@ -131,7 +131,10 @@ def on_login(sender, request, user, **kwargs) -> None:
         request.session["auth_at"] = now
         request.session["seen_at"] = now
     sync_user_groups(user)
-    record(request, Action.LOGIN, user=user)
+    event = record(request, Action.LOGIN, user=user)
+    if request is not None:
+        # The account page shows the sign-in before this one (ofr/sessions.py).
+        request.session["login_seq"] = event.seq
 
 
 @receiver(user_logged_out, dispatch_uid="ofr_audit_logout")

@@ -1,17 +1,23 @@
 """USWDS form rendering: a form renderer, a mixin every form uses (USWDS classes,
-and the limits that keep bad input a message rather than a 500) and the sign-in form."""
+and the limits that keep bad input a message rather than a 500), and the forms
+of signing in and of passwords."""
 
 import re
 from datetime import date, datetime
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.forms.renderers import TemplatesSetting
 from django.forms.widgets import Input
+from django.template import loader
 from django.utils import timezone
+
+from ofr.passwords import send_later
 
 # Classes USWDS puts on the failing control; usa-input--error also styles selects and textareas.
 ERROR_CLASS = "usa-input--error"
@@ -270,3 +276,44 @@ class LoginForm(USWDSFormMixin, AuthenticationForm):
         # Explicit so password managers fill the right fields (WCAG 1.3.5 input purpose).
         self.fields["username"].widget.attrs["autocomplete"] = "username"
         self.fields["password"].widget.attrs["autocomplete"] = "current-password"
+
+
+class PasswordChangeForm(USWDSFormMixin, auth_forms.PasswordChangeForm):
+    """Django's change of password: the current one, then the new one twice."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = "Current password"
+
+
+class SetPasswordForm(USWDSFormMixin, auth_forms.SetPasswordForm):
+    """The new password, twice, at the end of a reset."""
+
+
+class PasswordResetForm(USWDSFormMixin, auth_forms.PasswordResetForm):
+    """Django's reset request. The e-mail leaves on a thread of its own
+    (ofr/passwords.py), so that the answer takes as long whether or not an
+    account has the address; `mailed` lists the users sent a link."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.mailed = []
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        # One line: a subject must not hold a line break.
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        message = EmailMultiAlternatives(subject, body, from_email, [to_email])
+        if html_email_template_name is not None:
+            html = loader.render_to_string(html_email_template_name, context)
+            message.attach_alternative(html, "text/html")
+        self.mailed.append(context["user"])
+        send_later(message, user_id=context["user"].pk)

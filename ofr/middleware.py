@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
 from ofr.audit import DeniedForbidden, DeniedNotFound, record_denied
+from ofr.sessions import lapsed
 
 ADMIN_PREFIX = "/admin/"
 
@@ -60,18 +61,11 @@ class SessionLifetimeMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
             now = timezone.now().timestamp()
-            auth_at = request.session.get("auth_at")
-            seen_at = request.session.get("seen_at")
-            if (
-                auth_at is None
-                or seen_at is None
-                or now - seen_at > settings.SESSION_IDLE_MINUTES * 60
-                or now - auth_at > settings.SESSION_MAX_HOURS * 3600
-            ):
+            if lapsed(request.session, now):
                 logout(request)
                 messages.info(request, "Your session has ended. Please sign in again.")
                 return redirect_to_login(request.get_full_path())
-            if now - seen_at >= 60:
+            if now - request.session["seen_at"] >= 60:
                 request.session["seen_at"] = now
         return self.get_response(request)
 

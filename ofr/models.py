@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import connection, models, transaction
 from django.utils import timezone
-from django_otp.models import Device, ThrottlingMixin
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 from simple_history.models import HistoricalRecords
 
 from ofr.encryption import EncryptedCharField
@@ -279,6 +279,29 @@ def sync_user_groups(user, on: date | None = None) -> None:
         sync_team_groups(user, team, on)
 
 
+class UserSession(models.Model):
+    """A session someone signed in with: since when, from which address and browser.
+
+    Django's sessions cannot be looked up by user (the user id sits inside the
+    signed session data), so each sign-in leaves a row here, removed at
+    sign-out; the account page lists a person's sessions from these rows, and
+    signing out everywhere else ends them (ofr/sessions.py)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signed_in_sessions"
+    )
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    ip_address = models.CharField(max_length=45, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} since {self.created_at:%Y-%m-%d %H:%M}"
+
+
 # ---------------------------------------------------------------------------
 # Access log
 
@@ -417,7 +440,7 @@ class AccessEvent(models.Model):
 # --- Second factor ---------------------------------------------------------------
 
 
-class SecondFactor(ThrottlingMixin, Device):
+class SecondFactor(TimestampMixin, ThrottlingMixin, Device):
     """A person's authenticator app: a TOTP secret (RFC 6238) through django-otp.
 
     The secret is encrypted at rest. Not history-tracked: enrolment, every

@@ -1,6 +1,17 @@
-"""Password rules beyond Django's: no words an attacker would guess for this system."""
+"""Passwords: rules beyond Django's, and how reset e-mails leave."""
+
+import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+
+logger = logging.getLogger(__name__)
+
+# Reset e-mails are sent from this thread, after the answer has gone: waiting
+# for the mail server would make the answer slower when an account has the
+# address typed, and so tell that it has. One thread: they are few.
+mail_sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reset-mail")
 
 
 class ContextWordsValidator:
@@ -20,3 +31,15 @@ class ContextWordsValidator:
 
     def get_help_text(self) -> str:
         return "Your password must not contain words such as “overdose”, “review” or “OFR”."
+
+
+def send_later(message: EmailMessage, *, user_id: int) -> Future:
+    return mail_sender.submit(_send, message, user_id)
+
+
+def _send(message: EmailMessage, user_id: int) -> None:
+    try:
+        message.send()
+    except Exception:
+        # As Django's reset form does: the person sees the same page either way.
+        logger.exception("Failed to send a password reset e-mail to user %s", user_id)

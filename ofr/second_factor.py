@@ -18,9 +18,7 @@ from urllib.parse import quote, urlencode
 
 import segno
 from django.conf import settings
-from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.views import redirect_to_login
-from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -33,6 +31,7 @@ from ofr.access import active_memberships
 from ofr.audit import record
 from ofr.models import AccessEvent, RecoveryCode, SecondFactor
 from ofr.roles import Role
+from ofr.sessions import end_sessions, renew_key
 
 Action = AccessEvent.Action
 
@@ -158,6 +157,7 @@ def verify_totp(device: SecondFactor, token) -> bool:
         if verified:
             device.last_t = clock.t()
             device.throttle_reset(commit=False)
+            device.set_last_used_timestamp(commit=False)
             device.save()
     if not verified:
         device.throttle_increment(commit=True)
@@ -260,7 +260,9 @@ def check_code(request: HttpRequest, device: SecondFactor, text: str) -> Outcome
 
 
 def _passed(request: HttpRequest, device: SecondFactor) -> Outcome:
+    old_key = request.session.session_key
     request.session.cycle_key()  # a new session id for the stronger sign-in
+    renew_key(old_key, request.session.session_key)
     otp_login(request, device)
     return Outcome(True)
 
@@ -287,25 +289,13 @@ def confirm_enrolment(request: HttpRequest, device: SecondFactor, code: str) -> 
     return codes
 
 
-def end_sessions(user, keep: str | None = None) -> int:
-    """Delete the person's sessions (but `keep`); the number ended."""
-    ended = 0
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if session.session_key == keep:
-            continue
-        if session.get_decoded().get(SESSION_KEY) == str(user.pk):
-            session.delete()
-            ended += 1
-    return ended
-
-
 def reset(request: HttpRequest, user, reason: str) -> None:
     """An administrator's reset: the device and recovery codes go, the person's
     sessions end, and they enrol again at their next sign-in."""
     with transaction.atomic():
         SecondFactor.objects.filter(user=user).delete()
         RecoveryCode.objects.filter(user=user).delete()
-    ended = end_sessions(user)
+    ended = end_sessions(user, keep=None)
     record(
         request,
         Action.MFA_RESET,

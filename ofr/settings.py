@@ -349,7 +349,8 @@ OFR_MAX_UPLOAD_BYTES = env_int("OFR_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
 # backend: no extra server), run by `manage.py db_worker`, in a child process
 # stopped after OFR_PACKET_TIME_LIMIT seconds or at OFR_PACKET_MEMORY_LIMIT_MB
 # of address space (meetings/packet_jobs.py).
-# E-mail (overdue reminders): printed to the console unless an SMTP host is set.
+# E-mail (overdue reminders, password resets): printed to the console unless
+# an SMTP host is set.
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"
@@ -362,6 +363,11 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ofr@localhost")
+# A password-reset link works once, for this long (Django's default is 3 days).
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_MINUTES", 60) * 60
+# Reset requests for one e-mail address answered in an hour, whether or not an
+# account has it (ofr/account_views.py); more are refused until the hour passes.
+PASSWORD_RESETS_PER_HOUR = env_int("PASSWORD_RESETS_PER_HOUR", 3)
 # The address people use to reach the app, for links in e-mails.
 OFR_SITE_URL = env_str("OFR_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

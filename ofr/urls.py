@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from ofr import second_factor_views, views
+from ofr import account_views, second_factor_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -25,6 +25,33 @@ urlpatterns = [
     path("recommendations/", include("recommendations.urls")),
     path("admin/login/", second_factor_views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
+]
+
+# A person's own account and password (ofr/account_views.py).
+urlpatterns += [
+    path("accounts/", account_views.account, name="account"),
+    path(
+        "accounts/sign-out-everywhere/",
+        account_views.sign_out_everywhere,
+        name="sign_out_everywhere",
+    ),
+    path("accounts/password/", account_views.password_change, name="password_change"),
+    path("accounts/password/reset/", account_views.password_reset, name="password_reset"),
+    path(
+        "accounts/password/reset/sent/",
+        account_views.password_reset_done,
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        account_views.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password/reset/complete/",
+        account_views.password_reset_complete,
+        name="password_reset_complete",
+    ),
 ]
 
 # A database that cannot answer gives a 503 saying nothing was saved, whichever

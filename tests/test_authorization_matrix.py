@@ -34,6 +34,15 @@ MATRIX = {
     "healthz": {**expect(200), ANON: 200},  # no sign-in, nothing confidential
     "login": {**expect(302), ANON: 200},  # signed-in users are sent home
     "logout": {**expect(405), ANON: 405},  # POST only
+    # A person's own account: every signed-in person, and only their own data.
+    "account": {**expect(200), ANON: LOGIN},
+    "sign_out_everywhere": {**expect(405), ANON: LOGIN},  # POST only
+    "password_change": {**expect(200), ANON: LOGIN},
+    # Signed in, a person changes their password instead of resetting it.
+    "password_reset": {**expect(302), ANON: 200},
+    "password_reset_done": {**expect(200), ANON: 200},
+    "password_reset_confirm": {**expect(200), ANON: 200},  # says the link does not work
+    "password_reset_complete": {**expect(200), ANON: 200},
     "cases:list": {
         **expect(200, partner=403, oversight=403, admin=403),
         ANON: LOGIN,
@@ -291,6 +300,8 @@ class AuthorizationMatrixTestCase(OFRTestCase):
             if name == "recommendations:edit_task":
                 kwargs["task"] = self.task.code
             return reverse(name, kwargs=kwargs)
+        if name == "password_reset_confirm":
+            return reverse(name, kwargs={"uidb64": "MQ", "token": "not-a-token"})
         if name in ITEMS:
             item = getattr(self, ITEMS[name])
             return reverse(name, kwargs={"code": self.case.code, "item": item.code})

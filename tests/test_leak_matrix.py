@@ -23,9 +23,9 @@ a name search, and the admin (index, each registered model's list, each
 object's change and history pages). Positive controls make the test able to
 fail the other way: each role finds what it may see.
 
-Size: 13 roles × 115 URL entries = 1,495 requests, each read through 2
+Size: 13 roles × 129 URL entries = 1,677 requests, each read through 2
 channels (the body: page, PDF text or download bytes; and the headers), so
-2,990 reads, each searched for all 39 canaries and judged by the oracle. Beside
+3,354 reads, each searched for all 39 canaries and judged by the oracle. Beside
 them: 6 packets' HTML and 2 laid-out packet PDFs, a real letter and a real
 annual-report PDF, the name search, 2 e-mails, about 1,400 log records, about
 1,000 access events and about 260 admin pages. About 22 s on SQLite (the two
@@ -74,7 +74,7 @@ from tests.leaks import (
 # --- Every URL pattern, filled with the fixture's ids -----------------------------------
 # Each entry maps the pattern's kwargs to fixture attributes (uuid converters take
 # the object's code, int converters its pk; ints are literal; "=value" is a literal
-# query value); "?name" adds a query
+# value); "?name" adds a query
 # parameter. The entry's label is "<url name>[<values>]".
 
 ON_CASE = [{"code": "case"}]
@@ -119,6 +119,13 @@ ENTRIES: dict[str, list[dict]] = {
     "second_factor_verify": [{}],
     "second_factor_renew_codes": [{}],
     "second_factor_reset": [{"user_id": "reviewer"}],
+    "account": [{}],
+    "sign_out_everywhere": [{}],
+    "password_change": [{}],
+    "password_reset": [{}],
+    "password_reset_done": [{}],
+    "password_reset_confirm": [{"uidb64": "=MQ", "token": "=not-a-token"}],
+    "password_reset_complete": [{}],
     "cases:list": [{}],
     "cases:new": [{}],
     "cases:overdue_requests": [{}],
@@ -411,8 +418,11 @@ class LeakMatrixTestCase(LeakCast, OFRTestCase):
             for spec in specs:
                 kwargs, query = {}, {}
                 for key, ref in spec.items():
-                    if isinstance(ref, str) and ref.startswith("="):  # a literal query value
-                        query[key[1:]] = ref[1:]
+                    if isinstance(ref, str) and ref.startswith("="):  # a literal value
+                        if key.startswith("?"):
+                            query[key[1:]] = ref[1:]
+                        else:
+                            kwargs[key] = ref[1:]
                         continue
                     value = ref if isinstance(ref, int) else getattr(self, ref)
                     if key.startswith("?"):
@@ -425,7 +435,9 @@ class LeakMatrixTestCase(LeakCast, OFRTestCase):
                         kwargs[key] = value.pk
                 url = reverse(name, kwargs=kwargs) + (f"?{urlencode(query)}" if query else "")
                 values = ",".join(
-                    f"{k}={str(v).removeprefix('=')}" if k.startswith("?") else str(v)
+                    f"{k}={str(v).removeprefix('=')}"
+                    if k.startswith("?")
+                    else str(v).removeprefix("=")
                     for k, v in spec.items()
                 )
                 entries.append(Entry(name, f"{name}[{values}]" if values else name, url))

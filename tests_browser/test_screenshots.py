@@ -25,6 +25,7 @@ def main_pages(page) -> list[tuple[str, str]]:
         ("meeting-list", "/meetings/"),
         ("meeting-detail", meeting),
         ("meeting-sign-in-sheet", f"{meeting}sign-in-sheet/"),
+        ("account", "/accounts/"),
     ]
 
 

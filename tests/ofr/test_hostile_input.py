@@ -34,6 +34,13 @@ POSTERS = {
     "healthz": None,
     "login": ANON,
     "logout": "coordinator",
+    "account": None,
+    "sign_out_everywhere": "coordinator",
+    "password_change": "coordinator",
+    "password_reset": ANON,
+    "password_reset_done": None,
+    "password_reset_confirm": ANON,  # the matrix's link does not work: no form shown
+    "password_reset_complete": None,
     "admin:index": None,  # Django's own admin (skipped as in the authorization matrix)
     "admin_login": None,
     "second_factor_enrol": "coordinator",
@@ -114,7 +121,8 @@ POSTERS = {
 
 # Forms the cast's state does not show (copies are disposed of once the meeting
 # is adjourned; one case on the agenda has no place to move to; the officer has
-# asked for a deferral already): their fields.
+# asked for a deferral already; the password-reset link is not a real one):
+# their fields.
 UNSHOWN_FIELDS = {
     "cases:ask_deferral": {
         "reason": {"kind": "other", "values": ["active_investigation"]},
@@ -127,6 +135,10 @@ UNSHOWN_FIELDS = {
     "meetings:move_agenda_case": {"direction": {"kind": "other", "values": ["up"]}},
     # The cast's sessions have passed the second step, so it sends them on.
     "second_factor_verify": {"code": {"kind": "text", "values": [""]}},
+    "password_reset_confirm": {
+        "new_password1": {"kind": "text", "values": [""]},
+        "new_password2": {"kind": "text", "values": [""]},
+    },
 }
 
 # Hidden fields that pick which of a page's forms is posted (the roster page
@@ -346,6 +358,7 @@ class HostileInputTestCase(authorization.AuthorizationMatrixTestCase):
         found = {target[0] for target in self.post_targets() if target[3]}
         actions_without_fields = {
             "logout",
+            "sign_out_everywhere",
             "cases:delete_toxicology",
             "cases:confirm_finding",
             "meetings:remove_agenda_case",

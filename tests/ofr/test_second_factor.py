@@ -296,3 +296,17 @@ class SecondFactorTestCase(OFRTestCase):
         self.enrolled(self.coordinator)
         with self.assertRaisesMessage(CommandError, "not a demo user"):
             call_command("demo_code", "coordinator", stdout=StringIO())
+
+    def test_the_account_page_shows_the_second_factor_and_codes_left(self):
+        self.enrolled(self.coordinator)
+        codes = second_factor.issue_recovery_codes(self.coordinator)
+        second_factor.use_recovery_code(self.coordinator, codes[0])
+        client = Client()
+        client.force_login(self.coordinator)
+        response = client.get(reverse("account"))
+        self.assertContains(response, "You sign in with a code from your authenticator app")
+        self.assertContains(response, "Recovery codes left: <strong>9</strong> of 10")
+        self.assertContains(response, reverse("second_factor_renew_codes"))
+        client.force_login(self.reviewer)
+        response = client.get(reverse("account"))
+        self.assertContains(response, "Not set up.")

@@ -100,6 +100,29 @@ class SettingsTestCase(TestCase):
         self.assertIn("ImproperlyConfigured", result.stderr)
         self.assertIn("AUDIT_KEY is not set", result.stderr)
 
+    def test_it_refuses_to_start_without_field_encryption_keys_outside_debug(self):
+        keys = production_keys()
+        del keys["FIELD_ENCRYPTION_KEYS"]
+        result = run_python(["-c", "import ofr.settings"], clean_env(**keys))
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("FIELD_ENCRYPTION_KEYS is not set", result.stderr)
+
+    def test_it_refuses_a_field_encryption_key_that_is_not_a_fernet_key(self):
+        env = clean_env(**production_keys())
+        env["FIELD_ENCRYPTION_KEYS"] += ",not-a-key"
+        result = run_python(["-c", "import ofr.settings"], env)
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("not a Fernet key", result.stderr)
+
+    def test_it_reads_the_field_encryption_keys_newest_first(self):
+        env = clean_env(**production_keys())
+        old = Fernet.generate_key().decode()
+        env["FIELD_ENCRYPTION_KEYS"] += f", {old}"
+        script = "import ofr.settings as s; print(*s.FIELD_ENCRYPTION_KEYS)"
+        result = run_python(["-c", script], env)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout.split(), [*env["FIELD_ENCRYPTION_KEYS"].split(", ")])
+
     def test_the_audit_key_must_differ_from_the_secret_key(self):
         key = secrets.token_urlsafe(48)
         for debug in ("", "1"):
