@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.test import override_settings
 
 from demo.management.commands.demo import DEMO_PASSWORD
-from demo.second_factor import code_for_step
+from demo.second_factor import code_for_step, demo_key
 from ofr.models import Membership, SecondFactor, Team
 from ofr.roles import Role
 
@@ -104,3 +104,27 @@ def test_a_run_of_wrong_codes_locks_signing_in(visitor):
     assert page.get_by_role("heading", level=1).inner_text() == "Sign-in locked"
     page.goto("/cases/")
     assert "/accounts/login/" in page.url
+
+
+NEW_PASSWORD = "a new and long passphrase 42"  # noqa: S105
+
+
+def test_change_the_password_from_the_account_page(visitor):
+    user = new_coordinator("changing")
+    SecondFactor.objects.create(user=user, name="app", confirmed=True, key=demo_key())
+    page = visitor.page
+    visitor.sign_in("changing")
+    page.goto("/accounts/")
+    assert page.get_by_text("Recovery codes left").is_visible()
+    page.get_by_role("link", name="Change your password").click()
+    page.get_by_label("Current password").fill(DEMO_PASSWORD)
+    page.locator("#id_new_password1").fill(NEW_PASSWORD)
+    page.locator("#id_new_password2").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Change password").click()
+    assert page.get_by_text("Your password has been changed.").is_visible()
+    assert page_problems(page) == []
+    page.get_by_role("button", name="Sign out", exact=True).click()
+    visitor.sign_in("changing", password=NEW_PASSWORD)
+    page.goto("/accounts/")
+    assert page.get_by_role("heading", level=1).is_visible()
+    assert "/accounts/login/" not in page.url and "/two-factor/" not in page.url
