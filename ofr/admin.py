@@ -8,6 +8,8 @@ from django.contrib.admin.utils import NestedObjects
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
 from django.db import router
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -17,6 +19,7 @@ from ofr.models import (
     Holiday,
     Jurisdiction,
     Membership,
+    SecondFactor,
     Team,
     TeamJurisdiction,
 )
@@ -98,8 +101,20 @@ class OFRUserAdmin(KindsAndCountsOnDeletePage, UserAdmin):
         ("Status", {"fields": ("is_active", "is_staff", "is_superuser")}),
         ("Set by memberships", {"fields": ("groups",)}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
+        ("Sign-in", {"fields": ("second_factor",)}),
     )
-    readonly_fields = ["groups", "last_login", "date_joined"]
+    readonly_fields = ["groups", "last_login", "date_joined", "second_factor"]
+
+    @admin.display(description="second factor")
+    def second_factor(self, user: User) -> str:
+        """Whether they enrolled, and the reset (on its own page, with a reason)."""
+        device = SecondFactor.objects.filter(user=user).first()
+        status = "Set up" if device and device.confirmed else "Not set up"
+        return format_html(
+            '{} · <a href="{}">Reset the second factor…</a>',
+            status,
+            reverse("second_factor_reset", args=[user.pk]),
+        )
 
 
 @admin.register(Group)

@@ -7,6 +7,8 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from ofr import passwords
+from ofr.models import SecondFactor
+from ofr.second_factor import new_secret
 from tests.base import PASSWORD, OFRTestCase
 
 ADDRESS = "coordinator@riverside.example.org"
@@ -137,4 +139,23 @@ class PasswordResetTestCase(OFRTestCase):
         self.client.force_login(self.coordinator)
         self.assertRedirects(
             self.client.get(self.url), reverse("password_change"), fetch_redirect_response=False
+        )
+
+    def test_a_new_password_still_takes_the_second_step(self):
+        SecondFactor.objects.create(
+            user=self.coordinator, name="app", confirmed=True, key=new_secret()
+        )
+        self.ask(ADDRESS)
+        form_page = self.client.get(self.link_in(mail.outbox[0]), follow=True)
+        self.client.post(
+            form_page.redirect_chain[-1][0],
+            {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        )
+        response = self.client.post(
+            reverse("login"), {"username": "coordinator", "password": NEW_PASSWORD}
+        )
+        self.assertEqual(response.status_code, 302)
+        response = self.client.get(reverse("cases:list"))
+        self.assertEqual(
+            response["Location"], f"{reverse('second_factor_verify')}?next={reverse('cases:list')}"
         )

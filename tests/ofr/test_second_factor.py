@@ -310,3 +310,13 @@ class SecondFactorTestCase(OFRTestCase):
         client.force_login(self.reviewer)
         response = client.get(reverse("account"))
         self.assertContains(response, "Not set up.")
+
+    def test_the_admin_user_page_says_whether_enrolled_and_links_the_reset(self):
+        self.enrolled(self.reviewer)
+        client = Client()
+        client.force_login(self.admin)
+        response = client.get(reverse("admin:auth_user_change", args=[self.reviewer.pk]))
+        self.assertContains(response, "Set up · <a")
+        self.assertContains(
+            response, reverse("second_factor_reset", kwargs={"user_id": self.reviewer.pk})
+        )
