@@ -12,7 +12,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from demo.management.commands.demo import DEMO_PASSWORD
 
 from .checks import page_problems
-from .conftest import CODES, Visitor
+from .conftest import Visitor, code_now
 
 
 def wait_for_path(page, path: str, query: str = "") -> None:
@@ -37,7 +37,7 @@ def test_keyboard_sign_in_find_a_case_open_it_and_sign_out(visitor):
     page.keyboard.press("Enter")
     wait_for_path(page, "/accounts/two-factor/", "next=/")
     page.get_by_label("Code").focus()
-    page.keyboard.type(CODES.take("reviewer"))
+    page.keyboard.type(code_now("reviewer"))
     page.keyboard.press("Enter")
     wait_for_path(page, "/")
     assert page.get_by_text("Welcome, Priya Raman.").is_visible()
@@ -84,7 +84,7 @@ def test_idle_session_ends_and_sign_in_returns_to_the_page(visitor):
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_label("Password").press("Enter")
     wait_for_path(page, "/accounts/two-factor/", "next=/cases/")
-    page.get_by_label("Code").fill(CODES.take("coordinator"))
+    page.get_by_label("Code").fill(code_now("coordinator"))
     page.get_by_label("Code").press("Enter")
     wait_for_path(page, "/cases/")
     assert page.get_by_role("heading", level=1).inner_text() == "Cases"
