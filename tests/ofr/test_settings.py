@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from django.conf import settings
 from django.db import connection
 from django.test import TestCase
@@ -23,6 +24,7 @@ CONFIG_VARIABLES = (
     "SECRET_KEY_FALLBACKS",
     "AUDIT_KEY",
     "AUDIT_KEY_FALLBACKS",
+    "FIELD_ENCRYPTION_KEYS",
     "ALLOWED_HOSTS",
     "SECURE_COOKIES",
     "SECURE_SSL_REDIRECT",
@@ -59,7 +61,11 @@ print(json.dumps({
 
 
 def production_keys() -> dict[str, str]:
-    return {"SECRET_KEY": secrets.token_urlsafe(48), "AUDIT_KEY": secrets.token_urlsafe(48)}
+    return {
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "AUDIT_KEY": secrets.token_urlsafe(48),
+        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+    }
 
 
 def clean_env(**values: str) -> dict[str, str]:
@@ -93,6 +99,29 @@ class SettingsTestCase(TestCase):
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("ImproperlyConfigured", result.stderr)
         self.assertIn("AUDIT_KEY is not set", result.stderr)
+
+    def test_it_refuses_to_start_without_field_encryption_keys_outside_debug(self):
+        keys = production_keys()
+        del keys["FIELD_ENCRYPTION_KEYS"]
+        result = run_python(["-c", "import ofr.settings"], clean_env(**keys))
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("FIELD_ENCRYPTION_KEYS is not set", result.stderr)
+
+    def test_it_refuses_a_field_encryption_key_that_is_not_a_fernet_key(self):
+        env = clean_env(**production_keys())
+        env["FIELD_ENCRYPTION_KEYS"] += ",not-a-key"
+        result = run_python(["-c", "import ofr.settings"], env)
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("not a Fernet key", result.stderr)
+
+    def test_it_reads_the_field_encryption_keys_newest_first(self):
+        env = clean_env(**production_keys())
+        old = Fernet.generate_key().decode()
+        env["FIELD_ENCRYPTION_KEYS"] += f", {old}"
+        script = "import ofr.settings as s; print(*s.FIELD_ENCRYPTION_KEYS)"
+        result = run_python(["-c", script], env)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout.split(), [*env["FIELD_ENCRYPTION_KEYS"].split(", ")])
 
     def test_the_audit_key_must_differ_from_the_secret_key(self):
         key = secrets.token_urlsafe(48)
