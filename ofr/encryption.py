@@ -50,16 +50,19 @@ def encrypt(text: str) -> str:
     return _fernets(keys())[0].encrypt(text.encode()).decode()
 
 
+MISSING_KEY = (
+    "An encrypted value cannot be read with FIELD_ENCRYPTION_KEYS: a key that "
+    "encrypted it is missing (keep retired keys after the first until "
+    "`manage.py rotate_field_keys` has run)."
+)
+
+
 def decrypt(token: str) -> str:
     """The plain text of a token under any configured key."""
     try:
         return _fernets(keys())[0].decrypt(token.encode()).decode()
     except InvalidToken as exc:
-        raise ImproperlyConfigured(
-            "An encrypted value cannot be read with FIELD_ENCRYPTION_KEYS: a key that "
-            "encrypted it is missing (keep retired keys after the first until "
-            "`manage.py rotate_field_keys` has run)."
-        ) from exc
+        raise ImproperlyConfigured(MISSING_KEY) from exc
 
 
 def is_current(token: str) -> bool:
@@ -73,7 +76,10 @@ def is_current(token: str) -> bool:
 
 def rotate(token: str) -> str:
     """The same value encrypted under the newest key."""
-    return _fernets(keys())[0].rotate(token.encode()).decode()
+    try:
+        return _fernets(keys())[0].rotate(token.encode()).decode()
+    except InvalidToken as exc:
+        raise ImproperlyConfigured(MISSING_KEY) from exc
 
 
 def _index_key(key: str, purpose: str) -> bytes:
@@ -83,7 +89,10 @@ def _index_key(key: str, purpose: str) -> bytes:
 
 def blind_index(purpose: str, text: str, key: str | None = None) -> str:
     """HMAC-SHA256 of an already normalised value, under the newest key (or `key`)."""
-    subkey = _index_key(key or keys()[0], purpose)
+    if key is None:
+        _fernets(keys())  # refuses an empty or malformed FIELD_ENCRYPTION_KEYS
+        key = keys()[0]
+    subkey = _index_key(key, purpose)
     return hmac.new(subkey, text.encode(), hashlib.sha256).hexdigest()
 
 
@@ -133,6 +142,13 @@ class EncryptedMixin:
                 f"({lookup_name!r}); search its blind index instead."
             )
         return super().get_lookup(lookup_name)
+
+    def get_transform(self, lookup_name):
+        # A transform (date_of_birth__year) would compare parts of the token.
+        raise FieldError(
+            f"{self.name} is encrypted: the database cannot read it "
+            f"({lookup_name!r}); search its blind index instead."
+        )
 
 
 class EncryptedCharField(EncryptedMixin, models.CharField):
