@@ -10,13 +10,20 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models, transaction
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from simple_history.models import HistoricalRecords
 
 from cases import valuesets as vs
 from cases.models.case import MAX_AGE, Case
-from ofr.encryption import EncryptedCharField, EncryptedDateField, blind_index, blind_indexes
+from ofr.encryption import (
+    EncryptedCharField,
+    EncryptedDateField,
+    blind_index,
+    blind_indexes,
+    field_keys_rotated,
+)
 
 # --- Sections of the case file (one each per case) --------------------------
 
@@ -305,6 +312,11 @@ class DeathDetails(models.Model):
             errors["date_last_seen_alive"] = "The person cannot be seen alive after the death."
         if errors:
             raise ValidationError(errors)
+
+
+@receiver(field_keys_rotated, dispatch_uid="cases.rebuild_identifier_lookups")
+def rebuild_identifier_lookups(sender, **kwargs) -> str:
+    return f"Rebuilt {IdentifierLookup.rebuild_all()} identifier lookups under the newest key."
 
 
 # The path stays cases.models.ChoiceListValidator, as the migrations name it.
