@@ -241,15 +241,13 @@ class IdentifierLookup(models.Model):
     def rebuild_all(cls, batch_size: int = 500) -> int:
         """Every case's lookups again, under the newest key (after a rotation).
         Returns how many rows there are now."""
+        every = DecedentIdentifiers.objects.order_by("pk")
         with transaction.atomic():
             cls.objects.all().delete()
-            rows = []
-            for identifiers in DecedentIdentifiers.objects.iterator(chunk_size=batch_size):
-                rows += cls.rows_for(identifiers)
-                if len(rows) >= batch_size:
-                    cls.objects.bulk_create(rows)
-                    rows = []
-            cls.objects.bulk_create(rows)
+            batch = list(every[:batch_size])
+            while batch:
+                cls.objects.bulk_create([row for one in batch for row in cls.rows_for(one)])
+                batch = list(every.filter(pk__gt=batch[-1].pk)[:batch_size])
             return cls.objects.count()
 
 
