@@ -1,7 +1,9 @@
+import json
 import re
 from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
+from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
@@ -161,6 +163,11 @@ class CaseSearchTestCase(OFRTestCase):
             self.assertNotIn("casey", url.casefold())
         # The search box keeps the term, in the page only.
         self.assertContains(response, 'value="Casey Sample"')
+
+    def test_the_session_in_the_database_keeps_the_term_encrypted(self):
+        self.submit(self.coordinator, q="Casey Sample")
+        row = Session.objects.get(session_key=self.client.session.session_key)
+        self.assertNotIn("casey", json.dumps(row.get_decoded()).casefold())
 
     def test_a_term_in_an_old_link_is_not_searched(self):
         self.client.force_login(self.coordinator)
