@@ -94,3 +94,7 @@ class RotateFieldKeysTestCase(OFRTestCase):
                         CommandError, "a key that encrypted it is missing"
                     ):
                         rotate_field_keys(*args)
+
+    def test_a_batch_needs_a_row(self):
+        with self.assertRaisesMessage(CommandError, "at least 1"):
+            rotate_field_keys("--batch-size", "0")

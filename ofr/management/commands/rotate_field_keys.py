@@ -24,6 +24,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, check: bool, batch_size: int, **options) -> None:
+        if batch_size < 1:
+            raise CommandError("--batch-size must be at least 1.")
         try:
             if check:
                 self.check_keys(batch_size)
