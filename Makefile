@@ -133,6 +133,7 @@ lint: $(VENV)/.installed
 check-deploy: $(VENV)/.installed
 	DEBUG= SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
 	AUDIT_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
+	FIELD_ENCRYPTION_KEYS=$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
 	ALLOWED_HOSTS=ofr.example.org STATIC_ROOT=$$(mktemp -d) sh -c '\
 	  $(PY) manage.py check --deploy --fail-level WARNING && \
 	  $(PY) manage.py collectstatic --no-input --verbosity 0 && echo "collectstatic (manifest) OK"' 

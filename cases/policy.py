@@ -580,11 +580,14 @@ class TextGuard:
 
     @cached_property
     def decedents(self) -> list[DecedentIdentifiers]:
-        """Read once however many fields the guard checks."""
-        rows = DecedentIdentifiers.objects.only("legal_name", "aliases", "date_of_birth", "case_id")
+        """Read once however many fields the guard checks. Each value read is
+        decrypted, so a team-wide check, which looks for names only, leaves
+        the dates of birth unread."""
+        rows = DecedentIdentifiers.objects
+        names = ("legal_name", "aliases", "case_id")
         if self.case is not None:
-            return list(rows.filter(case=self.case))
-        return list(rows.filter(case__team=self.team))
+            return list(rows.only(*names, "date_of_birth").filter(case=self.case))
+        return list(rows.only(*names).filter(case__team=self.team))
 
     def refusals_today(self) -> int:
         return AccessEvent.objects.filter(

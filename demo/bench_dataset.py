@@ -35,6 +35,7 @@ from cases.models import (
     DecedentIdentifiers,
     Finding,
     FindingEvent,
+    IdentifierLookup,
     Note,
     RecordRequest,
     SourceDocument,
@@ -396,6 +397,15 @@ def _create_cases(team, references, author, rng, today) -> dict[int, date]:
                         dates_of_death[case.pk] = values["date_of_death"]
             for model, objects in sections.items():
                 _create_with_history(objects, model, author)
+            # bulk_create skips save(), which keeps the search's lookups.
+            IdentifierLookup.objects.bulk_create(
+                [
+                    row
+                    for identifiers in sections[DecedentIdentifiers]
+                    for row in IdentifierLookup.rows_for(identifiers)
+                ],
+                batch_size=10 * BATCH,
+            )
     return dates_of_death
 
 

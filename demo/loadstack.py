@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -66,15 +67,26 @@ def exit_on_signals() -> None:
         signal.signal(signum, stop)
 
 
+def new_keys() -> dict[str, str]:
+    """SECRET_KEY, AUDIT_KEY and FIELD_ENCRYPTION_KEYS for a production-settings run."""
+    return {
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "AUDIT_KEY": secrets.token_urlsafe(64),
+        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+    }
+
+
 def run_keys() -> dict[str, str]:
-    """SECRET_KEY and AUDIT_KEY of the load-test server, kept in build/ so that
-    a kept dataset's access log still verifies on the next run."""
-    if KEYS_FILE.exists():
-        return json.loads(KEYS_FILE.read_text())
-    keys = {"SECRET_KEY": secrets.token_urlsafe(64), "AUDIT_KEY": secrets.token_urlsafe(64)}
-    KEYS_FILE.parent.mkdir(exist_ok=True)
-    KEYS_FILE.touch(mode=0o600)
-    KEYS_FILE.write_text(json.dumps(keys))
+    """The keys of the load-test server, kept in build/ so that a kept
+    dataset's access log still verifies and its identifiers still decrypt on
+    the next run. A key missing from an older file is added to it."""
+    keys = json.loads(KEYS_FILE.read_text()) if KEYS_FILE.exists() else {}
+    missing = {name: key for name, key in new_keys().items() if name not in keys}
+    if missing:
+        keys.update(missing)
+        KEYS_FILE.parent.mkdir(exist_ok=True)
+        KEYS_FILE.touch(mode=0o600)
+        KEYS_FILE.write_text(json.dumps(keys))
     return keys
 
 
@@ -343,7 +355,7 @@ class Stack(Processes):
 def production_environment(keys: dict[str, str]) -> dict[str, str]:
     """This process's environment without its database settings, with
     production settings over plain HTTP on loopback and `keys` (SECRET_KEY,
-    AUDIT_KEY)."""
+    AUDIT_KEY, FIELD_ENCRYPTION_KEYS)."""
     env = {k: v for k, v in os.environ.items() if k not in DATABASE_VARIABLES}
     env.update(
         keys,

@@ -22,7 +22,6 @@ import hashlib
 import http.client
 import json
 import re
-import secrets
 import sys
 import tempfile
 import threading
@@ -43,6 +42,7 @@ from demo.loadstack import (
     Processes,
     Server,
     StackFailed,
+    new_keys,
     port_from_log,
     production_environment,
 )
@@ -74,7 +74,7 @@ class TwoHosts(Processes):
         super().__init__(name="twohost", workers=workers, say=say)
         self.database_url = database_url
         # A throwaway database: keys for this run only.
-        self.keys = {k: secrets.token_urlsafe(64) for k in ("SECRET_KEY", "AUDIT_KEY")}
+        self.keys = new_keys()
         self.root: Path | None = None
         self.endpoint = ""
         self.hosts: dict[str, Server] = {}

@@ -6,7 +6,7 @@ A backup is one folder: the database dump (SQLite's online backup API, or
 on private storage, read through the storage API so a bucket works as well as
 a folder), and `manifest.json` (each table's rows, the access log's head and
 the applied migrations, all read in the dump's own snapshot; each file's size
-and sha256; the app's version). SECRET_KEY and AUDIT_KEY are never in it.
+and sha256; the app's version). SECRET_KEY, AUDIT_KEY and FIELD_ENCRYPTION_KEYS are never in it.
 
 A restore goes only into an empty database of the same kind and empty
 storage, after checking the backup against its manifest, and then checks what
@@ -134,9 +134,10 @@ def make_backup(dest: Path) -> dict:
                 "tool": tool,
                 **described(dump),
             },
-            "keys": "SECRET_KEY and AUDIT_KEY are not in a backup; keep them apart. "
-            "Verifying the access log after a restore needs the same AUDIT_KEY "
-            "and AUDIT_KEY_FALLBACKS.",
+            "keys": "SECRET_KEY, AUDIT_KEY and FIELD_ENCRYPTION_KEYS are not in a backup; "
+            "keep them apart. Verifying the access log after a restore needs the same "
+            "AUDIT_KEY and AUDIT_KEY_FALLBACKS; reading the decedent identifiers needs "
+            "the FIELD_ENCRYPTION_KEYS of the time of the backup.",
             "tables": snapshot.tables,
             "rows": sum(snapshot.tables.values()),
             "access_log_head": snapshot.head,

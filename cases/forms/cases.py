@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from cases import valuesets as vs
 from cases.access import cases_for_user
-from cases.models import Case, ToxicologyResult
+from cases.models import Case, IdentifierLookup, ToxicologyResult
 from ofr.access import active_memberships
 from ofr.concurrency import VersionedForm
 from ofr.forms import USWDSFormMixin
@@ -144,7 +144,10 @@ class CaseSearchForm(USWDSFormMixin, forms.Form):
             "view_identifiers" in CASE_PERMISSIONS[m.role] for m in memberships
         )
         self.fields["q"].help_text = (
-            "Case reference or decedent name" if self.may_search_names else "Case reference"
+            "Case reference, or a decedent's full name, first and last name, last name, "
+            "ME/coroner case number or death certificate number (whole names, not parts)"
+            if self.may_search_names
+            else "Case reference"
         )
 
     @property
@@ -162,10 +165,8 @@ class CaseSearchForm(USWDSFormMixin, forms.Form):
             except ValueError:
                 pass
             if self.may_search_names:
-                named = cases_for_user(self.user, "view_identifiers").filter(
-                    Q(identifiers__legal_name__icontains=query)
-                    | Q(identifiers__aliases__icontains=query)
-                )
+                found = IdentifierLookup.objects.matching(query).values("case_id")
+                named = cases_for_user(self.user, "view_identifiers").filter(pk__in=found)
                 match |= Q(pk__in=named.values("pk"))
             cases = cases.filter(match)
         if data["status"]:

@@ -26,6 +26,9 @@ from cases.models.sections import (
     DeathDetails,
     Decedent,
     DecedentIdentifiers,
+    IdentifierLookup,
+    normal_name,
+    normal_number,
     tristate,
 )
 
@@ -41,12 +44,15 @@ __all__ = [
     "DeferralRequest",
     "Finding",
     "FindingEvent",
+    "IdentifierLookup",
     "Note",
     "RecordRequest",
     "SourceDocument",
     "TimelineEvent",
     "ToxicologyResult",
     "document_path",
+    "normal_name",
+    "normal_number",
     "sensitivity_field",
     "tristate",
 ]

@@ -3,6 +3,7 @@ import secrets
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ImproperlyConfigured
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models.functions import Coalesce
@@ -32,6 +33,7 @@ from cases.views.deferral import deferral_panel
 from cases.views.editing import edit_versioned
 from ofr.access import teams_for_user
 from ofr.audit import Action, DeniedForbidden, record, search_term_digest
+from ofr.encryption import decrypt, encrypt
 from ofr.models import AccessEvent
 from ofr.paging import CappedPaginator
 
@@ -41,7 +43,8 @@ SEARCHES_KEPT = 5
 
 def remember_search(request: HttpRequest, term: str) -> str:
     """Keep a search term in the session under a new random id, the one that
-    goes in URLs instead of the term (which may be a decedent's name)."""
+    goes in URLs instead of the term (which may be a decedent's name).
+    Sessions are stored in the database, so the term is kept encrypted."""
     now = timezone.now().timestamp()
     kept = [
         (key, entry)
@@ -49,7 +52,7 @@ def remember_search(request: HttpRequest, term: str) -> str:
         if not search_expired(entry, now)
     ]
     search_id = secrets.token_urlsafe(16)
-    kept = kept[-(SEARCHES_KEPT - 1) :] + [(search_id, {"term": term, "at": now})]
+    kept = kept[-(SEARCHES_KEPT - 1) :] + [(search_id, {"token": encrypt(term), "at": now})]
     request.session["case_searches"] = dict(kept)
     return search_id
 
@@ -59,7 +62,10 @@ def recall_search(request: HttpRequest, search_id: str) -> str | None:
     entry = request.session.get("case_searches", {}).get(search_id)
     if entry is None or search_expired(entry, timezone.now().timestamp()):
         return None
-    return entry["term"]
+    try:
+        return decrypt(entry["token"])
+    except (KeyError, ImproperlyConfigured):  # kept in clear, or under a retired key
+        return None
 
 
 def search_expired(entry: dict, now: float) -> bool:

@@ -1,9 +1,11 @@
+import json
 import os
 import subprocess
 import tempfile
 from pathlib import Path
 from unittest import mock
 
+from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import TestCase
@@ -86,6 +88,17 @@ class LoadStackTestCase(TestCase):
             gone.wait()
             with self.assertRaisesMessage(loadstack.StackFailed, "Quiet did not start"):
                 loadstack.port_from_log(log, r"Listening at: (\d+)", gone, what="Quiet")
+
+    def test_its_keys_are_kept_and_a_missing_one_is_added(self):
+        with tempfile.TemporaryDirectory() as folder:
+            keys_file = Path(folder) / "loadtest.keys"
+            keys_file.write_text(json.dumps({"SECRET_KEY": "s", "AUDIT_KEY": "a"}))
+            with mock.patch.object(loadstack, "KEYS_FILE", keys_file):
+                keys = loadstack.run_keys()
+                self.assertEqual((keys["SECRET_KEY"], keys["AUDIT_KEY"]), ("s", "a"))
+                Fernet(keys["FIELD_ENCRYPTION_KEYS"])  # a Fernet key
+                self.assertEqual(loadstack.run_keys(), keys)
+                self.assertEqual(json.loads(keys_file.read_text()), keys)
 
     def test_it_gives_children_production_settings_without_the_parents_database(self):
         environment = {"DATABASE_URL": "postgres://elsewhere/db", "SQLITE_PATH": "x", "DEBUG": "1"}

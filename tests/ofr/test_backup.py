@@ -94,7 +94,7 @@ class BackupRestoreTestCase(OFRTransactionTestCase):
         files = {entry["name"]: entry for entry in manifest["files"]}
         self.assertEqual(files[self.document.file.name]["sha256"], self.document.sha256)
         dump = (self.backup / manifest["database"]["dump"]).read_bytes()
-        for key in (settings.SECRET_KEY, settings.AUDIT_KEY):
+        for key in (settings.SECRET_KEY, settings.AUDIT_KEY, *settings.FIELD_ENCRYPTION_KEYS):
             self.assertNotIn(key, json.dumps(manifest))
             self.assertNotIn(key.encode(), dump)
 

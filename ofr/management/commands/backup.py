@@ -10,7 +10,8 @@ class Command(BaseCommand):
         "Back up the database (SQLite's online backup API, or pg_dump --format=custom) "
         "and every stored file into the new folder DEST, with a manifest: each table's "
         "rows, each file's size and sha256, the access log's head, the migrations and "
-        "the app's version. SECRET_KEY and AUDIT_KEY are not included: keep them apart."
+        "the app's version. SECRET_KEY, AUDIT_KEY and FIELD_ENCRYPTION_KEYS are not "
+        "included: keep them apart."
     )
 
     def add_arguments(self, parser) -> None:
