@@ -10,8 +10,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -30,6 +32,7 @@ from ofr.sessions import (
     previous_sign_in,
     renew_key,
 )
+from ofr.views import locked_out
 
 # The object a reset request names in the access log: a keyed digest of the
 # address typed (never the address), which the throttle counts by.
@@ -100,6 +103,22 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         record(self.request, Action.PASSWORD_CHANGED, detail=sessions_ended(ended))
         messages.success(self.request, "Your password has been changed.")
         return response
+
+    def form_invalid(self, form: PasswordChangeForm) -> HttpResponse:
+        """A wrong current password counts as a failed sign-in (django-axes):
+        whoever holds an open session cannot guess the password at leisure.
+        At the limit the session ends and the account is locked as at sign-in."""
+        if "old_password" in form.errors:
+            request = self.request
+            user_login_failed.send(
+                sender=__name__,
+                credentials={"username": request.user.get_username()},
+                request=request,
+            )
+            if getattr(request, "axes_locked_out", False):
+                logout(request)
+                return locked_out(request)
+        return super().form_invalid(form)
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
@@ -42,6 +43,21 @@ class PasswordChangeTestCase(OFRTestCase):
         self.assertIn("old_password", response.context["form"].errors)
         self.assertTrue(self.password_is(PASSWORD))
         self.assertFalse(self.events(action="password_changed").exists())
+
+    def test_wrong_current_passwords_count_as_failed_sign_ins_and_lock(self):
+        for attempt in range(settings.AXES_FAILURE_LIMIT - 1):
+            self.assertEqual(self.change(old=f"wrong {attempt}").status_code, 200)
+        self.assertEqual(self.events(action="login_failed").count(), 4)
+        response = self.change(old="wrong again")
+        self.assertContains(response, "Sign-in locked", status_code=429)
+        self.assertTrue(self.events(action="locked_out").exists())
+        # The session has ended, and the right password does not sign in now.
+        self.assertEqual(self.client.get(reverse("account")).status_code, 302)
+        response = self.client.post(
+            reverse("login"), {"username": "coordinator", "password": PASSWORD}
+        )
+        self.assertEqual(response.status_code, 429)
+        self.assertTrue(self.password_is(PASSWORD))
 
     def test_it_refuses_a_weak_new_password(self):
         for weak in ("short1", "12345678901234", "overdose-tracker-2024", "coordinator-2024x"):
