@@ -28,6 +28,7 @@ from ofr.access import (
     team_ids_with,
 )
 from ofr.audit import DeniedForbidden, DeniedNotFound
+from ofr.models import Team
 from ofr.roles import (
     CASE_PERMISSIONS,
     DEFERRAL_ASKING_SECTORS,
@@ -295,3 +296,45 @@ def team_roles(user, team_id: int) -> set[str]:
 def viewer_content(permissions: frozenset[str]) -> frozenset[str]:
     """The permissions that widen what a viewer sees of a case's content."""
     return frozenset(p for p in permissions if p in CONTENT_PERMISSIONS)
+
+
+# --- Exports ---------------------------------------------------------------------
+
+
+def export_teams(user) -> list[Team]:
+    """Teams whose case files the user may export (a role holding export_cases)."""
+    allowed = team_ids_with(user, "export_cases")
+    teams = {m.team_id: m.team for m in active_memberships(user) if m.team_id in allowed}
+    return sorted(teams.values(), key=lambda team: team.name)
+
+
+def get_export_team_for_user(user, code) -> Team:
+    """The team, if the user may export its case files (else 404 for a team
+    they are not on, 403 for their own team without the right role)."""
+    team = Team.objects.filter(code=code).first()
+    if team is None or not user.is_authenticated:
+        raise DeniedNotFound("ofr.team", code, "export_cases")
+    if team.pk in team_ids_with(user, "export_cases"):
+        return team
+    if team.pk in active_team_ids(user):
+        raise DeniedForbidden("ofr.team", code, "export_cases")
+    raise DeniedNotFound("ofr.team", code, "export_cases")
+
+
+def exportable_cases(user, team: Team) -> QuerySet[Case]:
+    """The team's cases the user may see, with what an export reads of them."""
+    return (
+        cases_for_user(user, "view_case")
+        .filter(team=team)
+        .select_related("team", "decedent", "death", "circumstances")
+        .prefetch_related("toxicology")
+        .order_by("reference")
+    )
+
+
+def identifiers_withheld(user, cases) -> list[str]:
+    """References of the cases whose identifiers the user may not see (a full
+    export of them is refused)."""
+    cases = list(cases)
+    permissions = permissions_on_cases(user, cases)
+    return [case.reference for case in cases if "view_identifiers" not in permissions[case.pk]]

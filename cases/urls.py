@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases.views import cases, deferral, documents, records, sections, timeline
+from cases.views import cases, deferral, documents, exports, records, sections, timeline
 
 app_name = "cases"
 
@@ -57,5 +57,21 @@ urlpatterns = [
         "<uuid:code>/documents/<uuid:item>/download/",
         documents.download_document,
         name="download_document",
+    ),
+]
+# Exports of a team's case files for REDCap (cases/views/exports.py)
+urlpatterns += [
+    path("export/redcap/<uuid:team>/", exports.redcap_export, name="redcap_export"),
+    path(
+        "export/redcap/<uuid:team>/dictionary.csv",
+        exports.redcap_dictionary,
+        name="redcap_dictionary",
+    ),
+    path("export/redcap/<uuid:team>/records.csv", exports.redcap_records, name="redcap_records"),
+    path("export/redcap/<uuid:team>/codebook/", exports.redcap_codebook, name="redcap_codebook"),
+    path(
+        "export/redcap/<uuid:team>/codebook.pdf",
+        exports.redcap_codebook_pdf,
+        name="redcap_codebook_pdf",
     ),
 ]

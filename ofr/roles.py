@@ -124,11 +124,21 @@ SECTOR_EXCLUDED_CATEGORIES: dict[str, frozenset[str]] = {
 # - oversee_jurisdiction: read the recommendations and aggregate reports of
 #   every team in or under the team's jurisdictions (no case data).
 # - view_aggregates: read the team's aggregate reports.
+# - export_cases: take the team's case files out (REDCap export), each case
+#   as the confidentiality policy shows it to the person exporting.
 TEAM_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.COORDINATOR: frozenset(
-        {"add_team_case", "view_recommendations", "change_recommendations", "view_aggregates"}
+        {
+            "add_team_case",
+            "view_recommendations",
+            "change_recommendations",
+            "view_aggregates",
+            "export_cases",
+        }
     ),
-    Role.DATA_MANAGER: frozenset({"add_team_case", "view_recommendations", "view_aggregates"}),
+    Role.DATA_MANAGER: frozenset(
+        {"add_team_case", "view_recommendations", "view_aggregates", "export_cases"}
+    ),
     Role.FACILITATOR: frozenset(
         {"view_recommendations", "change_recommendations", "view_aggregates"}
     ),

@@ -117,6 +117,20 @@ MATRIX["cases:ask_deferral"] = {
     ANON: LOGIN,
 }
 MATRIX["cases:decline_deferral"] = POST_ONLY
+# Exports of the team's case files: coordinators and data managers; other
+# members of the team 403; people of other teams (oversight too) 404.
+EXPORTERS = {
+    **expect(403, coordinator=200, data_manager=200, oversight=404, outsider=404, admin=404),
+    ANON: LOGIN,
+}
+for name in (
+    "cases:redcap_export",
+    "cases:redcap_dictionary",
+    "cases:redcap_records",
+    "cases:redcap_codebook",
+    "cases:redcap_codebook_pdf",
+):
+    MATRIX[name] = EXPORTERS
 MATRIX["cases:overdue_requests"] = {
     **expect(403, coordinator=200, data_manager=200, outsider=200),
     ANON: LOGIN,
@@ -285,6 +299,8 @@ class AuthorizationMatrixTestCase(OFRTestCase):
             return reverse(name, kwargs={"user_id": self.reviewer.pk})
         if name.startswith("meetings:"):
             return self.meeting_url_for(name)
+        if name.startswith("cases:redcap_"):
+            return reverse(name, kwargs={"team": self.team.code})
         if name == "recommendations:public":
             return reverse(name, kwargs={"team": self.team.code})
         if name.startswith("recommendations:annual_report"):

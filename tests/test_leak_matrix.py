@@ -52,6 +52,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import UUIDConverter
 
+from cases.exchange.fields import LEVELS
 from meetings import packet_jobs
 from meetings.packet_jobs import PacketFailed, render_packet_copy, start_packet
 from ofr.models import AccessEvent
@@ -177,6 +178,11 @@ ENTRIES: dict[str, list[dict]] = {
         {"code": "case", "item": "part2_document"},
     ],
     "cases:ask_deferral": ON_CASES,
+    # Exports carry every case of the team the person may see, at both levels.
+    **{
+        f"cases:redcap_{name}": [{"team": "team", "?level": f"={level}"} for level in LEVELS]
+        for name in ("export", "dictionary", "records", "codebook", "codebook_pdf")
+    },
     "cases:decline_deferral": [{"code": "case", "item": "deferral_request"}],
     "meetings:list": [{}],
     "meetings:new": [{}],
