@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from cases import valuesets as vs
 from cases.models import Case, Finding
+from ofr.spreadsheets import neutralise
 from recommendations.models import Recommendation
 from recommendations.suppression import SuppressedTable, display, suppress, suppress_series
 
@@ -28,8 +29,6 @@ AGE_GROUPS = (
     (65, 200, "65 and over"),
 )
 UNKNOWN = "Unknown"
-# Spreadsheet programs run a cell starting with these as a formula (OWASP CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def age_group(age: int | None) -> str:
@@ -179,12 +178,6 @@ def annual_report(team, year: int) -> AnnualReport:
         recommendations=recommendations,
         footnote=tables[0].table.footnote if tables else "",
     )
-
-
-def neutralise(value) -> str:
-    """A CSV cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def annual_report_csv(report: AnnualReport) -> str:
