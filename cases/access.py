@@ -28,9 +28,11 @@ from ofr.access import (
     team_ids_with,
 )
 from ofr.audit import DeniedForbidden, DeniedNotFound
+from ofr.models import Team
 from ofr.roles import (
     CASE_PERMISSIONS,
     DEFERRAL_ASKING_SECTORS,
+    TEAM_PERMISSIONS,
     Role,
     SensitiveCategory,
     category_permission,
@@ -286,6 +288,30 @@ def get_item_for_user(user, case_code, model, item_code, perm: str = "view_case"
     item.case = case
     item.decision = decision
     return item
+
+
+def export_teams(user) -> list[Team]:
+    """The teams whose case data the user may export, by name (no query: the
+    memberships come with their teams)."""
+    teams = {
+        m.team_id: m.team
+        for m in active_memberships(user)
+        if "export_case_data" in TEAM_PERMISSIONS[m.role]
+    }
+    return sorted(teams.values(), key=lambda team: team.name)
+
+
+def get_export_team_for_user(user, code) -> Team:
+    """The team, if the user may export its case data (else 404 for a team they
+    have nothing to do with, 403 for their own team without the right role)."""
+    team = Team.objects.filter(code=code).first()
+    if team is None or not user.is_authenticated:
+        raise DeniedNotFound("ofr.team", code, "export_case_data")
+    if team.pk in team_ids_with(user, "export_case_data"):
+        return team
+    if team.pk in active_team_ids(user):
+        raise DeniedForbidden("ofr.team", code, "export_case_data")
+    raise DeniedNotFound("ofr.team", code, "export_case_data")
 
 
 def team_roles(user, team_id: int) -> set[str]:

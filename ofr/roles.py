@@ -124,11 +124,21 @@ SECTOR_EXCLUDED_CATEGORIES: dict[str, frozenset[str]] = {
 # - oversee_jurisdiction: read the recommendations and aggregate reports of
 #   every team in or under the team's jurisdictions (no case data).
 # - view_aggregates: read the team's aggregate reports.
+# - export_case_data: download the team's cases as de-identified data files
+#   (the data manager's work; the coordinator stands in).
 TEAM_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.COORDINATOR: frozenset(
-        {"add_team_case", "view_recommendations", "change_recommendations", "view_aggregates"}
+        {
+            "add_team_case",
+            "view_recommendations",
+            "change_recommendations",
+            "view_aggregates",
+            "export_case_data",
+        }
     ),
-    Role.DATA_MANAGER: frozenset({"add_team_case", "view_recommendations", "view_aggregates"}),
+    Role.DATA_MANAGER: frozenset(
+        {"add_team_case", "view_recommendations", "view_aggregates", "export_case_data"}
+    ),
     Role.FACILITATOR: frozenset(
         {"view_recommendations", "change_recommendations", "view_aggregates"}
     ),

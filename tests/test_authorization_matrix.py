@@ -117,6 +117,19 @@ MATRIX["cases:ask_deferral"] = {
     ANON: LOGIN,
 }
 MATRIX["cases:decline_deferral"] = POST_ONLY
+# The team's SUDORS export: its coordinator and data manager (export_case_data).
+MATRIX["cases:sudors_export"] = {
+    **expect(
+        404,
+        coordinator=200,
+        data_manager=200,
+        facilitator=403,
+        reviewer=403,
+        officer=403,
+        partner=403,
+    ),
+    ANON: LOGIN,
+}
 MATRIX["cases:overdue_requests"] = {
     **expect(403, coordinator=200, data_manager=200, outsider=200),
     ANON: LOGIN,
@@ -285,7 +298,7 @@ class AuthorizationMatrixTestCase(OFRTestCase):
             return reverse(name, kwargs={"user_id": self.reviewer.pk})
         if name.startswith("meetings:"):
             return self.meeting_url_for(name)
-        if name == "recommendations:public":
+        if name in ("recommendations:public", "cases:sudors_export"):
             return reverse(name, kwargs={"team": self.team.code})
         if name.startswith("recommendations:annual_report"):
             return reverse(name, kwargs={"team": self.team.code, "year": 2025})

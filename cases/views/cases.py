@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from cases.access import (
     cases_for_user,
+    export_teams,
     get_case_for_user,
     may_add_cases,
     may_list_cases,
@@ -129,6 +130,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "search": search,
             "can_add": can_add,
+            # Until the exports have a page of their own, they are linked here.
+            "export_teams": export_teams(request.user),
             "query_string": search.query_string(),
             "sort_links": search.sort_links(),
         },
