@@ -3,12 +3,15 @@
 import io
 import re
 from pathlib import Path
+from types import SimpleNamespace
+from unittest import mock
 
 from django.conf import settings
 from django.core.management import call_command
 from django.test import SimpleTestCase
 
-from cases.exchange.sudors import MAPPING, SOURCES, UNMAPPED, mapping_markdown
+from cases.exchange import sudors
+from cases.exchange.sudors import MAPPING, SOURCES, UNMAPPED, Variable, mapping_markdown
 from cases.models import Circumstances, DeathDetails, Decedent, ToxicologyResult
 
 # Fields that are bookkeeping, not case content.
@@ -47,3 +50,9 @@ class SudorsMappingTestCase(SimpleTestCase):
     def test_no_column_is_also_listed_unmapped(self):
         mapped = {v.item for v in MAPPING}
         self.assertFalse(mapped & {u.item for u in UNMAPPED})
+
+    def test_cells_cannot_run_as_formulas(self):
+        hostile = Variable("X", "", "", "", "SUDORS-F1", lambda case: "=HYPERLINK(1)")
+        viewer = SimpleNamespace(may=lambda perm: True)
+        with mock.patch.object(sudors, "MAPPING", [hostile]):
+            self.assertEqual(sudors.row(SimpleNamespace(), viewer), ["'=HYPERLINK(1)"])
