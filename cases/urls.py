@@ -1,6 +1,15 @@
 from django.urls import path
 
-from cases.views import cases, deferral, documents, exports, records, sections, timeline
+from cases.views import (
+    cases,
+    deferral,
+    documents,
+    exports,
+    records,
+    sections,
+    sudors_export,
+    timeline,
+)
 
 app_name = "cases"
 
@@ -58,6 +67,8 @@ urlpatterns = [
         documents.download_document,
         name="download_document",
     ),
+    # The team's cases in SUDORS variables, de-identified (cases/views/sudors_export.py)
+    path("sudors/<uuid:team>.csv", sudors_export.sudors_export, name="sudors_export"),
 ]
 # Exports of a team's case files for REDCap (cases/views/exports.py)
 urlpatterns += [

@@ -129,6 +129,7 @@ for name in (
     "cases:redcap_records",
     "cases:redcap_codebook",
     "cases:redcap_codebook_pdf",
+    "cases:sudors_export",
 ):
     MATRIX[name] = EXPORTERS
 MATRIX["cases:overdue_requests"] = {
@@ -299,7 +300,7 @@ class AuthorizationMatrixTestCase(OFRTestCase):
             return reverse(name, kwargs={"user_id": self.reviewer.pk})
         if name.startswith("meetings:"):
             return self.meeting_url_for(name)
-        if name.startswith("cases:redcap_"):
+        if name.startswith("cases:redcap_") or name == "cases:sudors_export":
             return reverse(name, kwargs={"team": self.team.code})
         if name == "recommendations:public":
             return reverse(name, kwargs={"team": self.team.code})

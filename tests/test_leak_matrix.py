@@ -130,6 +130,7 @@ ENTRIES: dict[str, list[dict]] = {
     "cases:list": [{}],
     "cases:new": [{}],
     "cases:overdue_requests": [{}],
+    "cases:sudors_export": [{"team": "team"}],
     # Pages that may show the deferred case's investigative material are asked
     # for both cases; section forms, which hold none of it, for the main case.
     **{

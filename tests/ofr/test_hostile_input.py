@@ -51,6 +51,7 @@ POSTERS = {
     "cases:list": "coordinator",  # the search is posted (its term stays out of URLs)
     "cases:new": "coordinator",
     "cases:overdue_requests": None,
+    "cases:sudors_export": None,
     "cases:detail": None,
     "cases:edit": "coordinator",
     "cases:status": "coordinator",

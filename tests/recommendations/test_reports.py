@@ -8,8 +8,9 @@ from django.urls import reverse
 
 from cases.models import Case, ToxicologyResult
 from ofr.models import AccessEvent
+from ofr.spreadsheets import neutralise
 from recommendations.models import Recommendation
-from recommendations.reports import aggregates_by_year, annual_report, neutralise
+from recommendations.reports import aggregates_by_year, annual_report
 from tests.base import OFRTestCase
 from tests.pdf import pdf_pages
 
