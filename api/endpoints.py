@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError
 from ninja.openapi.docs import Swagger
 from ninja.security import HttpBearer
@@ -308,10 +308,10 @@ def post_update(request: HttpRequest, code: UUID, payload: UpdateIn):
                     reason=data["reason"],
                 )
         except ValidationError as error:
-            return 400, {"detail": "The update was refused.", "errors": error.message_dict}
-        return 201, update_out(update)
+            return Status(400, {"detail": "The update was refused.", "errors": error.message_dict})
+        return Status(201, update_out(update))
     errors = {field: [str(e) for e in errs] for field, errs in form.errors.items()}
-    return 400, {"detail": "The update was refused.", "errors": errors}
+    return Status(400, {"detail": "The update was refused.", "errors": errors})
 
 
 @api.get(
@@ -323,7 +323,7 @@ def aggregates(request: HttpRequest, year: int):
     key = require(request, Scope.READ_AGGREGATES)
     team = get_report_team_for_key(key)
     if not 1900 <= year <= timezone.localdate().year:
-        return 404, {"detail": "No report for that year."}
+        return Status(404, {"detail": "No report for that year."})
     request.audit_action = Action.EXPORT
     report = reports.annual_report(team, year)
     parts = [*report.tables, *([report.findings] if report.findings else [])]
