@@ -265,7 +265,7 @@ def list_recommendations(request: HttpRequest):
 
 
 @api.get(
-    "/recommendations/{code}",
+    "/recommendations/{uuid:code}",
     response={200: RecommendationOut, 404: ErrorOut},
     summary="One recommendation, by its code",
 )
@@ -276,7 +276,7 @@ def get_recommendation(request: HttpRequest, code: UUID):
 
 
 @api.post(
-    "/recommendations/{code}/updates",
+    "/recommendations/{uuid:code}/updates",
     response={201: UpdateOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     summary="Report progress on a recommendation the key's agency leads or partners on",
 )
@@ -315,7 +315,7 @@ def post_update(request: HttpRequest, code: UUID, payload: UpdateIn):
 
 
 @api.get(
-    "/aggregates/{year}",
+    "/aggregates/{int:year}",
     response={200: AggregatesOut, 403: ErrorOut, 404: ErrorOut},
     summary="The team's annual-report tables for a year, small cells suppressed",
 )

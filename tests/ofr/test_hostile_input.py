@@ -118,6 +118,18 @@ POSTERS = {
     "recommendations:add_task": "coordinator",
     "recommendations:edit_task": "coordinator",
     "recommendations:add_funding": "coordinator",
+    "api:list": None,
+    "api:new": "coordinator",
+    "api:revoke": "coordinator",
+    # The partner API takes JSON from a key, not forms from a session
+    # (tests/api/test_endpoints.py sends it what it refuses).
+    "api_v1:openapi-json": None,
+    "api_v1:openapi-view": None,
+    "api_v1:api-root": None,
+    "api_v1:list_recommendations": None,
+    "api_v1:get_recommendation": None,
+    "api_v1:post_update": None,
+    "api_v1:aggregates": None,
 }
 
 # Forms the cast's state does not show (copies are disposed of once the meeting
