@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError
 from ninja.openapi.docs import Swagger
@@ -98,6 +99,8 @@ api = PartnerAPI(
     # The bundled Swagger UI (ninja/static), never a CDN; no validator badge,
     # which would load an image from swagger.io.
     docs=Swagger(settings={"validatorUrl": None}),
+    # The schema and the docs page are read, never posted to.
+    docs_decorator=require_safe,
 )
 
 
