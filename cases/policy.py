@@ -589,9 +589,16 @@ class TextGuard:
             return list(rows.only(*names, "date_of_birth").filter(case=self.case))
         return list(rows.only(*names).filter(case__team=self.team))
 
+    def author(self) -> dict:
+        """Who the refusals are counted and logged for: the person, or a caller
+        without an account (an API key, api/access.py) by its name."""
+        if self.user.pk is None:
+            return {"user": None, "username": self.user.get_username()}
+        return {"user": self.user}
+
     def refusals_today(self) -> int:
         return AccessEvent.objects.filter(
-            user=self.user,
+            **self.author(),
             action=AccessEvent.Action.DENIED,
             detail=IDENTIFIER_REFUSAL,
             created_at__gte=timezone.now() - timedelta(days=1),
@@ -618,7 +625,7 @@ class TextGuard:
         record(
             None,
             AccessEvent.Action.DENIED,
-            user=self.user,
+            **self.author(),
             object_type="ofr.team",
             object_id=str(self.team.code),
             detail=IDENTIFIER_REFUSAL,

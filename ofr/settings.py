@@ -118,6 +118,10 @@ INSTALLED_APPS = [
     "cases",
     "recommendations",
     "meetings",
+    "api",
+    # django-ninja's own templates and static files: the API docs page is
+    # served from them (no CDN).
+    "ninja",
     "demo",  # last: it imports from every app
 ]
 
@@ -368,6 +372,10 @@ PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_MINUTES", 60) * 60
 # Reset requests for one e-mail address answered in an hour, whether or not an
 # account has it (ofr/account_views.py); more are refused until the hour passes.
 PASSWORD_RESETS_PER_HOUR = env_int("PASSWORD_RESETS_PER_HOUR", 3)
+# The partner API (api/): calls a key may make in any 60 seconds, and the
+# longest a key may live.
+API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 60)
+API_KEY_MAX_DAYS = env_int("API_KEY_MAX_DAYS", 365)
 # The address people use to reach the app, for links in e-mails.
 OFR_SITE_URL = env_str("OFR_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

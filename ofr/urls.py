@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from api.endpoints import api as partner_api
 from ofr import account_views, second_factor_views, views
 
 urlpatterns = [
@@ -23,6 +24,8 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("meetings/", include("meetings.urls")),
     path("recommendations/", include("recommendations.urls")),
+    path("api-keys/", include("api.urls")),
+    path("api/v1/", partner_api.urls),
     path("admin/login/", second_factor_views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
 ]

@@ -220,10 +220,15 @@ class Recommendation(models.Model):
         reported_on: date | None = None,
         reason: str = "",
         evidence=None,
+        api_key_name: str = "",
     ) -> ProgressUpdate:
         """Record progress; the only way the status changes. Refuses an empty
         narrative, a status the lifecycle does not allow, a missing reason for
-        "not implemented" and an update dated in the future."""
+        "not implemented" and an update dated in the future. A partner system
+        reports through an API key: `by` is then None and `api_key_name` says
+        which key."""
+        if (by is None) == (not api_key_name):
+            raise ValueError("An update has one author: a person or an API key.")
         narrative = narrative.strip()
         reported_on = reported_on or timezone.localdate()
         if not narrative:
@@ -243,6 +248,7 @@ class Recommendation(models.Model):
             recommendation=self,
             reported_on=reported_on,
             author=by,
+            api_key_name=api_key_name,
             previous_status=self.status,
             new_status=new_status,
             narrative=narrative,
@@ -257,6 +263,8 @@ class Recommendation(models.Model):
             saving = committed_with_file(update.evidence, evidence, evidence.name)
         with saving:
             update._history_user = by
+            if api_key_name:
+                update._change_reason = f"Reported through API key {api_key_name}"
             update.save()
             if new_status != self.status or reason.strip():
                 label = Status(new_status).label
@@ -268,6 +276,8 @@ class Recommendation(models.Model):
                 self.version += 1
                 self._history_user = by
                 self._change_reason = f"Status: {label} (update of {reported_on:%Y-%m-%d})"
+                if api_key_name:
+                    self._change_reason += f" through API key {api_key_name}"
                 self.save()
         return update
 
@@ -324,7 +334,13 @@ class ProgressUpdate(models.Model):
         Recommendation, on_delete=models.CASCADE, related_name="updates"
     )
     reported_on = models.DateField(default=timezone.localdate)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # A person, or (author empty) the partner system whose API key is named:
+    # a name rather than a link, because keys live in the api app, which
+    # depends on this one and not the other way round.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    api_key_name = models.CharField("reported through API key", max_length=100, blank=True)
     previous_status = models.CharField(max_length=30, choices=Status.choices)
     new_status = models.CharField(max_length=30, choices=Status.choices)
     narrative = models.TextField()
@@ -337,6 +353,13 @@ class ProgressUpdate(models.Model):
 
     class Meta:
         ordering = ["-reported_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(author__isnull=False, api_key_name="")
+                | Q(author__isnull=True) & ~Q(api_key_name=""),
+                name="progressupdate_one_author",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Update of {self.reported_on} on {self.recommendation}"

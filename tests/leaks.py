@@ -14,11 +14,12 @@ import logging
 import re
 import subprocess
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from unittest import mock
 
 from django.core.files.base import ContentFile
 
+from api.models import ApiKey
 from cases.models import (
     Case,
     DeferralRequest,
@@ -484,6 +485,7 @@ class LeakCast:
         cls.build_deferred_case()
         cls.build_leak_recommendation()
         cls.build_deferral_request()
+        cls.build_api_keys()
         cls.users = {
             "coordinator": coordinator,
             "data_manager": data_manager,
@@ -739,6 +741,28 @@ class LeakCast:
             note=f"{T['deferral_note']} Charges expected.",
         )
         saved(cls.deferral_request, by=cls.officer, reason="Deferral asked")
+
+    @classmethod
+    def build_api_keys(cls) -> None:
+        """Partner API keys: the health department's and the sheriff's (read
+        and report), and the team's own (aggregates); their secrets by name."""
+        scopes = {
+            "health": [ApiKey.Scope.READ_RECOMMENDATIONS, ApiKey.Scope.POST_UPDATES],
+            "sheriff": [ApiKey.Scope.READ_RECOMMENDATIONS, ApiKey.Scope.POST_UPDATES],
+            "team": [ApiKey.Scope.READ_AGGREGATES],
+        }
+        cls.api_tokens = {}
+        for name, agency in (("health", cls.health), ("sheriff", cls.sheriff), ("team", None)):
+            key, cls.api_tokens[name] = ApiKey.issue(
+                team=cls.team,
+                agency=agency,
+                name=f"{name} system",
+                scopes=scopes[name],
+                expires_on=date.today() + timedelta(days=30),
+                by=cls.coordinator,
+            )
+            setattr(cls, f"{name}_api_key", key)
+        cls.api_key = cls.health_api_key
 
     @classmethod
     def build_leak_recommendation(cls) -> None:

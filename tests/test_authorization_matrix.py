@@ -4,11 +4,13 @@ URL patterns come from the resolver, so a new URL fails this test until it has
 an expectation here. Case URLs are filled with a case of the Riverside team."""
 
 import hashlib
+from datetime import date, timedelta
 
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from api.models import ApiKey
 from cases.models import DeferralRequest
 from meetings.models import PacketCopy
 from ofr.models import AccessEvent
@@ -20,6 +22,9 @@ ADMIN_LOGIN = "admin-login-redirect"
 CASE_ROLES = ("coordinator", "data_manager", "facilitator", "reviewer", "officer")
 NO_CASE_ROLES = ("partner", "oversight", "admin")
 EVERYONE = (*CASE_ROLES, *NO_CASE_ROLES, "outsider")
+
+
+API_ROOT_STATUS = 404
 
 
 def expect(default, **by_role):
@@ -226,6 +231,20 @@ for name in (
 ):
     MATRIX[name] = RECOMMENDATION_EDITORS
 
+# API keys: a team's coordinators (the outsider coordinates its own team).
+KEY_MANAGERS = {**expect(403, coordinator=200, outsider=200), ANON: LOGIN}
+MATRIX["api:list"] = KEY_MANAGERS
+MATRIX["api:new"] = KEY_MANAGERS
+MATRIX["api:revoke"] = POST_ONLY
+# The partner API answers a key, never a session: every caller here has none.
+# Its schema and docs are public (they describe the API, and hold no data).
+MATRIX["api_v1:openapi-json"] = {**expect(200), ANON: 200}
+MATRIX["api_v1:openapi-view"] = {**expect(200), ANON: 200}
+MATRIX["api_v1:api-root"] = {**expect(API_ROOT_STATUS), ANON: API_ROOT_STATUS}
+for name in ("api_v1:list_recommendations", "api_v1:get_recommendation", "api_v1:aggregates"):
+    MATRIX[name] = {**expect(401), ANON: 401}
+MATRIX["api_v1:post_update"] = {**expect(405), ANON: 405}  # POST only
+
 # Which cast item fills the <item> of an item URL.
 ITEMS = {
     "cases:edit_toxicology": "toxicology",
@@ -280,6 +299,14 @@ class AuthorizationMatrixTestCase(OFRTestCase):
         cls.deferral_request = DeferralRequest.ask(
             cls.case, by=cls.officer, reason="active_investigation"
         )
+        cls.api_key, _ = ApiKey.issue(
+            team=cls.team,
+            agency=cls.health,
+            name="Health tracker",
+            scopes=[ApiKey.Scope.READ_RECOMMENDATIONS],
+            expires_on=date.today() + timedelta(days=30),
+            by=cls.coordinator,
+        )
 
     def users(self):
         return {
@@ -302,6 +329,12 @@ class AuthorizationMatrixTestCase(OFRTestCase):
             return self.meeting_url_for(name)
         if name.startswith("cases:redcap_") or name == "cases:sudors_export":
             return reverse(name, kwargs={"team": self.team.code})
+        if name == "api:revoke":
+            return reverse(name, kwargs={"code": self.api_key.code})
+        if name in ("api_v1:get_recommendation", "api_v1:post_update"):
+            return reverse(name, kwargs={"code": self.recommendation.code})
+        if name == "api_v1:aggregates":
+            return reverse(name, kwargs={"year": 2025})
         if name == "recommendations:public":
             return reverse(name, kwargs={"team": self.team.code})
         if name.startswith("recommendations:annual_report"):

@@ -223,6 +223,18 @@ ENTRIES: dict[str, list[dict]] = {
     "recommendations:add_funding": RECOMMENDATION,
     "recommendations:download_evidence": [{"code": "recommendation", "update": "update"}],
     "recommendations:edit_task": [{"code": "recommendation", "task": "task"}],
+    "api:list": [{}],
+    "api:new": [{}],
+    "api:revoke": [{"code": "api_key"}],
+    # The partner API as the roles' sessions call it (they hold no key: 401);
+    # tests/api/test_api_leaks.py calls it with keys.
+    "api_v1:openapi-json": [{}],
+    "api_v1:openapi-view": [{}],
+    "api_v1:api-root": [{}],
+    "api_v1:list_recommendations": [{}],
+    "api_v1:get_recommendation": RECOMMENDATION,
+    "api_v1:post_update": RECOMMENDATION,
+    "api_v1:aggregates": [{"year": 2025}],
 }
 # The admin's generated URLs are crawled from its registry instead (see crawl_admin).
 SKIPPED_NAMESPACES = {"admin"}

@@ -124,6 +124,18 @@ POSTERS = {
     "recommendations:add_task": "coordinator",
     "recommendations:edit_task": "coordinator",
     "recommendations:add_funding": "coordinator",
+    "api:list": None,
+    "api:new": "coordinator",
+    "api:revoke": "coordinator",
+    # The partner API takes JSON from a key, not forms from a session
+    # (tests/api/test_endpoints.py sends it what it refuses).
+    "api_v1:openapi-json": None,
+    "api_v1:openapi-view": None,
+    "api_v1:api-root": None,
+    "api_v1:list_recommendations": None,
+    "api_v1:get_recommendation": None,
+    "api_v1:post_update": None,
+    "api_v1:aggregates": None,
 }
 
 # Forms the cast's state does not show (copies are disposed of once the meeting
@@ -364,7 +376,9 @@ class HostileInputTestCase(authorization.AuthorizationMatrixTestCase):
             if role is None and name != "admin:index":
                 with self.subTest(name):
                     response = client.post(self.url_for(name), {"x": HUGE_ID})
-                    self.assertIn(response.status_code, (403, 404, 405))
+                    # The partner API asks a session for a key first.
+                    refused = (401, 404, 405) if name.startswith("api_v1:") else (403, 404, 405)
+                    self.assertIn(response.status_code, refused)
 
     def test_every_form_is_found(self):
         found = {target[0] for target in self.post_targets() if target[3]}
@@ -377,6 +391,7 @@ class HostileInputTestCase(authorization.AuthorizationMatrixTestCase):
             "meetings:remove_attendee",
             "meetings:mark_reviewed",
             "second_factor_renew_codes",
+            "api:revoke",
         }
         posted = {name for name, role in POSTERS.items() if role is not None}
         self.assertEqual(sorted(posted - found - actions_without_fields), [])
