@@ -96,3 +96,9 @@ class ApiKeyPagesTestCase(OFRTestCase):
         key = ApiKey.objects.get(name="Team")
         self.assertEqual(key.key_hash, digest(response.context["token"]))
         self.assertEqual(key.created_by, self.admin)
+
+    def test_the_home_page_links_the_keys_for_coordinators_only(self):
+        self.client.force_login(self.coordinator)
+        self.assertContains(self.client.get(reverse("home")), reverse("api:list"))
+        self.client.force_login(self.reviewer)
+        self.assertNotContains(self.client.get(reverse("home")), reverse("api:list"))
