@@ -26,6 +26,7 @@ from ofr.access import (
     active_team_ids,
     has_case_role,
     team_ids_with,
+    teams_for_user,
 )
 from ofr.audit import DeniedForbidden, DeniedNotFound
 from ofr.roles import (
@@ -295,3 +296,30 @@ def team_roles(user, team_id: int) -> set[str]:
 def viewer_content(permissions: frozenset[str]) -> frozenset[str]:
     """The permissions that widen what a viewer sees of a case's content."""
     return frozenset(p for p in permissions if p in CONTENT_PERMISSIONS)
+
+
+# --- Case import (cases/views/imports.py) -------------------------------------
+
+
+def teams_importing(user):
+    """Teams whose cases the user may import: the right to open a case file
+    (add_team_case: coordinators and data managers)."""
+    return teams_for_user(user, "add_team_case")
+
+
+def get_import_for_user(user, code):
+    """A pending import, only for the person who uploaded it while they may
+    still add cases on its team (else 404); 403 for those who may import nothing."""
+    from cases.models import PendingImport
+
+    team_ids = team_ids_with(user, "add_team_case")
+    if not team_ids:
+        raise DeniedForbidden("cases.pendingimport", code, "add_team_case")
+    pending = (
+        PendingImport.objects.select_related("team")
+        .filter(code=code, created_by_id=user.pk, team_id__in=team_ids)
+        .first()
+    )
+    if pending is None or pending.is_expired:
+        raise DeniedNotFound("cases.pendingimport", code, "add_team_case")
+    return pending

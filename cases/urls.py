@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases.views import cases, deferral, documents, records, sections, timeline
+from cases.views import cases, deferral, documents, imports, records, sections, timeline
 
 app_name = "cases"
 
@@ -58,4 +58,10 @@ urlpatterns = [
         documents.download_document,
         name="download_document",
     ),
+    # Case import from CSV and XLSX (cases/views/imports.py)
+    path("import/", imports.import_start, name="import_start"),
+    path("import/template/", imports.import_template, name="import_template"),
+    path("import/mappings/", imports.import_mappings, name="import_mappings"),
+    path("import/<uuid:code>/", imports.import_review, name="import_review"),
+    path("import/<uuid:code>/errors.csv", imports.import_errors, name="import_errors"),
 ]

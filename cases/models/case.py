@@ -183,7 +183,8 @@ class Case(models.Model):
         for model in (Decedent, DecedentIdentifiers, DeathDetails, Circumstances):
             section = model(case=self)
             section._history_user = getattr(self, "_history_user", None) or self.created_by
-            section._change_reason = "Case created"
+            # An import names its file and row here, as on the case.
+            section._change_reason = getattr(self, "_change_reason", None) or "Case created"
             section.save()
 
     def allowed_statuses(self) -> list[str]:
