@@ -177,6 +177,12 @@ ENTRIES: dict[str, list[dict]] = {
         {"code": "case", "item": "part2_document"},
     ],
     "cases:ask_deferral": ON_CASES,
+    "cases:import_start": [{}],
+    "cases:import_template": [{}, {"?format": "=xlsx"}],
+    "cases:import_mappings": [{}],
+    # The coordinator's upload naming the leak case by its ME number.
+    "cases:import_review": [{"code": "pending_import"}],
+    "cases:import_errors": [{"code": "pending_import"}],
     "cases:decline_deferral": [{"code": "case", "item": "deferral_request"}],
     "meetings:list": [{}],
     "meetings:new": [{}],
