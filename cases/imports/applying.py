@@ -9,7 +9,7 @@ import re
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from cases.imports.planning import SECTION_MODELS, RowPlan, RowStatus, plan_rows, same
+from cases.imports.planning import RowPlan, RowStatus, plan_rows, same
 from cases.models import Case, ToxicologyResult
 
 
@@ -75,11 +75,7 @@ def create_case(row: RowPlan, team, *, by, reason: str, references: ReferenceCou
     case = Case(team=team, reference=reference, created_by=by)
     case._history_user = by
     case._change_reason = reason
-    case.save()
-    for section, values in row.values.items():
-        if values:
-            stored = SECTION_MODELS[section].objects.get(case=case)
-            save_section(stored, values, by=by, reason=reason)
+    case.save(sections=row.values)
     add_substances(case, row.substances, {}, by=by, reason=reason)
     return case
 
