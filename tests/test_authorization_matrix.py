@@ -279,7 +279,11 @@ class AuthorizationMatrixTestCase(OFRTestCase):
             file_name="me-list.csv",
             columns=default_columns(),
             header=["me_case_number", "manner"],
-            rows=[["ME-2026-0001", "Accident"], ["ME-2026-0002", "Drowned"], ["ME-2025-0007", "Suicide"]],
+            rows=[
+                ["ME-2026-0001", "Accident"],
+                ["ME-2026-0002", "Drowned"],
+                ["ME-2025-0007", "Suicide"],
+            ],
         )
         # The officer's open request to defer the case.
         cls.deferral_request = DeferralRequest.ask(
