@@ -26,6 +26,7 @@ from ofr.access import (
     active_team_ids,
     has_case_role,
     team_ids_with,
+    teams_for_user,
 )
 from ofr.audit import DeniedForbidden, DeniedNotFound
 from ofr.models import Team
@@ -338,3 +339,30 @@ def identifiers_withheld(user, cases) -> list[str]:
     cases = list(cases)
     permissions = permissions_on_cases(user, cases)
     return [case.reference for case in cases if "view_identifiers" not in permissions[case.pk]]
+
+
+# --- Case import (cases/views/imports.py) -------------------------------------
+
+
+def teams_importing(user):
+    """Teams whose cases the user may import: the right to open a case file
+    (add_team_case: coordinators and data managers)."""
+    return teams_for_user(user, "add_team_case")
+
+
+def get_import_for_user(user, code):
+    """A pending import, only for the person who uploaded it while they may
+    still add cases on its team (else 404); 403 for those who may import nothing."""
+    from cases.models import PendingImport
+
+    team_ids = team_ids_with(user, "add_team_case")
+    if not team_ids:
+        raise DeniedForbidden("cases.pendingimport", code, "add_team_case")
+    pending = (
+        PendingImport.objects.select_related("team")
+        .filter(code=code, created_by_id=user.pk, team_id__in=team_ids)
+        .first()
+    )
+    if pending is None or pending.is_expired:
+        raise DeniedNotFound("cases.pendingimport", code, "add_team_case")
+    return pending

@@ -5,6 +5,7 @@ from cases.views import (
     deferral,
     documents,
     exports,
+    imports,
     records,
     sections,
     sudors_export,
@@ -85,4 +86,12 @@ urlpatterns += [
         exports.redcap_codebook_pdf,
         name="redcap_codebook_pdf",
     ),
+]
+# Case import from CSV and XLSX (cases/views/imports.py)
+urlpatterns += [
+    path("import/", imports.import_start, name="import_start"),
+    path("import/template/", imports.import_template, name="import_template"),
+    path("import/mappings/", imports.import_mappings, name="import_mappings"),
+    path("import/<uuid:code>/", imports.import_review, name="import_review"),
+    path("import/<uuid:code>/errors.csv", imports.import_errors, name="import_errors"),
 ]

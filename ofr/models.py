@@ -345,6 +345,7 @@ class AccessEvent(models.Model):
         PASSWORD_RESET_SENT = "password_reset_sent", "Password reset requested"
         PASSWORD_RESET = "password_reset", "Reset password"
         SIGNED_OUT_ALL = "signed_out_all", "Signed out everywhere"
+        IMPORT = "import", "Imported"
 
     seq = models.PositiveBigIntegerField(unique=True)
     created_at = models.DateTimeField()

@@ -20,12 +20,14 @@ from unittest import mock
 from django.core.files.base import ContentFile
 
 from api.models import ApiKey
+from cases.imports.targets import default_columns
 from cases.models import (
     Case,
     DeferralRequest,
     Finding,
     FindingEvent,
     Note,
+    PendingImport,
     RecordRequest,
     SourceDocument,
     TimelineEvent,
@@ -486,6 +488,14 @@ class LeakCast:
         cls.build_leak_recommendation()
         cls.build_deferral_request()
         cls.build_api_keys()
+        cls.pending_import = PendingImport.hold(
+            team=cls.team,
+            by=coordinator,
+            file_name="me-list.csv",
+            columns=default_columns(),
+            header=["me_case_number", "manner"],
+            rows=[[T["id_me_number"], "Accident"]],
+        )
         cls.users = {
             "coordinator": coordinator,
             "data_manager": data_manager,

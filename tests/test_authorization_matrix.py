@@ -11,7 +11,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from api.models import ApiKey
-from cases.models import DeferralRequest
+from cases.imports.targets import default_columns
+from cases.models import DeferralRequest, PendingImport
 from meetings.models import PacketCopy
 from ofr.models import AccessEvent
 from tests.base import PDF_BYTES, OFRTestCase
@@ -137,6 +138,13 @@ for name in (
     "cases:sudors_export",
 ):
     MATRIX[name] = EXPORTERS
+# Case import: those who may open case files (coordinator, data manager); a
+# pending import (the cast's is the coordinator's) only for its uploader.
+IMPORTERS = {**expect(403, coordinator=200, data_manager=200, outsider=200), ANON: LOGIN}
+for name in ("cases:import_start", "cases:import_template", "cases:import_mappings"):
+    MATRIX[name] = IMPORTERS
+for name in ("cases:import_review", "cases:import_errors"):
+    MATRIX[name] = {**expect(403, coordinator=200, data_manager=404, outsider=404), ANON: LOGIN}
 MATRIX["cases:overdue_requests"] = {
     **expect(403, coordinator=200, data_manager=200, outsider=200),
     ANON: LOGIN,
@@ -295,6 +303,22 @@ class AuthorizationMatrixTestCase(OFRTestCase):
         )
         cls.packet_copy.file.save("packet.pdf", ContentFile(PDF_BYTES), save=False)
         cls.packet_copy.save()
+        # The coordinator's upload, waiting for its dry run to be confirmed:
+        # a new row, a row in error, and one matching the cast's case.
+        cls.case.identifiers.me_case_number = "ME-2025-0007"
+        cls.case.identifiers.save()
+        cls.pending_import = PendingImport.hold(
+            team=cls.team,
+            by=cls.coordinator,
+            file_name="me-list.csv",
+            columns=default_columns(),
+            header=["me_case_number", "manner"],
+            rows=[
+                ["ME-2026-0001", "Accident"],
+                ["ME-2026-0002", "Drowned"],
+                ["ME-2025-0007", "Suicide"],
+            ],
+        )
         # The officer's open request to defer the case.
         cls.deferral_request = DeferralRequest.ask(
             cls.case, by=cls.officer, reason="active_investigation"
@@ -350,6 +374,8 @@ class AuthorizationMatrixTestCase(OFRTestCase):
             if name == "recommendations:edit_task":
                 kwargs["task"] = self.task.code
             return reverse(name, kwargs=kwargs)
+        if name in ("cases:import_review", "cases:import_errors"):
+            return reverse(name, kwargs={"code": self.pending_import.code})
         if name == "password_reset_confirm":
             return reverse(name, kwargs={"uidb64": "MQ", "token": "not-a-token"})
         if name in ITEMS:

@@ -184,6 +184,12 @@ ENTRIES: dict[str, list[dict]] = {
         f"cases:redcap_{name}": [{"team": "team", "?level": f"={level}"} for level in LEVELS]
         for name in ("export", "dictionary", "records", "codebook", "codebook_pdf")
     },
+    "cases:import_start": [{}],
+    "cases:import_template": [{}, {"?format": "=xlsx"}],
+    "cases:import_mappings": [{}],
+    # The coordinator's upload naming the leak case by its ME number.
+    "cases:import_review": [{"code": "pending_import"}],
+    "cases:import_errors": [{"code": "pending_import"}],
     "cases:decline_deferral": [{"code": "case", "item": "deferral_request"}],
     "meetings:list": [{}],
     "meetings:new": [{}],

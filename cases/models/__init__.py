@@ -9,6 +9,7 @@ carry a `sensitivity` category; cases/access.py filters them for each viewer."""
 
 from cases.models.case import Case, CaseGroupObjectPermission, CaseUserObjectPermission
 from cases.models.deferral import DeferralRequest
+from cases.models.imports import ImportMapping, PendingImport
 from cases.models.items import (
     Finding,
     FindingEvent,
@@ -45,7 +46,9 @@ __all__ = [
     "Finding",
     "FindingEvent",
     "IdentifierLookup",
+    "ImportMapping",
     "Note",
+    "PendingImport",
     "RecordRequest",
     "SourceDocument",
     "TimelineEvent",

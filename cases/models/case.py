@@ -6,7 +6,7 @@ import uuid
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
@@ -159,7 +159,9 @@ class Case(models.Model):
         super().__init__(*args, **kwargs)
         self._saved_team_id = self.team_id
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args, sections: dict[str, dict] | None = None, **kwargs) -> None:
+        """`sections`: a new case's first section values by section name
+        ("death": {"manner": ...}), saved in the sections' first history rows."""
         with transaction.atomic():
             adding = self._state.adding
             team_changed = adding or self.team_id != self._saved_team_id
@@ -168,9 +170,9 @@ class Case(models.Model):
                 self.grant_team_access()
                 self._saved_team_id = self.team_id
             if adding:
-                self.create_sections()
+                self.create_sections(sections or {})
 
-    def create_sections(self) -> None:
+    def create_sections(self, values: dict[str, dict]) -> None:
         """Every case has its one-to-one sections from the start, so that each
         has one history from its first edit and pages never test for absence."""
         from cases.models.sections import (
@@ -180,10 +182,16 @@ class Case(models.Model):
             DecedentIdentifiers,
         )
 
-        for model in (Decedent, DecedentIdentifiers, DeathDetails, Circumstances):
-            section = model(case=self)
+        for name, model in (
+            ("decedent", Decedent),
+            ("identifiers", DecedentIdentifiers),
+            ("death", DeathDetails),
+            ("circumstances", Circumstances),
+        ):
+            section = model(case=self, **values.get(name, {}))
             section._history_user = getattr(self, "_history_user", None) or self.created_by
-            section._change_reason = "Case created"
+            # An import names its file and row here, as on the case.
+            section._change_reason = getattr(self, "_change_reason", None) or "Case created"
             section.save()
 
     def allowed_statuses(self) -> list[str]:
@@ -267,13 +275,18 @@ class Case(models.Model):
                 content_type__app_label="cases", content_type__model="case"
             )
         }
-        grants = []
-        for role in Role:
-            group = self.team.role_group(role)
-            grants += [(group, by_codename[c]) for c in CASE_PERMISSIONS[role]]
+        wanted = {self.team.role_group_name(role): CASE_PERMISSIONS[role] for role in Role}
         for category in SensitiveCategory:
-            group = self.team.category_group(category)
-            grants.append((group, by_codename[category_permission(category)]))
+            wanted[self.team.category_group_name(category)] = {category_permission(category)}
+        # One query for the team's groups rather than one each (an import creates many cases).
+        groups = {g.name: g for g in Group.objects.filter(name__in=wanted)}
+        for name in wanted.keys() - groups.keys():
+            groups[name], _ = Group.objects.get_or_create(name=name)
+        grants = [
+            (groups[name], by_codename[codename])
+            for name, codenames in wanted.items()
+            for codename in sorted(codenames)
+        ]
         # Permission rows are not audited models; the case's own history records the move.
         CaseGroupObjectPermission.objects.bulk_create(
             [

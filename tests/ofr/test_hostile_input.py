@@ -52,6 +52,11 @@ POSTERS = {
     "cases:new": "coordinator",
     "cases:overdue_requests": None,
     "cases:sudors_export": None,
+    "cases:import_start": "coordinator",
+    "cases:import_template": None,
+    "cases:import_mappings": "coordinator",
+    "cases:import_review": "coordinator",  # the confirmation (ticks of rows to update)
+    "cases:import_errors": None,
     "cases:detail": None,
     "cases:edit": "coordinator",
     "cases:status": "coordinator",

@@ -1,0 +1,113 @@
+"""The confirmation: the rows of a fresh dry run written, one transaction per
+row, so that a row that fails leaves nothing of itself and the rows before it
+stay written. Every save names the file and the row in its history."""
+
+from __future__ import annotations
+
+import re
+
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from cases.imports.planning import RowPlan, RowStatus, plan_rows, same
+from cases.models import Case, ToxicologyResult
+
+
+def apply_rows(pending, *, by, update_rows: set[int]) -> dict:
+    """Plans again (the team's cases may have changed since the dry run) and
+    writes new rows, and matched rows whose number is in `update_rows`."""
+    plan = plan_rows(pending)
+    counts = dict.fromkeys(("created", "updated", "unchanged", "skipped", "errors"), 0)
+    failed: list[dict] = []
+    references = ReferenceCounter(pending.team)
+    for row in plan.rows:
+        reason = f"import {pending.file_name} row {row.number}"
+        if row.status == RowStatus.ERROR:
+            counts["errors"] += 1
+        elif row.status == RowStatus.UNCHANGED:
+            counts["unchanged"] += 1
+        elif row.status == RowStatus.UPDATE and row.number not in update_rows:
+            counts["skipped"] += 1
+        else:
+            try:
+                with transaction.atomic():
+                    if row.status == RowStatus.NEW:
+                        create_case(row, pending.team, by=by, reason=reason, references=references)
+                        counts["created"] += 1
+                    else:
+                        update_case(row, by=by, reason=reason)
+                        counts["updated"] += 1
+            except DatabaseError as error:
+                # A clash with a write since the dry run (a reference taken):
+                # this row is rolled back, the others stand.
+                counts["errors"] += 1
+                failed.append(
+                    {"row": row.number, "reason": f"not saved: {error.__class__.__name__}"}
+                )
+    return {**counts, "failed": failed}
+
+
+class ReferenceCounter:
+    """New references as the team writes them: SHORT-YEAR-NNN, the year of
+    death (else this year), numbered on from the team's highest."""
+
+    def __init__(self, team) -> None:
+        self.team = team
+        self.last: dict[str, int] = {}
+
+    def next(self, year: int) -> str:
+        prefix = f"{self.team.short_code}-{year}-"
+        if prefix not in self.last:
+            taken = Case.objects.filter(team=self.team, reference__startswith=prefix)
+            numbers = [
+                int(match.group(1))
+                for reference in taken.values_list("reference", flat=True)
+                if (match := re.fullmatch(r"(\d+)", reference[len(prefix) :]))
+            ]
+            self.last[prefix] = max(numbers, default=0)
+        self.last[prefix] += 1
+        return f"{prefix}{self.last[prefix]:03d}"
+
+
+def create_case(row: RowPlan, team, *, by, reason: str, references: ReferenceCounter) -> Case:
+    death = row.values["death"].get("date_of_death")
+    reference = row.reference or references.next((death or timezone.localdate()).year)
+    case = Case(team=team, reference=reference, created_by=by)
+    case._history_user = by
+    case._change_reason = reason
+    case.save(sections=row.values)
+    add_substances(case, row.substances, {}, by=by, reason=reason)
+    return case
+
+
+def update_case(row: RowPlan, *, by, reason: str) -> None:
+    case = Case.objects.select_for_update().get(pk=row.case.pk)
+    for section, values in row.values.items():
+        stored = getattr(row.case, section)
+        changed = {name: v for name, v in values.items() if not same(getattr(stored, name), v)}
+        if changed:
+            save_section(stored, changed, by=by, reason=reason)
+    held = {result.substance: result for result in row.case.toxicology.all()}
+    add_substances(case, row.substances, held, by=by, reason=reason)
+
+
+def save_section(section, values: dict, *, by, reason: str) -> None:
+    for name, value in values.items():
+        setattr(section, name, value)
+    section.version += 1
+    section._history_user = by
+    section._change_reason = reason
+    section.save()
+
+
+def add_substances(case: Case, substances: dict[str, bool], held: dict, *, by, reason) -> None:
+    for substance, cause in substances.items():
+        result = held.get(substance) or ToxicologyResult(case=case, substance=substance)
+        if result.pk is not None and result.caused_death == cause:
+            continue
+        if result.pk is not None:
+            result.version += 1
+        result.caused_death = cause
+        result._history_user = by
+        result._change_reason = reason
+        result.save()

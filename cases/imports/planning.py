@@ -1,0 +1,330 @@
+"""The dry run: each row of a pending import parsed, validated, matched to the
+team's cases and classed, before anything is written.
+
+Matching (through the identifiers' blind indexes, IdentifierLookup): the ME
+case number first, then the death-certificate number, then the name with the
+date of birth. A row whose identifiers point at two different cases is an
+error; so is a row that repeats an earlier row's identifiers, and a row with
+none of them (it could never be matched again, so a second import would
+duplicate it)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from cases.imports.targets import SECTIONS, TARGETS_BY_KEY, TOXICOLOGY_SLOTS, BadValue
+from cases.models import (
+    Case,
+    Circumstances,
+    DeathDetails,
+    Decedent,
+    DecedentIdentifiers,
+    IdentifierLookup,
+    ToxicologyResult,
+    normal_name,
+    normal_number,
+)
+from cases.models.sections import name_forms
+from ofr.encryption import blind_indexes
+
+SECTION_MODELS = {
+    "decedent": Decedent,
+    "identifiers": DecedentIdentifiers,
+    "death": DeathDetails,
+    "circumstances": Circumstances,
+}
+Kind = IdentifierLookup.Kind
+MATCH_ORDER = (Kind.ME_NUMBER, Kind.CERTIFICATE_NUMBER, Kind.NAME_BIRTH)
+MATCH_LABELS = {
+    Kind.ME_NUMBER: "ME case number",
+    Kind.CERTIFICATE_NUMBER: "death certificate number",
+    Kind.NAME_BIRTH: "name and date of birth",
+}
+
+
+class RowStatus:
+    NEW = "new"
+    UPDATE = "update"  # matched a case and differs from it: written only when ticked
+    UNCHANGED = "unchanged"  # matched a case and holds nothing new
+    ERROR = "error"
+
+
+@dataclass
+class RowPlan:
+    number: int  # the line of the file (the header is line 1)
+    cells: list[str]
+    status: str = RowStatus.NEW
+    reasons: list[str] = field(default_factory=list)
+    values: dict[str, dict] = field(default_factory=lambda: defaultdict(dict))
+    substances: dict[str, bool] = field(default_factory=dict)  # substance -> listed as a cause
+    reference: str = ""
+    terms: dict[str, list[str]] = field(default_factory=dict)  # kind -> normalised values
+    case: Case | None = None
+    matched_on: str = ""
+    changes: list[str] = field(default_factory=list)
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(self.reasons)
+
+    def fail(self, reason: str) -> None:
+        self.status = RowStatus.ERROR
+        self.reasons.append(reason)
+
+
+@dataclass
+class Plan:
+    rows: list[RowPlan]
+
+    def count(self, status: str) -> int:
+        return sum(1 for row in self.rows if row.status == status)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {
+            s: self.count(s)
+            for s in (RowStatus.NEW, RowStatus.UPDATE, RowStatus.UNCHANGED, RowStatus.ERROR)
+        }
+
+    @property
+    def errors(self) -> list[RowPlan]:
+        return [row for row in self.rows if row.status == RowStatus.ERROR]
+
+
+def column_positions(header: list[str], columns: dict[str, str]) -> dict[str, int]:
+    """target key -> position of its column in the file (targets whose column
+    the file lacks are left out)."""
+    by_name = {name.casefold(): position for position, name in enumerate(header)}
+    return {
+        key: by_name[column.casefold()]
+        for key, column in columns.items()
+        if column and column.casefold() in by_name
+    }
+
+
+def unknown_columns(header: list[str], columns: dict[str, str]) -> list[str]:
+    mapped = {column.casefold() for column in columns.values() if column}
+    return [name for name in header if name.casefold() not in mapped]
+
+
+def plan_rows(pending) -> Plan:
+    positions = column_positions(pending.header, pending.columns)
+    rows = []
+    for number, cells in enumerate(pending.rows, start=2):
+        if any(cells):  # a blank line is no row
+            rows.append(parse_row(number, cells, positions))
+    refuse_repeats(rows)
+    match_cases(rows, pending.team_id)
+    check_references(rows, pending.team_id)
+    return Plan(rows)
+
+
+def parse_row(number: int, cells: list[str], positions: dict[str, int]) -> RowPlan:
+    row = RowPlan(number=number, cells=cells)
+    raw = {key: cells[position] for key, position in positions.items() if cells[position]}
+    for key, text in raw.items():
+        target = TARGETS_BY_KEY[key]
+        try:
+            value = target.parse(text)
+        except BadValue as bad:
+            row.fail(f"{target.label}: {bad}")
+            continue
+        if target.section == "case":
+            row.reference = value.upper()
+        elif target.section != "toxicology":
+            row.values[target.section][target.field] = value
+    read_toxicology(row, raw)
+    validate_sections(row)
+    identify(row)
+    return row
+
+
+def read_toxicology(row: RowPlan, raw: dict[str, str]) -> None:
+    for slot in range(1, TOXICOLOGY_SLOTS + 1):
+        substance_text = raw.get(f"toxicology.substance_{slot}")
+        cause_text = raw.get(f"toxicology.substance_{slot}_cause")
+        if not substance_text:
+            if cause_text:
+                row.fail(f"Substance {slot} listed as a cause: no substance {slot} is named")
+            continue
+        try:
+            substance = TARGETS_BY_KEY[f"toxicology.substance_{slot}"].parse(substance_text)
+            cause = (
+                TARGETS_BY_KEY[f"toxicology.substance_{slot}_cause"].parse(cause_text)
+                if cause_text
+                else False
+            )
+        except BadValue:
+            continue  # said above
+        if substance == "other":
+            row.fail(f"Substance {slot}: “other” needs a name, which an import cannot give")
+        elif substance in row.substances:
+            row.fail(f"Substance {slot}: named twice")
+        else:
+            row.substances[substance] = cause
+
+
+def validate_sections(row: RowPlan) -> None:
+    """The models' own field validators and cross-field rules."""
+    for section, values in row.values.items():
+        model = SECTION_MODELS[section]
+        instance = model(**values)
+        exclude = [f.name for f in model._meta.fields if f.name not in values]
+        try:
+            instance.clean_fields(exclude=exclude)
+            instance.clean()
+        except ValidationError as invalid:
+            for name, messages in invalid.message_dict.items():
+                label = model._meta.get_field(name).verbose_name if name != "__all__" else ""
+                for message in messages:
+                    row.fail(f"{str(label).capitalize()}: {message}" if label else message)
+    birth = row.values["identifiers"].get("date_of_birth")
+    death = row.values["death"].get("date_of_death")
+    if birth and birth > (death or timezone.localdate()):
+        row.fail("Date of birth: after the date of death")
+
+
+def identify(row: RowPlan) -> None:
+    identifiers = row.values["identifiers"]
+    me_number = normal_number(identifiers.get("me_case_number", ""))
+    certificate = normal_number(identifiers.get("death_certificate_number", ""))
+    name = normal_name(identifiers.get("legal_name", ""))
+    birth: date | None = identifiers.get("date_of_birth")
+    if me_number:
+        row.terms[Kind.ME_NUMBER] = [me_number]
+    if certificate:
+        row.terms[Kind.CERTIFICATE_NUMBER] = [certificate]
+    if name and birth:
+        forms = name_forms(name)
+        row.terms[Kind.NAME_BIRTH] = [
+            f"{forms[kind]} {birth.isoformat()}"
+            for kind in (Kind.FULL_NAME, Kind.FIRST_LAST)
+            if kind in forms
+        ]
+    if not row.terms:
+        row.fail(
+            "No ME case number, death certificate number, or name with date of birth: "
+            "the row could not be matched to a case"
+        )
+
+
+def refuse_repeats(rows: list[RowPlan]) -> None:
+    """A file naming one death twice: the later row is refused."""
+    seen: dict[tuple[str, str], int] = {}
+    for row in rows:
+        for kind in MATCH_ORDER:
+            for value in row.terms.get(kind, [])[:1]:
+                earlier = seen.setdefault((kind, value), row.number)
+                if earlier != row.number:
+                    row.fail(f"Same {MATCH_LABELS[kind]} as row {earlier}")
+
+
+def match_cases(rows: list[RowPlan], team_id: int) -> None:
+    wanted: dict[str, tuple[str, str]] = {}  # digest -> (kind, value)
+    for row in rows:
+        if row.status == RowStatus.ERROR:
+            continue
+        for kind, values in row.terms.items():
+            for value in values:
+                for digest in blind_indexes(IdentifierLookup.purpose(kind), value):
+                    wanted[digest] = (kind, value)
+    found: dict[tuple[str, str], set[int]] = defaultdict(set)
+    digests = list(wanted)
+    for start in range(0, len(digests), 500):
+        lookups = IdentifierLookup.objects.filter(
+            case__team_id=team_id,
+            kind__in=MATCH_ORDER,
+            digest__in=digests[start : start + 500],
+        ).values_list("kind", "digest", "case_id")
+        for kind, digest, case_id in lookups:
+            if wanted[digest][0] == kind:
+                found[wanted[digest]].add(case_id)
+    chosen: dict[int, tuple[int, str]] = {}  # row number -> (case id, matched on)
+    for row in rows:
+        if row.status == RowStatus.ERROR:
+            continue
+        by_kind = {
+            kind: set().union(*(found[(kind, value)] for value in row.terms.get(kind, [])))
+            for kind in MATCH_ORDER
+        }
+        matched = [(kind, ids) for kind, ids in by_kind.items() if ids]
+        if not matched:
+            continue
+        kind, ids = matched[0]
+        others = set().union(*(ids for _, ids in matched[1:])) - ids
+        if len(ids) > 1 or others:
+            row.fail(
+                f"Its identifiers match {len(ids | others)} different cases: "
+                "correct the row or the cases first"
+            )
+            continue
+        chosen[row.number] = (ids.pop(), MATCH_LABELS[kind])
+    cases = load_cases({case_id for case_id, _ in chosen.values()})
+    for row in rows:
+        if row.number in chosen:
+            case_id, row.matched_on = chosen[row.number]
+            row.case = cases[case_id]
+            row.changes = changes_to(row.case, row)
+            row.status = RowStatus.UPDATE if row.changes else RowStatus.UNCHANGED
+
+
+def load_cases(case_ids: set[int]) -> dict[int, Case]:
+    cases = Case.objects.filter(pk__in=case_ids).select_related(
+        "identifiers", "decedent", "death", "circumstances"
+    )
+    cases = cases.prefetch_related(
+        Prefetch("toxicology", queryset=ToxicologyResult.objects.order_by("id"))
+    )
+    return {case.pk: case for case in cases}
+
+
+def changes_to(case: Case, row: RowPlan) -> list[str]:
+    """What the row would change on the case: the labels of the fields it gives
+    a different value (an empty cell changes nothing), and the substances the
+    case lacks or lists otherwise."""
+    changes = []
+    for section in SECTIONS:
+        stored = getattr(case, section)
+        for name, value in row.values[section].items():
+            if not same(getattr(stored, name), value):
+                changes.append(TARGETS_BY_KEY[f"{section}.{name}"].label)
+    held = {result.substance: result.caused_death for result in case.toxicology.all()}
+    for substance, cause in row.substances.items():
+        label = ToxicologyResult(substance=substance).get_substance_display()
+        if substance not in held:
+            changes.append(f"Substance {label} (added)")
+        elif held[substance] != cause:
+            changes.append(f"Substance {label} (listed as a cause: {'yes' if cause else 'no'})")
+    return changes
+
+
+def same(stored, value) -> bool:
+    """Whether an imported value is what the case holds: text that differs only
+    in case or spacing ("SMITH" for "Smith") is the same and is not written."""
+    if isinstance(stored, str) and isinstance(value, str):
+        return " ".join(stored.casefold().split()) == " ".join(value.casefold().split())
+    return stored == value
+
+
+def check_references(rows: list[RowPlan], team_id: int) -> None:
+    """A new row's own case reference must be free on the team and in the file."""
+    given = {row.reference for row in rows if row.reference and row.status == RowStatus.NEW}
+    taken = set(
+        Case.objects.filter(team_id=team_id, reference__in=given).values_list(
+            "reference", flat=True
+        )
+    )
+    seen: dict[str, int] = {}
+    for row in rows:
+        if not row.reference or row.status != RowStatus.NEW:
+            continue
+        if row.reference in taken:
+            row.fail(f"Case reference {row.reference} is already another case's")
+        elif seen.setdefault(row.reference, row.number) != row.number:
+            row.fail(f"Case reference {row.reference} is also row {seen[row.reference]}'s")

@@ -1,0 +1,213 @@
+"""The importable fields of a case file: where each goes and how its text is read.
+
+A target is named "<section>.<field>" (sections: case, decedent, identifiers,
+death, circumstances). Toxicology comes as repeated columns, substance_1 to
+substance_5, each with an optional substance_N_cause (yes/no: listed as a
+cause of death); an import adds the substances a case lacks and never removes
+one."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db import models
+
+from cases import valuesets as vs
+from cases.models.case import MAX_AGE
+
+TOXICOLOGY_SLOTS = 5
+
+
+class BadValue(ValueError):
+    """A value that cannot be read; its message says why, for the dry-run page."""
+
+
+def text(max_length: int) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if len(value) > max_length:
+            raise BadValue(f"longer than {max_length} characters")
+        return value
+
+    return parse
+
+
+# ISO first; then the US order that medical examiners' systems export.
+DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y")
+
+
+def parse_date(value: str) -> date:
+    value = value.strip()
+    # XLSX cells read as datetimes arrive as "2024-03-05 00:00:00".
+    value = re.sub(r"[ T]00:00(:00)?$", "", value)
+    for pattern in DATE_FORMATS:
+        try:
+            return datetime.strptime(value, pattern).date()  # noqa: DTZ007 (a calendar date)
+        except ValueError:
+            continue
+    raise BadValue(f"“{value}” is not a date (use YYYY-MM-DD or MM/DD/YYYY)")
+
+
+def choice(choices: type[models.TextChoices], **aliases: str) -> Callable[[str], str]:
+    """A code or a label, case and spacing aside (or one of `aliases`)."""
+    known = {fold(alias): code for alias, code in aliases.items()}
+    for code, label in choices.choices:
+        known[fold(code)] = code
+        known[fold(str(label))] = code
+
+    def parse(value: str) -> str:
+        try:
+            return known[fold(value)]
+        except KeyError:
+            raise BadValue(f"“{value}” is not one of the choices") from None
+
+    return parse
+
+
+def fold(value: str) -> str:
+    return " ".join(value.replace("_", " ").casefold().split())
+
+
+TRISTATE_WORDS = {
+    "y": vs.TriState.YES,
+    "n": vs.TriState.NO,
+    "u": vs.TriState.UNKNOWN,
+    "true": vs.TriState.YES,
+    "false": vs.TriState.NO,
+    "1": vs.TriState.YES,
+    "0": vs.TriState.NO,
+    "not collected": vs.TriState.NOT_COLLECTED,
+}
+_tristate_choice = choice(vs.TriState)
+
+
+def tristate(value: str) -> str:
+    """yes / no / unknown / not collected (also y, n, u, true, false, 1, 0)."""
+    return TRISTATE_WORDS.get(fold(value)) or _tristate_choice(value)
+
+
+def yes_no(value: str) -> bool:
+    answer = tristate(value)
+    if answer not in (vs.TriState.YES, vs.TriState.NO):
+        raise BadValue(f"“{value}” is not yes or no")
+    return answer == vs.TriState.YES
+
+
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        # "37.0": a spreadsheet's number cell.
+        number = int(value.split(".")[0]) if re.fullmatch(r"\d+(\.0+)?", value) else None
+        if number is None or not low <= number <= high:
+            raise BadValue(f"“{value}” is not a whole number from {low} to {high}")
+        return number
+
+    return parse
+
+
+def zip_code(value: str) -> str:
+    value = value.split("-")[0].strip()
+    if re.fullmatch(r"\d{4}", value):  # a spreadsheet dropped the leading zero
+        value = "0" + value
+    if not re.fullmatch(r"\d{5}", value):
+        raise BadValue(f"“{value}” is not a five-digit ZIP code")
+    return value
+
+
+def icd10(value: str) -> str:
+    value = value.strip().upper()
+    if not re.fullmatch(r"[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?", value):
+        raise BadValue(f"“{value}” is not an ICD-10 code such as X42 or T40.4")
+    return value
+
+
+@dataclass(frozen=True)
+class Target:
+    key: str  # "<section>.<field>", or "toxicology.substance_N[_cause]"
+    label: str
+    parse: Callable[[str], object]
+    example: str  # invented, for the template file
+
+    @property
+    def section(self) -> str:
+        return self.key.split(".")[0]
+
+    @property
+    def field(self) -> str:
+        return self.key.split(".")[1]
+
+    @property
+    def column(self) -> str:
+        """The column header the template file uses (and the default mapping)."""
+        return self.field
+
+
+TARGETS: list[Target] = [
+    Target("case.reference", "Case reference (generated when empty)", text(30), ""),
+    Target("identifiers.me_case_number", "ME/coroner case number", text(50), "ME-2026-0412"),
+    Target(
+        "identifiers.death_certificate_number",
+        "Death certificate number",
+        text(50),
+        "2026-FR-004512",
+    ),
+    Target("identifiers.legal_name", "Legal name", text(200), "Jordan Q. Example"),
+    Target("identifiers.aliases", "Other names", text(300), "JQ Example"),
+    Target("identifiers.date_of_birth", "Date of birth", parse_date, "1988-04-17"),
+    Target("identifiers.residence_address", "Residence address", text(300), "12 Sample Road"),
+    Target("decedent.age_at_death", "Age at death", whole_number(0, MAX_AGE), "37"),
+    Target(
+        "decedent.sex",
+        "Sex",
+        choice(vs.Sex, f=vs.Sex.FEMALE, m=vs.Sex.MALE, u=vs.Sex.UNKNOWN),
+        "Male",
+    ),
+    Target("decedent.race", "Race", choice(vs.Race), "White"),
+    Target("decedent.ethnicity", "Ethnicity", choice(vs.Ethnicity), "Not Hispanic or Latino"),
+    Target("decedent.residence_county", "County of residence", text(100), "Riverside"),
+    Target("decedent.residence_zip", "ZIP code of residence", zip_code, "49001"),
+    Target("decedent.homeless", "Experiencing homelessness", tristate, "no"),
+    Target("decedent.veteran", "Veteran", tristate, "unknown"),
+    Target("death.date_of_death", "Date of death", parse_date, "03/02/2026"),
+    Target("death.date_last_seen_alive", "Date last seen alive", parse_date, "03/01/2026"),
+    Target("death.manner", "Manner of death", choice(vs.MannerOfDeath), "Accident"),
+    Target("death.cause_immediate", "Immediate cause", text(200), "Fentanyl toxicity"),
+    Target("death.cause_underlying", "Underlying cause", text(200), ""),
+    Target("death.icd10_underlying", "ICD-10 underlying cause", icd10, "X42"),
+    Target("death.place_of_death", "Place of death", choice(vs.PlaceOfDeath), "Decedent's home"),
+    Target("death.autopsy", "Autopsy performed", tristate, "yes"),
+    Target("death.county_of_injury", "County of injury", text(100), "Riverside"),
+    Target("death.county_of_death", "County of death", text(100), "Riverside"),
+    Target("circumstances.bystander_present", "Bystander present", tristate, "yes"),
+    Target("circumstances.naloxone_administered", "Naloxone administered", tristate, "yes"),
+    Target("circumstances.no_pulse_at_arrival", "No pulse at arrival", tristate, "unknown"),
+    Target("circumstances.prior_overdose_past_year", "Prior overdose in past year", tristate, "no"),
+    Target("circumstances.recent_ed_visit", "Recent ED visit", tristate, "not collected"),
+    Target("circumstances.recent_release", "Recent release from an institution", tristate, "no"),
+    Target("circumstances.current_sud_treatment", "In SUD treatment", tristate, "no"),
+    Target("circumstances.mental_health_diagnosis", "Mental health diagnosis", tristate, "unknown"),
+]
+for slot in range(1, TOXICOLOGY_SLOTS + 1):
+    TARGETS += [
+        Target(
+            f"toxicology.substance_{slot}",
+            f"Substance {slot}",
+            choice(vs.Substance),
+            {1: "Fentanyl", 2: "xylazine"}.get(slot, ""),
+        ),
+        Target(
+            f"toxicology.substance_{slot}_cause",
+            f"Substance {slot} listed as a cause",
+            yes_no,
+            {1: "yes", 2: "no"}.get(slot, ""),
+        ),
+    ]
+
+TARGETS_BY_KEY = {target.key: target for target in TARGETS}
+SECTIONS = ("decedent", "identifiers", "death", "circumstances")
+
+
+def default_columns() -> dict[str, str]:
+    """target key -> column header: the template file's headers."""
+    return {target.key: target.column for target in TARGETS}
