@@ -396,14 +396,18 @@ def case_notes_of(case: Case) -> list[Note]:
     return list(case.notes.select_related("author"))
 
 
-def visible_timeline(case: Case, viewer: CaseViewer, notes=None) -> list[TimelineItem]:
+def visible_timeline(case: Case, viewer: CaseViewer, notes=None, events=None) -> list[TimelineItem]:
     """The case's timeline, oldest first, filtered for the viewer; `notes`
-    (from case_notes_of) spares the query for the touchpoints' notes."""
+    (from case_notes_of) spares the query for the touchpoints' notes, and
+    `events` (the case's touchpoints with their agency, in order) the query
+    for the touchpoints themselves (exports fetch them for many cases at once)."""
     date_of_death = case.death.date_of_death
     by_event = defaultdict(list)
     for note in case_notes_of(case) if notes is None else notes:
         by_event[note.timeline_event_id].append(note)
-    events = list(case.timeline_events.select_related("agency"))
+    if events is None:
+        events = case.timeline_events.select_related("agency")
+    events = list(events)
     viewer.index.know_events(events)
     return [timeline_item(event, viewer, date_of_death, by_event[event.pk]) for event in events]
 
@@ -493,6 +497,8 @@ def identifiers_for(case: Case, viewer: CaseViewer) -> DecedentIdentifiers | Non
     """The decedent's identifiers, or None: never loaded for those who may not see them."""
     if not viewer.sees_identifiers:
         return None
+    if Case.identifiers.is_cached(case):  # fetched with the case, for a viewer who sees them
+        return case.identifiers
     return DecedentIdentifiers.objects.get(case=case)
 
 

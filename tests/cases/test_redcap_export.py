@@ -12,7 +12,7 @@ from django.urls import reverse
 from cases.access import viewers_for
 from cases.exchange import redcap
 from cases.exchange.fields import DEIDENTIFIED, FIELDS, FULL
-from cases.models import CaseGroupObjectPermission, TimelineEvent
+from cases.models import Case, CaseGroupObjectPermission, TimelineEvent
 from ofr.models import AccessEvent
 from tests.base import PART2_TEXT, OFRTestCase
 from tests.cases.redcap_validator import check
@@ -186,18 +186,23 @@ class RedcapExportTestCase(OFRTestCase):
         cells = [c for row in csv.reader(io.StringIO(text)) for c in row]
         self.assertFalse(any(c.startswith(("=", "+", "-", "@")) for c in cells))
 
-    def test_it_needs_a_query_per_case_not_per_touchpoint(self):
-        for day in range(1, 6):
-            TimelineEvent.objects.create(
-                case=self.case,
-                date=date(2024, 6, day),
-                system="ems",
-                touchpoint_type="ems_response",
-            )
+    def test_its_queries_grow_with_neither_cases_nor_touchpoints(self):
+        def add_touchpoints(case):
+            for day in range(1, 6):
+                TimelineEvent.objects.create(
+                    case=case, date=date(2024, 6, day), system="ems", touchpoint_type="ems_response"
+                )
+
+        add_touchpoints(self.case)
         self.client.force_login(self.coordinator)
         self.client.get(self.url("redcap_records"))  # sessions and caches warm
         with self.assertNumQueries(15):
             self.client.get(self.url("redcap_records", FULL))
+        for number in range(3):
+            add_touchpoints(Case.objects.create(team=self.team, reference=f"RIV-2024-9{number}"))
+        with self.assertNumQueries(15):
+            text = self.client.get(self.url("redcap_records", FULL)).content.decode()
+        self.assertIn("RIV-2024-92", text)
 
     def test_the_codebook_lists_every_field_and_its_values(self):
         self.client.force_login(self.coordinator)
