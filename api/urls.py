@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.key_list, name="list"),
     path("new/", views.key_new, name="new"),
     path("<uuid:code>/revoke/", views.key_revoke, name="revoke"),
+    path("reference/", views.reference, name="reference"),
 ]

@@ -68,3 +68,30 @@ def key_revoke(request: HttpRequest, code) -> HttpResponse:
     key.revoke(by=request.user)
     messages.success(request, f"{key.name}: revoked. Calls with it are refused from now on.")
     return redirect("api:list")
+
+
+@require_safe
+def reference(request: HttpRequest) -> HttpResponse:
+    """The API's endpoints, read from its OpenAPI schema, as an ordinary page
+    of the site: Swagger UI (at /api/v1/docs) is third-party and fails the
+    site's accessibility checks, so the pages link here. No data, no sign-in."""
+    from api.endpoints import api
+
+    schema = api.get_openapi_schema()
+    operations = [
+        {
+            "method": method.upper(),
+            "path": path,  # the schema gives the full path
+            "summary": operation.get("summary", ""),
+            "description": operation.get("description", ""),
+            "parameters": [p["name"] for p in operation.get("parameters", [])],
+            "answers": sorted(operation.get("responses", {})),
+        }
+        for path, methods in schema["paths"].items()
+        for method, operation in methods.items()
+    ]
+    return render(
+        request,
+        "api/reference.html",
+        {"title": schema["info"]["title"], "operations": operations},
+    )

@@ -246,6 +246,7 @@ MATRIX["api:new"] = KEY_MANAGERS
 MATRIX["api:revoke"] = POST_ONLY
 # The partner API answers a key, never a session: every caller here has none.
 # Its schema and docs are public (they describe the API, and hold no data).
+MATRIX["api:reference"] = {**expect(200), ANON: 200}  # the endpoints, no data
 MATRIX["api_v1:openapi-json"] = {**expect(200), ANON: 200}
 MATRIX["api_v1:openapi-view"] = {**expect(200), ANON: 200}
 MATRIX["api_v1:api-root"] = {**expect(API_ROOT_STATUS), ANON: API_ROOT_STATUS}

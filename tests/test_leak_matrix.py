@@ -232,6 +232,7 @@ ENTRIES: dict[str, list[dict]] = {
     "api:list": [{}],
     "api:new": [{}],
     "api:revoke": [{"code": "api_key"}],
+    "api:reference": [{}],
     # The partner API as the roles' sessions call it (they hold no key: 401);
     # tests/api/test_api_leaks.py calls it with keys.
     "api_v1:openapi-json": [{}],

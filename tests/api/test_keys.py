@@ -102,3 +102,16 @@ class ApiKeyPagesTestCase(OFRTestCase):
         self.assertContains(self.client.get(reverse("home")), reverse("api:list"))
         self.client.force_login(self.reviewer)
         self.assertNotContains(self.client.get(reverse("home")), reverse("api:list"))
+
+    def test_the_reference_page_lists_every_endpoint_from_the_schema(self):
+        response = self.client.get(reverse("api:reference"))
+        page = response.content.decode()
+        for line in (
+            "GET /api/v1/recommendations",
+            "POST /api/v1/recommendations/{code}/updates",
+            "GET /api/v1/aggregates/{year}",
+        ):
+            self.assertIn(line, page)
+        self.assertContains(response, reverse("api_v1:openapi-json"))
+        self.client.force_login(self.coordinator)
+        self.assertContains(self.client.get(reverse("api:list")), reverse("api:reference"))

@@ -132,6 +132,7 @@ POSTERS = {
     "api:list": None,
     "api:new": "coordinator",
     "api:revoke": "coordinator",
+    "api:reference": None,
     # The partner API takes JSON from a key, not forms from a session
     # (tests/api/test_endpoints.py sends it what it refuses).
     "api_v1:openapi-json": None,
