@@ -455,12 +455,12 @@ def intake_cases(request: HttpRequest):
         return Status(400, {"detail": "Send a case as a JSON object, or a list of them."})
     if not 1 <= len(items) <= MAX_INTAKE_ITEMS:
         return Status(400, {"detail": f"Send from 1 to {MAX_INTAKE_ITEMS} cases a call."})
-    records = [{name: intake_text(value) for name, value in item.items()} for item in items]
+    texts = [{name: intake_text(value) for name, value in item.items()} for item in items]
     plan = plan_records(
-        [{name: text or "" for name, text in record.items()} for record in records], team.pk
+        [{name: text or "" for name, text in item.items()} for item in texts], team.pk
     )
-    for row, record in zip(plan.rows, records, strict=True):
-        nested = [name[:50] for name, text in record.items() if text is None]
+    for row, item in zip(plan.rows, texts, strict=True):
+        nested = [name[:50] for name, text in item.items() if text is None]
         if nested:
             row.fail(f"Not a text, number or true/false value: {', '.join(nested[:10])}")
     # A key has no account: the history names the key in its reason.
