@@ -8,9 +8,10 @@ Endpoints: a key acts as a member of its team would, so the rules are the
 pages' own. An agency's key is a principal holding one agency-partner
 membership of that agency on the key's team: recommendations.access answers
 for it exactly as for a person with that role (which recommendations it sees,
-which it may report on). A team's own key reads the team's aggregates.
-Nothing here reaches a case: the principal has no case permission and no
-endpoint reads case data.
+which it may report on). A team's own key reads the team's aggregates and,
+with the intake scope, adds cases to the team: the right a coordinator
+(add_team_case) gave it by making it. Nothing here reads a case: the principal
+has no case permission, and intake answers a new case with its code only.
 """
 
 import math
@@ -114,6 +115,13 @@ def get_report_team_for_key(key: ApiKey) -> Team:
     """A team's own key reads that team's aggregates; an agency's key none."""
     if key.agency_id:
         raise DeniedForbidden("ofr.team", key.team.code, "view_aggregates")
+    return key.team
+
+
+def get_intake_team_for_key(key: ApiKey) -> Team:
+    """A team's own key adds cases to that team; an agency's key to none."""
+    if key.agency_id:
+        raise DeniedForbidden("ofr.team", key.team.code, "add_team_case")
     return key.team
 
 

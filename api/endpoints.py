@@ -4,9 +4,11 @@ Every call carries `Authorization: Bearer <key>`. The key decides what the
 call reaches, through api/access.py, which asks the same functions the pages
 ask. Each call made with a key leaves an access event naming the key (its
 method, path and status), and those events are what the rate limit counts.
-No endpoint returns case content. Case intake is not here yet.
+No endpoint returns case content: case intake answers a new case with its
+code, a duplicate or a bad row with reasons, never with the case's data.
 """
 
+import json
 from datetime import date
 from uuid import UUID
 
@@ -23,12 +25,16 @@ from ninja.security import HttpBearer
 
 from api.access import (
     KeyPrincipal,
+    get_intake_team_for_key,
     get_recommendation_for_key,
     get_report_team_for_key,
     recommendations_for_key,
     retry_after,
 )
 from api.models import ApiKey
+from cases.imports.applying import create_new_rows
+from cases.imports.planning import RowStatus, plan_records
+from cases.imports.targets import TARGETS
 from ofr.audit import Action, record
 from recommendations import reports
 from recommendations.forms import ProgressUpdateForm
@@ -80,6 +86,8 @@ def audit_call(request: HttpRequest, status: int) -> None:
     key = request.api_key
     action = getattr(request, "audit_action", Action.VIEW) if status < 400 else Action.DENIED
     detail = f"{request.method} {request.path} {status}"
+    if getattr(request, "audit_detail", ""):
+        detail = f"{detail} {request.audit_detail}"
     if key is None:
         record(request, action, username="api-key:unknown", detail=detail)
     else:
@@ -197,6 +205,20 @@ class AggregatesOut(Schema):
     reviewed_deaths: str
     tables: list[TableOut]
     footnote: str
+
+
+class IntakeItemOut(Schema):
+    item: int
+    status: str
+    receipt: UUID | None = None
+    reasons: list[str] = []
+
+
+class IntakeOut(Schema):
+    created: int
+    duplicates: int
+    errors: int
+    results: list[IntakeItemOut]
 
 
 def update_out(update: ProgressUpdate) -> dict:
@@ -350,3 +372,127 @@ def aggregates(request: HttpRequest, year: int):
         ],
         "footnote": report.footnote,
     }
+
+
+# --- Case intake -----------------------------------------------------------------------
+
+MAX_INTAKE_ITEMS = 100
+
+INTAKE_ROW_SCHEMA = {
+    "type": "object",
+    "description": "One case: the import template's columns, each optional.",
+    "additionalProperties": False,
+    "properties": {
+        target.column: {"type": ["string", "number", "boolean", "null"], "title": target.label}
+        for target in TARGETS
+    },
+}
+INTAKE_EXAMPLE = {target.column: target.example for target in TARGETS if target.example}
+
+
+def intake_text(value) -> str | None:
+    """A JSON value as the import's cell text; None for one no column holds."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, str):
+        return value.strip()
+    return None
+
+
+@api.post(
+    "/cases",
+    response={
+        200: IntakeOut,
+        201: IntakeItemOut,
+        400: IntakeItemOut | ErrorOut,
+        403: ErrorOut,
+        409: IntakeItemOut,
+    },
+    summary="Add new cases to the key's team (create only: a known case is not changed)",
+    description=(
+        "The body is one case, an object keyed by the case import template's column "
+        f"names, or a list of at most {MAX_INTAKE_ITEMS} of them. Each is checked as an "
+        "import's dry run checks a row. One case: 201 with its receipt, 409 if it matches "
+        "a case of the team (ME case number, death certificate number, or name with date "
+        "of birth), 400 with the reasons it is refused. A list: 200 with a result per item "
+        "(status created, duplicate or error), numbered from 1. No answer echoes case data."
+    ),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "oneOf": [
+                            INTAKE_ROW_SCHEMA,
+                            {
+                                "type": "array",
+                                "items": INTAKE_ROW_SCHEMA,
+                                "maxItems": MAX_INTAKE_ITEMS,
+                            },
+                        ]
+                    },
+                    "example": INTAKE_EXAMPLE,
+                }
+            },
+        }
+    },
+)
+def intake_cases(request: HttpRequest):
+    key = require(request, Scope.INTAKE_CASES)
+    team = get_intake_team_for_key(key)
+    try:
+        body = json.loads(request.body)
+    except ValueError:
+        return Status(400, {"detail": "The body is not JSON."})
+    single = isinstance(body, dict)
+    items = [body] if single else body
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        return Status(400, {"detail": "Send a case as a JSON object, or a list of them."})
+    if not 1 <= len(items) <= MAX_INTAKE_ITEMS:
+        return Status(400, {"detail": f"Send from 1 to {MAX_INTAKE_ITEMS} cases a call."})
+    texts = [{name: intake_text(value) for name, value in item.items()} for item in items]
+    plan = plan_records(
+        [{name: text or "" for name, text in item.items()} for item in texts], team.pk
+    )
+    for row, item in zip(plan.rows, texts, strict=True):
+        nested = [name[:50] for name, text in item.items() if text is None]
+        if nested:
+            row.fail(f"Not a text, number or true/false value: {', '.join(nested[:10])}")
+    # A key has no account: the history names the key in its reason.
+    written = create_new_rows(plan, team, by=None, reason=f"API key {key.name} intake")
+    results = [intake_result(row, written.get(row.number)) for row in plan.rows]
+    counts = {
+        status: sum(1 for result in results if result["status"] == status)
+        for status in ("created", "duplicate", "error")
+    }
+    request.audit_action = Action.IMPORT
+    request.audit_detail = (
+        f"intake: {counts['created']} created, {counts['duplicate']} duplicates, "
+        f"{counts['error']} errors"
+    )
+    if single:
+        result = results[0]
+        return Status({"created": 201, "duplicate": 409, "error": 400}[result["status"]], result)
+    return {
+        "created": counts["created"],
+        "duplicates": counts["duplicate"],
+        "errors": counts["error"],
+        "results": results,
+    }
+
+
+def intake_result(row, written) -> dict:
+    """An item's answer: a receipt, or reasons; never a value of the case."""
+    if row.status in (RowStatus.UPDATE, RowStatus.UNCHANGED):
+        reason = f"Matches a case of the team on its {row.matched_on}: intake adds new cases only"
+        return {"item": row.number, "status": "duplicate", "reasons": [reason]}
+    if row.status == RowStatus.ERROR:
+        return {"item": row.number, "status": "error", "reasons": row.reasons}
+    if isinstance(written, str):
+        return {"item": row.number, "status": "error", "reasons": [written]}
+    return {"item": row.number, "status": "created", "receipt": written.code}

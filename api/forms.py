@@ -7,10 +7,7 @@ from api.models import ApiKey
 from ofr.forms import USWDSFormMixin
 from ofr.models import Agency
 
-# What the form offers; case intake is reserved for later.
-OFFERED_SCOPES = [
-    (scope.value, scope.label) for scope in ApiKey.Scope if scope != ApiKey.Scope.INTAKE_CASES
-]
+OFFERED_SCOPES = [(scope.value, scope.label) for scope in ApiKey.Scope]
 
 
 class ApiKeyForm(USWDSFormMixin, forms.ModelForm):
@@ -18,7 +15,7 @@ class ApiKeyForm(USWDSFormMixin, forms.ModelForm):
         choices=OFFERED_SCOPES,
         widget=forms.CheckboxSelectMultiple,
         help_text="An agency's key: read recommendations, post updates. "
-        "A team's own key: read aggregates.",
+        "A team's own key: read aggregates, add cases.",
     )
 
     class Meta:

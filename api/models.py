@@ -42,13 +42,14 @@ class ApiKey(models.Model):
         READ_RECOMMENDATIONS = "read_recommendations", "Read recommendations"
         POST_UPDATES = "post_updates", "Post progress updates"
         READ_AGGREGATES = "read_aggregates", "Read suppressed aggregates"
-        # Reserved for case intake from partner systems; no endpoint uses it yet.
-        INTAKE_CASES = "intake_cases", "Case intake (reserved)"
+        INTAKE_CASES = "intake_cases", "Add cases (case intake)"
 
     # A partner agency's key reads and reports on that agency's recommendations;
-    # a team's own key (no agency) reads the team's published aggregates.
+    # a team's own key (no agency) reads the team's published aggregates and
+    # adds cases to the team. An agency, even a medical examiner's, never adds
+    # cases: its rows come in through the team's own system or an import.
     AGENCY_SCOPES = frozenset({Scope.READ_RECOMMENDATIONS, Scope.POST_UPDATES})
-    TEAM_SCOPES = frozenset({Scope.READ_AGGREGATES})
+    TEAM_SCOPES = frozenset({Scope.READ_AGGREGATES, Scope.INTAKE_CASES})
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(

@@ -755,11 +755,12 @@ class LeakCast:
     @classmethod
     def build_api_keys(cls) -> None:
         """Partner API keys: the health department's and the sheriff's (read
-        and report), and the team's own (aggregates); their secrets by name."""
+        and report), and the team's own (aggregates, case intake); their
+        secrets by name."""
         scopes = {
             "health": [ApiKey.Scope.READ_RECOMMENDATIONS, ApiKey.Scope.POST_UPDATES],
             "sheriff": [ApiKey.Scope.READ_RECOMMENDATIONS, ApiKey.Scope.POST_UPDATES],
-            "team": [ApiKey.Scope.READ_AGGREGATES],
+            "team": [ApiKey.Scope.READ_AGGREGATES, ApiKey.Scope.INTAKE_CASES],
         }
         cls.api_tokens = {}
         for name, agency in (("health", cls.health), ("sheriff", cls.sheriff), ("team", None)):

@@ -253,6 +253,7 @@ MATRIX["api_v1:api-root"] = {**expect(API_ROOT_STATUS), ANON: API_ROOT_STATUS}
 for name in ("api_v1:list_recommendations", "api_v1:get_recommendation", "api_v1:aggregates"):
     MATRIX[name] = {**expect(401), ANON: 401}
 MATRIX["api_v1:post_update"] = {**expect(405), ANON: 405}  # POST only
+MATRIX["api_v1:intake_cases"] = {**expect(405), ANON: 405}  # POST only
 
 # Which cast item fills the <item> of an item URL.
 ITEMS = {

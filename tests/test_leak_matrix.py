@@ -242,6 +242,7 @@ ENTRIES: dict[str, list[dict]] = {
     "api_v1:get_recommendation": RECOMMENDATION,
     "api_v1:post_update": RECOMMENDATION,
     "api_v1:aggregates": [{"year": 2025}],
+    "api_v1:intake_cases": [{}],
 }
 # The admin's generated URLs are crawled from its registry instead (see crawl_admin).
 SKIPPED_NAMESPACES = {"admin"}

@@ -9,7 +9,7 @@ import re
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from cases.imports.planning import RowPlan, RowStatus, plan_rows, same
+from cases.imports.planning import Plan, RowPlan, RowStatus, plan_rows, same
 from cases.models import Case, ToxicologyResult
 
 
@@ -45,6 +45,26 @@ def apply_rows(pending, *, by, update_rows: set[int]) -> dict:
                     {"row": row.number, "reason": f"not saved: {error.__class__.__name__}"}
                 )
     return {**counts, "failed": failed}
+
+
+def create_new_rows(plan: Plan, team, *, by, reason: str) -> dict[int, Case | str]:
+    """Writes the plan's new rows only (the API's case intake, which never
+    updates a case), one transaction per row. Row number -> the new case, or
+    why it was not saved."""
+    outcome: dict[int, Case | str] = {}
+    references = ReferenceCounter(team)
+    for row in plan.rows:
+        if row.status != RowStatus.NEW:
+            continue
+        try:
+            with transaction.atomic():
+                outcome[row.number] = create_case(
+                    row, team, by=by, reason=reason, references=references
+                )
+        except DatabaseError as error:
+            # As in apply_rows: a clash with a write since the plan.
+            outcome[row.number] = f"not saved: {error.__class__.__name__}"
+    return outcome
 
 
 class ReferenceCounter:

@@ -18,7 +18,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from cases.imports.targets import SECTIONS, TARGETS_BY_KEY, TOXICOLOGY_SLOTS, BadValue
+from cases.imports.targets import (
+    SECTIONS,
+    TARGETS_BY_KEY,
+    TOXICOLOGY_SLOTS,
+    BadValue,
+    default_columns,
+)
 from cases.models import (
     Case,
     Circumstances,
@@ -119,9 +125,31 @@ def plan_rows(pending) -> Plan:
     for number, cells in enumerate(pending.rows, start=2):
         if any(cells):  # a blank line is no row
             rows.append(parse_row(number, cells, positions))
+    return check_rows(rows, pending.team_id)
+
+
+def plan_records(records: list[dict[str, str]], team_id: int) -> Plan:
+    """Records keyed by the template's column names (the API's case intake),
+    numbered from 1, planned as a file's rows are. A name the template lacks
+    fails its record: a misspelt column would otherwise drop its value."""
+    columns = default_columns()
+    rows = []
+    for number, record in enumerate(records, start=1):
+        header = list(record)
+        row = parse_row(number, list(record.values()), column_positions(header, columns))
+        unknown = unknown_columns(header, columns)
+        if unknown:
+            names = ", ".join(name[:50] for name in unknown[:10])
+            row.fail(f"Not a column of the import template: {names}")
+        rows.append(row)
+    return check_rows(rows, team_id)
+
+
+def check_rows(rows: list[RowPlan], team_id: int) -> Plan:
+    """The checks across rows and against the team's cases."""
     refuse_repeats(rows)
-    match_cases(rows, pending.team_id)
-    check_references(rows, pending.team_id)
+    match_cases(rows, team_id)
+    check_references(rows, team_id)
     return Plan(rows)
 
 

@@ -1,6 +1,7 @@
 """The leak matrix's canaries against the partner API: whatever a key asks
-for (recommendations, updates, aggregates, case codes, the schema and docs),
-no response and no access event of its calls holds a canary. A key acts for
+for (recommendations, updates, aggregates, case codes, the schema and docs)
+or sends to case intake (the canary case's own identifiers, which make a
+duplicate), no response and no access event of its calls holds a canary. A key acts for
 an agency partner or a team's outside system: it may see no class of secret
 (the oracle's "partner" row)."""
 
@@ -8,7 +9,7 @@ from django.test import Client
 
 from ofr.models import AccessEvent
 from tests.base import OFRTestCase
-from tests.leaks import LeakCast, leaks_in
+from tests.leaks import LeakCast, T, leaks_in
 
 
 class ApiLeaksTestCase(LeakCast, OFRTestCase):
@@ -34,6 +35,19 @@ class ApiLeaksTestCase(LeakCast, OFRTestCase):
             "/api/v1/aggregates/2025",
             "/api/v1/aggregates/2026",
             f"/api/v1/cases/{self.case.code}",
+            "/api/v1/cases",
+        ]
+
+    def intake_bodies(self) -> list:
+        """The canary case's identifiers, alone, together and beside a new row:
+        duplicates, answered without a word of the case they match."""
+        known = {"me_case_number": T["id_me_number"], "death_certificate_number": T["id_dc_number"]}
+        new = {"me_case_number": "ME-2026-7001", "manner": "Accident"}
+        return [
+            {"me_case_number": T["id_me_number"]},
+            {"death_certificate_number": T["id_dc_number"]},
+            {**known, "legal_name": T["id_legal_name"], "date_of_death": "2025-03-01"},
+            [known, new, {"me_case_number": "ME-2026-7001"}],
         ]
 
     def test_it_leaks_no_canary_to_any_key(self):
@@ -51,6 +65,11 @@ class ApiLeaksTestCase(LeakCast, OFRTestCase):
                             content_type="application/json",
                         )
                     )
+                if path == "/api/v1/cases":
+                    responses += [
+                        client.post(path, body, content_type="application/json")
+                        for body in self.intake_bodies()
+                    ]
                 for response in responses:
                     checked += 1
                     self.assertLess(response.status_code, 500, path)
@@ -68,6 +87,18 @@ class ApiLeaksTestCase(LeakCast, OFRTestCase):
             )
             leaks += found
         self.assertGreater(checked, 50)
+        # The team's key was answered: three single duplicates (409, logged as
+        # refusals) and the list (one import event: one created, one duplicate).
+        intake = AccessEvent.objects.filter(seq__gt=before, detail__contains="intake:")
+        self.assertEqual(
+            [(e.action, e.detail.split(" ", 3)[2:]) for e in intake.order_by("seq")],
+            [
+                ("denied", ["409", "intake: 0 created, 1 duplicates, 0 errors"]),
+                ("denied", ["409", "intake: 0 created, 1 duplicates, 0 errors"]),
+                ("denied", ["409", "intake: 0 created, 1 duplicates, 0 errors"]),
+                ("import", ["200", "intake: 1 created, 1 duplicates, 1 errors"]),
+            ],
+        )
         self.assertEqual([leak.line() for leak in leaks], [])
 
     def test_it_finds_the_canaries_it_looks_for(self):

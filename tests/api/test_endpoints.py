@@ -234,6 +234,7 @@ class PartnerApiTestCase(OFRTestCase):
                 "/api/v1/recommendations/{code}",
                 "/api/v1/recommendations/{code}/updates",
                 "/api/v1/aggregates/{year}",
+                "/api/v1/cases",
             },
         )
         self.assertIn("BearerKey", schema["components"]["securitySchemes"])

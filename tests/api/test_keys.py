@@ -63,6 +63,17 @@ class ApiKeyPagesTestCase(OFRTestCase):
         self.assertEqual(response.status_code, 400)
         self.assertEqual(ApiKey.objects.count(), 1)
 
+    def test_it_offers_case_intake_to_a_teams_own_key_only(self):
+        self.client.force_login(self.coordinator)
+        response = self.client.post(
+            reverse("api:new"), self.form(agency="", scopes=["intake_cases"], name="ME feed")
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(ApiKey.objects.get(name="ME feed").scopes, ["intake_cases"])
+        response = self.client.post(reverse("api:new"), self.form(scopes=["intake_cases"]))
+        self.assertEqual(response.status_code, 400)
+        self.assertFalse(ApiKey.objects.filter(name="Sheriff RMS").exists())
+
     def test_it_revokes_a_key_with_history(self):
         self.client.force_login(self.coordinator)
         response = self.client.post(reverse("api:revoke", args=[self.key.code]))

@@ -142,6 +142,7 @@ POSTERS = {
     "api_v1:get_recommendation": None,
     "api_v1:post_update": None,
     "api_v1:aggregates": None,
+    "api_v1:intake_cases": None,
 }
 
 # Forms the cast's state does not show (copies are disposed of once the meeting
