@@ -327,7 +327,8 @@ def match_cases(rows: list[RowPlan], team_id: int) -> None:
             )
             continue
         chosen[row.number] = (ids.pop(), MATCH_LABELS[kind])
-    cases = load_cases({case_id for case_id, _ in chosen.values()})
+    touchpoints = any(row.touchpoints for row in rows)
+    cases = load_cases({case_id for case_id, _ in chosen.values()}, touchpoints=touchpoints)
     for row in rows:
         if row.number in chosen:
             case_id, row.matched_on = chosen[row.number]
@@ -336,14 +337,15 @@ def match_cases(rows: list[RowPlan], team_id: int) -> None:
             row.status = RowStatus.UPDATE if row.changes else RowStatus.UNCHANGED
 
 
-def load_cases(case_ids: set[int]) -> dict[int, Case]:
+def load_cases(case_ids: set[int], *, touchpoints: bool = False) -> dict[int, Case]:
     cases = Case.objects.filter(pk__in=case_ids).select_related(
         "identifiers", "decedent", "death", "circumstances"
     )
     cases = cases.prefetch_related(
-        Prefetch("toxicology", queryset=ToxicologyResult.objects.order_by("id")),
-        "timeline_events",
+        Prefetch("toxicology", queryset=ToxicologyResult.objects.order_by("id"))
     )
+    if touchpoints:  # only a REDCap file brings touchpoints to compare
+        cases = cases.prefetch_related("timeline_events")
     return {case.pk: case for case in cases}
 
 

@@ -107,8 +107,24 @@ def fill_case(case: Case, number: int, *, agency, by) -> None:
         )
     touchpoints = (
         (date(2024, 1, 3), "day", "criminal_legal", "jail_release", agency, "", True),
-        (date(2024, 2, 1), "month", "sud_treatment", "treatment_admission", None, "part2_sud", 0),
-        (date(2024, 3, 7), "day", "behavioral_health", "outpatient_visit", None, "mental_health", 0),
+        (
+            date(2024, 2, 1),
+            "month",
+            "sud_treatment",
+            "treatment_admission",
+            None,
+            "part2_sud",
+            False,
+        ),
+        (
+            date(2024, 3, 7),
+            "day",
+            "behavioral_health",
+            "outpatient_visit",
+            None,
+            "mental_health",
+            False,
+        ),
     )
     for day, precision, system, kind, by_agency, category, missed in touchpoints:
         TimelineEvent.objects.create(
