@@ -390,6 +390,8 @@ def item_key(model, item) -> tuple:
 
 def missing_items(model, held, imported: list[dict]) -> list:
     """The imported items (as unsaved instances) that the case does not hold yet."""
+    if not imported:  # spares reading the case's items for a plain spreadsheet
+        return []
     have = Counter(item_key(model, item) for item in held)
     missing = []
     for values in imported:
