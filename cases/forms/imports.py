@@ -49,6 +49,11 @@ class UploadForm(USWDSFormMixin, forms.Form):
             except ImportFileError as refused:
                 self.add_error("file", str(refused))
                 return cleaned
+            if cleaned["sheet"].lines:
+                # A REDCap records file names its columns as the export does.
+                from cases.imports import redcap
+
+                cleaned["columns"] = redcap.columns()
             self.check_columns(cleaned["sheet"], cleaned["columns"])
         return cleaned
 

@@ -9,8 +9,8 @@ import re
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from cases.imports.planning import Plan, RowPlan, RowStatus, plan_rows, same
-from cases.models import Case, ToxicologyResult
+from cases.imports.planning import Plan, RowPlan, RowStatus, missing_items, plan_rows, same
+from cases.models import Case, TimelineEvent, ToxicologyResult
 
 
 def apply_rows(pending, *, by, update_rows: set[int]) -> dict:
@@ -92,23 +92,38 @@ class ReferenceCounter:
 def create_case(row: RowPlan, team, *, by, reason: str, references: ReferenceCounter) -> Case:
     death = row.values["death"].get("date_of_death")
     reference = row.reference or references.next((death or timezone.localdate()).year)
-    case = Case(team=team, reference=reference, created_by=by)
+    case = Case(team=team, reference=reference, created_by=by, **row.values["case"])
     case._history_user = by
     case._change_reason = reason
-    case.save(sections=row.values)
+    case.save(sections={name: v for name, v in row.values.items() if name != "case"})
     add_substances(case, row.substances, {}, by=by, reason=reason)
+    add_items(case, row, by=by, reason=reason)
     return case
 
 
 def update_case(row: RowPlan, *, by, reason: str) -> None:
     case = Case.objects.select_for_update().get(pk=row.case.pk)
     for section, values in row.values.items():
-        stored = getattr(row.case, section)
+        stored = case if section == "case" else getattr(row.case, section)
         changed = {name: v for name, v in values.items() if not same(getattr(stored, name), v)}
         if changed:
             save_section(stored, changed, by=by, reason=reason)
     held = {result.substance: result for result in row.case.toxicology.all()}
     add_substances(case, row.substances, held, by=by, reason=reason)
+    add_items(row.case, row, by=by, reason=reason)
+
+
+def add_items(case: Case, row: RowPlan, *, by, reason: str) -> None:
+    """A REDCap file's toxicology results and touchpoints that the case lacks."""
+    for model, imported in ((ToxicologyResult, row.toxicology), (TimelineEvent, row.touchpoints)):
+        held = model.objects.filter(case=case) if case.pk else model.objects.none()
+        for item in missing_items(model, held, imported):
+            item.case = case
+            if model is TimelineEvent:
+                item.created_by = by
+            item._history_user = by
+            item._change_reason = reason
+            item.save()
 
 
 def save_section(section, values: dict, *, by, reason: str) -> None:

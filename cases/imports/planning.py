@@ -6,11 +6,15 @@ case number first, then the death-certificate number, then the name with the
 date of birth. A row whose identifiers point at two different cases is an
 error; so is a row that repeats an earlier row's identifiers, and a row with
 none of them (it could never be matched again, so a second import would
-duplicate it)."""
+duplicate it).
+
+A REDCap records file's toxicology results and touchpoints (whole items, one
+per repeating row) are added to a matched case when it holds no item equal to
+them; like substances, none is ever removed."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -19,6 +23,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from cases.imports.targets import (
+    REPEAT_TARGETS_BY_KEY,
     SECTIONS,
     TARGETS_BY_KEY,
     TOXICOLOGY_SLOTS,
@@ -32,6 +37,7 @@ from cases.models import (
     Decedent,
     DecedentIdentifiers,
     IdentifierLookup,
+    TimelineEvent,
     ToxicologyResult,
     normal_name,
     normal_number,
@@ -40,6 +46,7 @@ from cases.models.sections import name_forms
 from ofr.encryption import blind_indexes
 
 SECTION_MODELS = {
+    "case": Case,
     "decedent": Decedent,
     "identifiers": DecedentIdentifiers,
     "death": DeathDetails,
@@ -69,6 +76,9 @@ class RowPlan:
     reasons: list[str] = field(default_factory=list)
     values: dict[str, dict] = field(default_factory=lambda: defaultdict(dict))
     substances: dict[str, bool] = field(default_factory=dict)  # substance -> listed as a cause
+    # A REDCap file's repeating rows, each as model field -> value.
+    toxicology: list[dict] = field(default_factory=list)
+    touchpoints: list[dict] = field(default_factory=list)
     reference: str = ""
     terms: dict[str, list[str]] = field(default_factory=dict)  # kind -> normalised values
     case: Case | None = None
@@ -122,9 +132,9 @@ def unknown_columns(header: list[str], columns: dict[str, str]) -> list[str]:
 def plan_rows(pending) -> Plan:
     positions = column_positions(pending.header, pending.columns)
     rows = []
-    for number, cells in enumerate(pending.rows, start=2):
+    for number, cells, repeats in zip(pending.lines, pending.rows, pending.repeats, strict=True):
         if any(cells):  # a blank line is no row
-            rows.append(parse_row(number, cells, positions))
+            rows.append(parse_row(number, cells, positions, repeats))
     return check_rows(rows, pending.team_id)
 
 
@@ -153,7 +163,9 @@ def check_rows(rows: list[RowPlan], team_id: int) -> Plan:
     return Plan(rows)
 
 
-def parse_row(number: int, cells: list[str], positions: dict[str, int]) -> RowPlan:
+def parse_row(
+    number: int, cells: list[str], positions: dict[str, int], repeats: dict | None = None
+) -> RowPlan:
     row = RowPlan(number=number, cells=cells)
     raw = {key: cells[position] for key, position in positions.items() if cells[position]}
     for key, text in raw.items():
@@ -163,11 +175,19 @@ def parse_row(number: int, cells: list[str], positions: dict[str, int]) -> RowPl
         except BadValue as bad:
             row.fail(f"{target.label}: {bad}")
             continue
-        if target.section == "case":
+        if target.key == "case.reference":
             row.reference = value.upper()
         elif target.section != "toxicology":
             row.values[target.section][target.field] = value
     read_toxicology(row, raw)
+    for form, model, label in (
+        ("toxicology", ToxicologyResult, "Toxicology result"),
+        ("touchpoints", TimelineEvent, "Touchpoint"),
+    ):
+        for number, texts in enumerate((repeats or {}).get(form, []), start=1):
+            item = read_item(row, model, f"{label} {number}", texts)
+            if item is not None:
+                getattr(row, form).append(item)
     validate_sections(row)
     identify(row)
     return row
@@ -196,6 +216,43 @@ def read_toxicology(row: RowPlan, raw: dict[str, str]) -> None:
             row.fail(f"Substance {slot}: named twice")
         else:
             row.substances[substance] = cause
+
+
+ITEM_REQUIRED = {
+    ToxicologyResult: ("substance",),
+    TimelineEvent: ("date", "system", "touchpoint_type"),
+}
+
+
+def read_item(row: RowPlan, model, name: str, texts: dict[str, str]) -> dict | None:
+    """One repeating row (target key -> text) as model field -> value, checked
+    by the model's own validators; None (and the row failed) when it is not good."""
+    values, failed = {}, False
+    for key, text in texts.items():
+        target = REPEAT_TARGETS_BY_KEY[key]
+        try:
+            values[target.field] = target.parse(text)
+        except BadValue as bad:
+            row.fail(f"{name}, {target.label.lower()}: {bad}")
+            failed = True
+    missing = [field_name for field_name in ITEM_REQUIRED[model] if field_name not in values]
+    if missing:
+        row.fail(f"{name}: no {', '.join(m.replace('_', ' ') for m in missing)}")
+        return None
+    instance = model(**values)
+    try:
+        instance.clean_fields(exclude=[f.name for f in model._meta.fields if f.name not in values])
+        if model is ToxicologyResult:
+            instance.clean()
+        elif instance.date > timezone.localdate():
+            # TimelineEvent.clean() reads the case, which a new row does not have yet.
+            raise ValidationError({"date": "A touchpoint cannot be in the future."})
+    except ValidationError as invalid:
+        for field_name, messages in invalid.message_dict.items():
+            for message in messages:
+                row.fail(f"{name}, {field_name.replace('_', ' ')}: {message}")
+        return None
+    return None if failed else values
 
 
 def validate_sections(row: RowPlan) -> None:
@@ -293,7 +350,8 @@ def match_cases(rows: list[RowPlan], team_id: int) -> None:
             )
             continue
         chosen[row.number] = (ids.pop(), MATCH_LABELS[kind])
-    cases = load_cases({case_id for case_id, _ in chosen.values()})
+    touchpoints = any(row.touchpoints for row in rows)
+    cases = load_cases({case_id for case_id, _ in chosen.values()}, touchpoints=touchpoints)
     for row in rows:
         if row.number in chosen:
             case_id, row.matched_on = chosen[row.number]
@@ -302,23 +360,25 @@ def match_cases(rows: list[RowPlan], team_id: int) -> None:
             row.status = RowStatus.UPDATE if row.changes else RowStatus.UNCHANGED
 
 
-def load_cases(case_ids: set[int]) -> dict[int, Case]:
+def load_cases(case_ids: set[int], *, touchpoints: bool = False) -> dict[int, Case]:
     cases = Case.objects.filter(pk__in=case_ids).select_related(
         "identifiers", "decedent", "death", "circumstances"
     )
     cases = cases.prefetch_related(
         Prefetch("toxicology", queryset=ToxicologyResult.objects.order_by("id"))
     )
+    if touchpoints:  # only a REDCap file brings touchpoints to compare
+        cases = cases.prefetch_related("timeline_events")
     return {case.pk: case for case in cases}
 
 
 def changes_to(case: Case, row: RowPlan) -> list[str]:
     """What the row would change on the case: the labels of the fields it gives
-    a different value (an empty cell changes nothing), and the substances the
-    case lacks or lists otherwise."""
+    a different value (an empty cell changes nothing), the substances the
+    case lacks or lists otherwise, and the results and touchpoints it lacks."""
     changes = []
-    for section in SECTIONS:
-        stored = getattr(case, section)
+    for section in ("case", *SECTIONS):
+        stored = case if section == "case" else getattr(case, section)
         for name, value in row.values[section].items():
             if not same(getattr(stored, name), value):
                 changes.append(TARGETS_BY_KEY[f"{section}.{name}"].label)
@@ -329,12 +389,50 @@ def changes_to(case: Case, row: RowPlan) -> list[str]:
             changes.append(f"Substance {label} (added)")
         elif held[substance] != cause:
             changes.append(f"Substance {label} (listed as a cause: {'yes' if cause else 'no'})")
+    for result in missing_items(ToxicologyResult, case.toxicology.all(), row.toxicology):
+        changes.append(f"Toxicology result {result.get_substance_display()} (added)")
+    touchpoints = missing_items(TimelineEvent, case.timeline_events.all(), row.touchpoints)
+    if touchpoints:
+        # Their content is left out: the importer may not be allowed to see the
+        # case's own touchpoints they are compared with.
+        changes.append(f"{len(touchpoints)} touchpoints (added)")
     return changes
+
+
+def item_fields(model) -> list[str]:
+    prefix = "toxicology." if model is ToxicologyResult else "touchpoint."
+    return [t.field for key, t in REPEAT_TARGETS_BY_KEY.items() if key.startswith(prefix)]
+
+
+def item_key(model, item) -> tuple:
+    """What makes two results or touchpoints the same, for a repeated import."""
+    return tuple(
+        getattr(item, "agency_id" if name == "agency" else name) for name in item_fields(model)
+    )
+
+
+def missing_items(model, held, imported: list[dict]) -> list:
+    """The imported items (as unsaved instances) that the case does not hold yet."""
+    if not imported:  # spares reading the case's items for a plain spreadsheet
+        return []
+    have = Counter(item_key(model, item) for item in held)
+    missing = []
+    for values in imported:
+        item = model(**values)
+        key = item_key(model, item)
+        if have[key]:
+            have[key] -= 1
+        else:
+            missing.append(item)
+    return missing
 
 
 def same(stored, value) -> bool:
     """Whether an imported value is what the case holds: text that differs only
-    in case or spacing ("SMITH" for "Smith") is the same and is not written."""
+    in case or spacing ("SMITH" for "Smith") is the same and is not written, and
+    so are the same codes of a list in another order."""
+    if isinstance(stored, list) and isinstance(value, list):
+        return sorted(stored) == sorted(value)
     if isinstance(stored, str) and isinstance(value, str):
         return " ".join(stored.casefold().split()) == " ".join(value.casefold().split())
     return stored == value

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5_000
@@ -25,6 +25,10 @@ class ImportFileError(ValueError):
 class Sheet:
     header: list[str]
     rows: list[list[str]]  # each as long as the header; row i is line i + 2 of the file
+    # A REDCap records file only (cases/imports/redcap.py): each row's repeating
+    # rows (form -> [target key -> text]) and the file line each row starts on.
+    repeats: list[dict] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
 
 
 def read_sheet(content: bytes, name: str) -> Sheet:
@@ -42,6 +46,10 @@ def read_sheet(content: bytes, name: str) -> Sheet:
         )
     else:
         table = read_csv(content)
+    from cases.imports.redcap import is_redcap, redcap_sheet
+
+    if table and is_redcap(table[0]):
+        return redcap_sheet(table)
     return to_sheet(table)
 
 

@@ -4,7 +4,11 @@ A target is named "<section>.<field>" (sections: case, decedent, identifiers,
 death, circumstances). Toxicology comes as repeated columns, substance_1 to
 substance_5, each with an optional substance_N_cause (yes/no: listed as a
 cause of death); an import adds the substances a case lacks and never removes
-one."""
+one.
+
+A REDCap records file (cases/imports/redcap.py) fills the same targets, found
+by the export's source path, plus the repeating ones (TOXICOLOGY_TARGETS,
+TOUCHPOINT_TARGETS): one toxicology result or touchpoint per instance."""
 
 from __future__ import annotations
 
@@ -12,11 +16,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 
 from django.db import models
 
 from cases import valuesets as vs
-from cases.models.case import MAX_AGE
+from cases.models.case import MAX_AGE, Case
+from ofr.roles import SensitiveCategory
 
 TOXICOLOGY_SLOTS = 5
 
@@ -122,6 +128,38 @@ def icd10(value: str) -> str:
     return value
 
 
+def code_list(choices: type[models.TextChoices]) -> Callable[[str], list[str]]:
+    """Several codes or labels, separated by commas or semicolons."""
+    one = choice(choices)
+
+    def parse(value: str) -> list[str]:
+        chosen = [one(part) for part in re.split(r"[,;]", value) if part.strip()]
+        # The stored lists follow the value set's order, so equal answers compare equal.
+        return [code for code in choices.values if code in chosen]
+
+    return parse
+
+
+def decimal_number(value: str) -> Decimal:
+    try:
+        number = Decimal(value.strip())
+    except InvalidOperation:
+        raise BadValue(f"“{value}” is not a number") from None
+    if not number.is_finite() or number < 0:
+        raise BadValue(f"“{value}” is not a number")
+    return number
+
+
+def agency_named(value: str):
+    """An agency known to the system, by its exact name (the export writes it so)."""
+    from ofr.models import Agency
+
+    found = list(Agency.objects.filter(name=value.strip())[:2])
+    if len(found) != 1:
+        raise BadValue(f"“{value}” is {'no' if not found else 'more than one'} known agency")
+    return found[0]
+
+
 @dataclass(frozen=True)
 class Target:
     key: str  # "<section>.<field>", or "toxicology.substance_N[_cause]"
@@ -145,6 +183,10 @@ class Target:
 
 TARGETS: list[Target] = [
     Target("case.reference", "Case reference (generated when empty)", text(30), ""),
+    Target("case.status", "Case status", choice(Case.Status), ""),
+    Target("case.exclusion_reason", "Why the case was excluded", choice(vs.ExclusionReason), ""),
+    Target("case.deferral_reason", "Why the case was deferred", choice(vs.DeferralReason), ""),
+    Target("case.summary", "Case summary", str, ""),
     Target("identifiers.me_case_number", "ME/coroner case number", text(50), "ME-2026-0412"),
     Target(
         "identifiers.death_certificate_number",
@@ -169,24 +211,56 @@ TARGETS: list[Target] = [
     Target("decedent.residence_zip", "ZIP code of residence", zip_code, "49001"),
     Target("decedent.homeless", "Experiencing homelessness", tristate, "no"),
     Target("decedent.veteran", "Veteran", tristate, "unknown"),
+    Target("decedent.occupation", "Usual occupation", text(100), ""),
+    Target("decedent.education", "Education", choice(vs.EducationLevel), ""),
     Target("death.date_of_death", "Date of death", parse_date, "03/02/2026"),
     Target("death.date_last_seen_alive", "Date last seen alive", parse_date, "03/01/2026"),
     Target("death.manner", "Manner of death", choice(vs.MannerOfDeath), "Accident"),
     Target("death.cause_immediate", "Immediate cause", text(200), "Fentanyl toxicity"),
+    Target("death.cause_due_to", "Due to (or as a consequence of)", text(200), ""),
     Target("death.cause_underlying", "Underlying cause", text(200), ""),
+    Target("death.other_conditions", "Other significant conditions", text(300), ""),
     Target("death.icd10_underlying", "ICD-10 underlying cause", icd10, "X42"),
     Target("death.place_of_death", "Place of death", choice(vs.PlaceOfDeath), "Decedent's home"),
     Target("death.autopsy", "Autopsy performed", tristate, "yes"),
     Target("death.county_of_injury", "County of injury", text(100), "Riverside"),
     Target("death.county_of_death", "County of death", text(100), "Riverside"),
+    Target("circumstances.route_of_use", "Route of use", code_list(vs.RouteOfUse), ""),
     Target("circumstances.bystander_present", "Bystander present", tristate, "yes"),
+    Target(
+        "circumstances.bystander_relationship",
+        "Bystander's relationship",
+        choice(vs.BystanderRelationship),
+        "",
+    ),
     Target("circumstances.naloxone_administered", "Naloxone administered", tristate, "yes"),
+    Target(
+        "circumstances.naloxone_administered_by",
+        "Naloxone administered by",
+        code_list(vs.NaloxoneAdministeredBy),
+        "",
+    ),
+    Target("circumstances.naloxone_doses", "Naloxone doses", whole_number(0, 100), ""),
     Target("circumstances.no_pulse_at_arrival", "No pulse at arrival", tristate, "unknown"),
     Target("circumstances.prior_overdose_past_year", "Prior overdose in past year", tristate, "no"),
     Target("circumstances.recent_ed_visit", "Recent ED visit", tristate, "not collected"),
     Target("circumstances.recent_release", "Recent release from an institution", tristate, "no"),
+    Target("circumstances.recent_release_from", "Released from", code_list(vs.InstitutionType), ""),
     Target("circumstances.current_sud_treatment", "In SUD treatment", tristate, "no"),
+    Target(
+        "circumstances.sud_treatment_types",
+        "Kinds of SUD treatment",
+        code_list(vs.SudTreatmentType),
+        "",
+    ),
     Target("circumstances.mental_health_diagnosis", "Mental health diagnosis", tristate, "unknown"),
+    Target(
+        "circumstances.mental_health_diagnoses",
+        "Mental health diagnoses",
+        code_list(vs.MentalHealthDiagnosis),
+        "",
+    ),
+    Target("circumstances.drugs_on_scene", "Drugs found on scene", code_list(vs.DrugsOnScene), ""),
 ]
 for slot in range(1, TOXICOLOGY_SLOTS + 1):
     TARGETS += [
@@ -205,6 +279,28 @@ for slot in range(1, TOXICOLOGY_SLOTS + 1):
     ]
 
 TARGETS_BY_KEY = {target.key: target for target in TARGETS}
+
+# One result or touchpoint each: only a REDCap records file's repeating rows fill these.
+TOXICOLOGY_TARGETS = [
+    Target("toxicology.substance", "Substance", choice(vs.Substance), ""),
+    Target("toxicology.substance_detail", "Specific drug", text(100), ""),
+    Target("toxicology.caused_death", "Listed as a cause of death", yes_no, ""),
+    Target("toxicology.concentration", "Concentration", decimal_number, ""),
+    Target("toxicology.unit", "Unit", choice(vs.ConcentrationUnit), ""),
+    Target("toxicology.specimen", "Specimen", choice(vs.Specimen), ""),
+    Target("toxicology.lab", "Laboratory", text(100), ""),
+]
+TOUCHPOINT_TARGETS = [
+    Target("touchpoint.date", "Touchpoint date", parse_date, ""),
+    Target("touchpoint.date_precision", "Precision of the date", choice(vs.DatePrecision), ""),
+    Target("touchpoint.system", "System", choice(vs.TouchpointSystem), ""),
+    Target("touchpoint.touchpoint_type", "Touchpoint", choice(vs.TouchpointType), ""),
+    Target("touchpoint.agency.name", "Agency", agency_named, ""),
+    Target("touchpoint.sensitivity", "Sensitive category", choice(SensitiveCategory), ""),
+    Target("touchpoint.missed_opportunity", "Missed opportunity", yes_no, ""),
+    Target("touchpoint.description", "Description", str, ""),
+]
+REPEAT_TARGETS_BY_KEY = {t.key: t for t in TOXICOLOGY_TARGETS + TOUCHPOINT_TARGETS}
 SECTIONS = ("decedent", "identifiers", "death", "circumstances")
 
 

@@ -95,14 +95,21 @@ class PendingImport(models.Model):
         return f"Import {self.code}"
 
     @classmethod
-    def hold(cls, *, team: Team, by, file_name: str, columns: dict, header, rows) -> PendingImport:
+    def hold(
+        cls, *, team: Team, by, file_name: str, columns: dict, header, rows, repeats=(), lines=()
+    ) -> PendingImport:
+        """`repeats` and `lines`: a REDCap records file's repeating rows and
+        file lines (cases.imports.reading.Sheet)."""
         cls.objects.expired().delete()
+        sheet = {"header": header, "rows": rows}
+        if repeats:
+            sheet.update(repeats=list(repeats), lines=list(lines))
         return cls.objects.create(
             team=team,
             created_by=by,
             file_name=file_name[:200],
             columns=columns,
-            sheet=json.dumps({"header": header, "rows": rows}),
+            sheet=json.dumps(sheet),
             row_count=len(rows),
             expires_at=timezone.now() + timedelta(hours=PENDING_HOURS),
         )
@@ -114,6 +121,14 @@ class PendingImport(models.Model):
     @property
     def rows(self) -> list[list[str]]:
         return self._sheet["rows"]
+
+    @property
+    def repeats(self) -> list[dict]:
+        return self._sheet.get("repeats") or [{} for _ in self.rows]
+
+    @property
+    def lines(self) -> list[int]:
+        return self._sheet.get("lines") or list(range(2, len(self.rows) + 2))
 
     @property
     def _sheet(self) -> dict:

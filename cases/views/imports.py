@@ -41,6 +41,8 @@ def import_start(request: HttpRequest) -> HttpResponse:
             columns=data["columns"],
             header=data["sheet"].header,
             rows=data["sheet"].rows,
+            repeats=data["sheet"].repeats,
+            lines=data["sheet"].lines,
         )
         return redirect("cases:import_review", pending.code)
     return render(request, "cases/imports/start.html", {"form": form})
