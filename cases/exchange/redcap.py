@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from types import SimpleNamespace
 
 from django.db.models import Prefetch, prefetch_related_objects
@@ -203,6 +204,12 @@ def records_csv(cases, viewers: dict[int, CaseViewer], level: str) -> str:
     """The cases as REDCap's flat records import, each as its viewer
     (cases.access.viewers_for: case pk -> CaseViewer) may see it. A full export
     is refused (ExportRefused) unless the viewer sees the identifiers of every case."""
+    return "".join(records_lines(cases, viewers, level))
+
+
+def records_lines(cases, viewers: dict[int, CaseViewer], level: str) -> Iterator[str]:
+    """records_csv a batch of cases at a time, for a streamed download: the
+    refusal comes before the first line, and a team's file is never held whole."""
     if level not in (FULL, DEIDENTIFIED):
         raise ValueError(f"Unknown export level {level!r}")
     cases = list(cases)
@@ -214,14 +221,21 @@ def records_csv(cases, viewers: dict[int, CaseViewer], level: str) -> str:
                 f"({', '.join(hidden[:5])}{', ...' if len(hidden) > 5 else ''})."
             )
     columns = record_columns(level)
-    rows = [columns]
+    return _batches(cases, viewers, level, columns)
+
+
+def _batches(cases, viewers, level: str, columns: list[str]) -> Iterator[str]:
+    yield _csv([columns])
     for start in range(0, len(cases), BATCH):
         batch = cases[start : start + BATCH]
         # Touchpoints (and, at the full level, identifiers: every viewer sees
         # them, checked above) for a batch at a time, not a query a case.
         fetch = [Prefetch("timeline_events", TimelineEvent.objects.select_related("agency"))]
         prefetch_related_objects(batch, *fetch, *(["identifiers"] if level == FULL else []))
+        rows = []
         for case in batch:
             for row in case_rows(case, viewers[case.pk], level):
                 rows.append([row.get(column, "") for column in columns])
-    return _csv(rows)
+            # Done with: let the batch's touchpoints and identifiers go.
+            case._prefetched_objects_cache = {}
+        yield _csv(rows)

@@ -4,7 +4,7 @@ the records and the codebook (HTML and PDF). Coordinators and data managers
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -32,12 +32,16 @@ def _level(request: HttpRequest) -> str:
     return level
 
 
-def _attachment(body, content_type: str, team: Team, level: str, what: str) -> HttpResponse:
+def _attachment(
+    body, content_type: str, team: Team, level: str, what: str, *, streamed: bool = False
+) -> HttpResponse:
     """`what`: "records.csv" becomes e.g. riv-redcap-records-deidentified-2025-06-01.csv."""
     stem, extension = what.rsplit(".", 1)
     today = timezone.localdate().isoformat()
     name = f"{slugify(team.short_code)}-redcap-{stem}-{level}-{today}.{extension}"
-    response = HttpResponse(body, content_type=content_type)
+    response = (StreamingHttpResponse if streamed else HttpResponse)(
+        body, content_type=content_type
+    )
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     # Case data must not stay in shared caches or the browser's.
     response["Cache-Control"] = "no-store"
@@ -84,7 +88,7 @@ def redcap_records(request: HttpRequest, team) -> HttpResponse:
     level = _level(request)
     cases = list(exportable_cases(request.user, team_obj))
     try:
-        body = redcap.records_csv(cases, viewers_for(request.user, cases), level)
+        lines = redcap.records_lines(cases, viewers_for(request.user, cases), level)
     except redcap.ExportRefused as refused:
         record(request, Action.DENIED, team_obj, detail=f"REDCap records, {level}: {refused}")
         return render(
@@ -94,7 +98,8 @@ def redcap_records(request: HttpRequest, team) -> HttpResponse:
             status=403,
         )
     record(request, Action.EXPORT, team_obj, detail=f"REDCap records, {level}, {len(cases)} cases")
-    return _attachment(body, "text/csv", team_obj, level, "records.csv")
+    # Streamed a batch of cases at a time: a large team's file is never held whole.
+    return _attachment(lines, "text/csv", team_obj, level, "records.csv", streamed=True)
 
 
 @login_required

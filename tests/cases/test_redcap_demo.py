@@ -29,7 +29,7 @@ class RedcapDemoExportTestCase(TestCase):
         url = reverse(f"cases:{name}", kwargs={"team": self.team.code})
         response = self.client.get(url, {"level": level})
         self.assertEqual(response.status_code, 200)
-        return response.content.decode()
+        return response.getvalue().decode()
 
     def test_both_levels_pass_redcaps_import_rules(self):
         for level in (DEIDENTIFIED, FULL):

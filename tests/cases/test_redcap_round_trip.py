@@ -180,7 +180,7 @@ class RedcapRoundTripTestCase(OFRTestCase):
         url = reverse("cases:redcap_records", kwargs={"team": self.team.code})
         response = self.client.get(f"{url}?level={FULL}")
         self.assertEqual(response.status_code, 200)
-        return response.content.decode()
+        return response.getvalue().decode()
 
     def ours(self) -> list[Case]:
         return list(Case.objects.filter(team=self.team, reference__in=REFERENCES))
