@@ -23,6 +23,7 @@ from django.urls import reverse
 from demo import bench_dataset
 from demo.bench_pages import allowed_host, signed_in_with_both_steps
 from demo.management.commands.bench import postgres_url
+from ofr.models import Team
 
 
 class Command(BaseCommand):
@@ -66,6 +67,8 @@ class Command(BaseCommand):
         if not os.environ.get("OFR_BENCH_WORKER"):
             raise CommandError("--worker is internal: run `manage.py bench_export`.")
         call_command("migrate", interactive=False, verbosity=0)
+        if Team.objects.exists():
+            raise CommandError("The benchmark database holds data; it will not touch it.")
         started = time.perf_counter()
         dataset = bench_dataset.build_dataset(
             cases=cases, events=events, detail_events=min(60, events - cases + 2)
