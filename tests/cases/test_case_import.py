@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
 
+from cases.imports.reading import MAX_ROWS
 from cases.imports.targets import TARGETS
 from cases.models import Case, DecedentIdentifiers, ImportMapping, PendingImport, ToxicologyResult
 from ofr.models import AccessEvent
@@ -194,9 +195,9 @@ class CaseImportTestCase(OFRTestCase):
         self.assertFalse(PendingImport.objects.exists())
 
     def test_it_refuses_too_many_rows(self):
-        rows = [[f"ME-{n}"] for n in range(5001)]
+        rows = [[f"ME-{n}"] for n in range(MAX_ROWS + 1)]
         response = self.upload(rows, header=["me_case_number"])
-        self.assertContains(response, "more than 5,000 rows")
+        self.assertContains(response, f"more than {MAX_ROWS:,} rows")
 
     def test_it_reads_xlsx_and_serves_templates(self):
         self.client.force_login(self.data_manager)

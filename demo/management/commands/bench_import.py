@@ -15,6 +15,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from cases.imports.reading import MAX_ROWS
 from demo.management.commands.bench import postgres_url
 from ofr.models import Membership, Team
 from ofr.roles import Role
@@ -31,8 +32,8 @@ class Command(BaseCommand):
         parser.add_argument("--worker", action="store_true", help="Internal: the measuring run.")
 
     def handle(self, *args, rows: int, database_url: str | None, worker: bool, **options):
-        if not 1 <= rows <= 5000:
-            raise CommandError("--rows must be from 1 to 5000 (the import's limit).")
+        if not 1 <= rows <= MAX_ROWS:
+            raise CommandError(f"--rows must be from 1 to {MAX_ROWS} (the import's limit).")
         if worker:
             return self.work(rows)
         if database_url:
