@@ -7,6 +7,7 @@ from datetime import date
 from unittest import mock
 
 from django.contrib.auth.models import Permission
+from django.db import connection
 from django.urls import reverse
 
 from cases.access import viewers_for
@@ -196,11 +197,13 @@ class RedcapExportTestCase(OFRTestCase):
         add_touchpoints(self.case)
         self.client.force_login(self.coordinator)
         self.client.get(self.url("redcap_records"))  # sessions and caches warm
-        with self.assertNumQueries(15):
+        # PostgreSQL takes the access log's advisory lock: one statement more.
+        expected = 15 + (connection.vendor == "postgresql")
+        with self.assertNumQueries(expected):
             self.client.get(self.url("redcap_records", FULL)).getvalue()  # streamed
         for number in range(3):
             add_touchpoints(Case.objects.create(team=self.team, reference=f"RIV-2024-9{number}"))
-        with self.assertNumQueries(15):
+        with self.assertNumQueries(expected):
             text = self.client.get(self.url("redcap_records", FULL)).getvalue().decode()
         self.assertIn("RIV-2024-92", text)
 
