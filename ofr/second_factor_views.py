@@ -17,6 +17,7 @@ from ofr import second_factor
 from ofr.audit import record
 from ofr.forms import USWDSFormMixin
 from ofr.models import AccessEvent
+from ofr.views import locked_out
 
 
 class CodeForm(USWDSFormMixin, forms.Form):
@@ -109,13 +110,7 @@ def verify(request: HttpRequest) -> HttpResponse:
             form.add_error("code", outcome.message)
     if outcome is not None and outcome.locked:
         logout(request)
-        minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-        return render(
-            request,
-            "registration/locked_out.html",
-            {"cooloff_minutes": minutes},
-            status=settings.AXES_HTTP_RESPONSE_CODE,
-        )
+        return locked_out(request)  # the password lockout's own page
     return render(
         request,
         "account/second_factor_verify.html",

@@ -10,6 +10,7 @@ from django.utils import timezone
 from api.models import ApiKey
 from ofr.models import AccessEvent
 from recommendations.models import ProgressUpdate, Recommendation
+from tests.api.keys import issue_key
 from tests.base import OFRTestCase
 
 S = ApiKey.Scope
@@ -20,17 +21,9 @@ class PartnerApiTestCase(OFRTestCase):
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
-        expires = timezone.localdate() + timedelta(days=90)
 
         def issue(name, agency, scopes):
-            return ApiKey.issue(
-                team=cls.team,
-                agency=agency,
-                name=name,
-                scopes=scopes,
-                expires_on=expires,
-                by=cls.coordinator,
-            )
+            return issue_key(cls, name, agency, scopes)
 
         both = [S.READ_RECOMMENDATIONS, S.POST_UPDATES]
         cls.health_key, cls.health_token = issue("Health tracker", cls.health, both)

@@ -1,12 +1,12 @@
 import json
-from datetime import date, timedelta
+from datetime import date
 
 from django.test import override_settings
 from django.urls import reverse
-from django.utils import timezone
 
 from api.models import ApiKey
 from cases.models import Case, DecedentIdentifiers, ToxicologyResult
+from tests.api.keys import issue_key
 from tests.base import OFRTestCase
 
 S = ApiKey.Scope
@@ -30,17 +30,9 @@ class CaseIntakeTestCase(OFRTestCase):
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
-        expires = timezone.localdate() + timedelta(days=90)
 
         def issue(name, agency, scopes):
-            return ApiKey.issue(
-                team=cls.team,
-                agency=agency,
-                name=name,
-                scopes=scopes,
-                expires_on=expires,
-                by=cls.coordinator,
-            )
+            return issue_key(cls, name, agency, scopes)
 
         cls.intake_key, cls.intake_token = issue("ME feed", None, [S.INTAKE_CASES])
         cls.dashboard_key, cls.dashboard_token = issue("Dashboard", None, [S.READ_AGGREGATES])
