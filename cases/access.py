@@ -365,4 +365,5 @@ def get_import_for_user(user, code):
     )
     if pending is None or pending.is_expired:
         raise DeniedNotFound("cases.pendingimport", code, "add_team_case")
+    pending.created_by = user  # the same person, with their memberships read already
     return pending

@@ -80,6 +80,11 @@ urlpatterns += [
         name="redcap_dictionary",
     ),
     path("export/redcap/<uuid:team>/records.csv", exports.redcap_records, name="redcap_records"),
+    path(
+        "export/redcap/<uuid:team>/repeating.csv",
+        exports.redcap_repeating,
+        name="redcap_repeating",
+    ),
     path("export/redcap/<uuid:team>/codebook/", exports.redcap_codebook, name="redcap_codebook"),
     path(
         "export/redcap/<uuid:team>/codebook.pdf",

@@ -132,6 +132,7 @@ EXPORTERS = {
 for name in (
     "cases:redcap_export",
     "cases:redcap_dictionary",
+    "cases:redcap_repeating",
     "cases:redcap_records",
     "cases:redcap_codebook",
     "cases:redcap_codebook_pdf",

@@ -464,6 +464,14 @@ FIELDS: tuple[Field, ...] = (
         "Shown in REDCap with every Part 2 touchpoint (42 CFR 2.32).",
         branching=f"[{PART2_FLAG}] = '1'",
     ),
+    notes(
+        "tp_not_part2_reason",
+        "touchpoints",
+        "Why this is not Part 2",
+        "touchpoint.not_part2_reason",
+        note="A coordinator's reason for treating an item from a Part 2 program as not "
+        "Part 2: full export only; read back only from a coordinator's import.",
+    ),
     yesno(
         "tp_missed_opportunity",
         "touchpoints",

@@ -106,6 +106,18 @@ def data_dictionary_csv(level: str = FULL) -> str:
     return _csv([DICTIONARY_HEADER, *dictionary_rows(level)])
 
 
+REPEATING_HEADER = ("form_name", "custom_form_label")
+
+
+def repeating_instruments_csv(level: str = FULL) -> str:
+    """The instruments to make repeating, in the CSV that REDCap's Project Setup
+    (Repeating instruments and events, Upload) and its API take for a classic
+    project; the custom label names each instance in REDCap's lists."""
+    labels = {"toxicology": "[tox_substance]", "touchpoints": "[tp_date] [tp_system]"}
+    rows = [(form.name, labels.get(form.name, "")) for form in forms_for(level) if form.repeating]
+    return _csv([REPEATING_HEADER, *rows])
+
+
 def record_columns(level: str) -> list[str]:
     """record_id, the repeat columns, then each form's columns and its <form>_complete."""
     columns = [RECORD_ID, *REPEAT_COLUMNS]

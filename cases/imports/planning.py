@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from cases.access import team_roles
 from cases.imports.targets import (
     REPEAT_TARGETS_BY_KEY,
     SECTIONS,
@@ -44,6 +45,7 @@ from cases.models import (
 )
 from cases.models.sections import name_forms
 from ofr.encryption import blind_indexes
+from ofr.roles import PART2_EXEMPTING_ROLES
 
 SECTION_MODELS = {
     "case": Case,
@@ -131,10 +133,11 @@ def unknown_columns(header: list[str], columns: dict[str, str]) -> list[str]:
 
 def plan_rows(pending) -> Plan:
     positions = column_positions(pending.header, pending.columns)
+    exempting = bool(team_roles(pending.created_by, pending.team_id) & PART2_EXEMPTING_ROLES)
     rows = []
     for number, cells, repeats in zip(pending.lines, pending.rows, pending.repeats, strict=True):
         if any(cells):  # a blank line is no row
-            rows.append(parse_row(number, cells, positions, repeats))
+            rows.append(parse_row(number, cells, positions, repeats, exempting=exempting))
     return check_rows(rows, pending.team_id)
 
 
@@ -164,8 +167,15 @@ def check_rows(rows: list[RowPlan], team_id: int) -> Plan:
 
 
 def parse_row(
-    number: int, cells: list[str], positions: dict[str, int], repeats: dict | None = None
+    number: int,
+    cells: list[str],
+    positions: dict[str, int],
+    repeats: dict | None = None,
+    *,
+    exempting: bool = False,
 ) -> RowPlan:
+    """`exempting`: whether the importing person may record why an item from a
+    Part 2 program is not Part 2 (a coordinator, as on the forms)."""
     row = RowPlan(number=number, cells=cells)
     raw = {key: cells[position] for key, position in positions.items() if cells[position]}
     for key, text in raw.items():
@@ -186,7 +196,12 @@ def parse_row(
     ):
         for number, texts in enumerate((repeats or {}).get(form, []), start=1):
             item = read_item(row, model, f"{label} {number}", texts)
-            if item is not None:
+            if item and item.get("not_part2_reason") and not exempting:
+                # Otherwise an import could take Part 2 content out of Part 2.
+                row.fail(
+                    f"{label} {number}: only a coordinator may record why an item is not Part 2"
+                )
+            elif item is not None:
                 getattr(row, form).append(item)
     validate_sections(row)
     identify(row)

@@ -11,6 +11,8 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 
+from ofr.spreadsheets import restore
+
 MAX_BYTES = 5 * 1024 * 1024
 # The confirmation writes in the request, about 9-14 ms a row: 2,000 rows stay
 # well inside the web worker's 60-second timeout on both databases.
@@ -48,6 +50,7 @@ def read_sheet(content: bytes, name: str) -> Sheet:
         )
     else:
         table = read_csv(content)
+    table = [[restore(cell) for cell in row] for row in table]
     from cases.imports.redcap import is_redcap, redcap_sheet
 
     if table and is_redcap(table[0]):

@@ -95,6 +95,11 @@ def redcap_sheet(table: list[list[str]]) -> Sheet:
                 raise ImportFileError(f"Row {line}: record {record_id} has a second main row.")
             record["main"] = cells
         elif form in FORMS_BY_NAME and FORMS_BY_NAME[form].repeating:
+            instance = cells.get(REPEAT_INSTANCE, "")
+            if not (instance.isdigit() and len(instance) < 8):
+                raise ImportFileError(
+                    f"Row {line}: the repeat instance “{instance[:20]}” is not a number."
+                )
             record["repeats"].setdefault(form, []).append(cells)
         else:
             raise ImportFileError(f"Row {line}: “{form[:60]}” is not a repeating form.")
@@ -106,6 +111,12 @@ def redcap_sheet(table: list[list[str]]) -> Sheet:
             if f.name not in sheet_header:
                 continue
             if f.type == "checkbox":
+                for column in f.columns():
+                    if main.get(column, "") not in ("", "0", "1"):
+                        raise ImportFileError(
+                            f"Row {record['line']}: {column} is “{main[column][:20]}”; "
+                            "a checkbox column holds 0 or 1."
+                        )
                 ticked = [code for code, _ in f.choices if main.get(f"{f.name}___{code}") == "1"]
                 row.append(",".join(ticked))
             else:
@@ -125,5 +136,4 @@ def redcap_sheet(table: list[list[str]]) -> Sheet:
 
 
 def instance_number(cells: dict[str, str]) -> int:
-    value = cells.get(REPEAT_INSTANCE, "")
-    return int(value) if value.isdigit() and len(value) < 8 else 0
+    return int(cells[REPEAT_INSTANCE])  # checked as the file is read

@@ -299,6 +299,7 @@ TOUCHPOINT_TARGETS = [
     Target("touchpoint.sensitivity", "Sensitive category", choice(SensitiveCategory), ""),
     Target("touchpoint.missed_opportunity", "Missed opportunity", yes_no, ""),
     Target("touchpoint.description", "Description", str, ""),
+    Target("touchpoint.not_part2_reason", "Why this is not Part 2", text(300), ""),
 ]
 REPEAT_TARGETS_BY_KEY = {t.key: t for t in TOXICOLOGY_TARGETS + TOUCHPOINT_TARGETS}
 SECTIONS = ("decedent", "identifiers", "death", "circumstances")

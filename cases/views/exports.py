@@ -83,6 +83,16 @@ def redcap_dictionary(request: HttpRequest, team) -> HttpResponse:
 
 @login_required
 @require_safe
+def redcap_repeating(request: HttpRequest, team) -> HttpResponse:
+    team_obj = get_export_team_for_user(request.user, team)
+    level = _level(request)
+    record(request, Action.EXPORT, team_obj, detail=f"REDCap repeating instruments, {level}")
+    body = redcap.repeating_instruments_csv(level)
+    return _attachment(body, "text/csv", team_obj, level, "repeating.csv")
+
+
+@login_required
+@require_safe
 def redcap_records(request: HttpRequest, team) -> HttpResponse:
     team_obj = get_export_team_for_user(request.user, team)
     level = _level(request)

@@ -183,6 +183,31 @@ def _is_date(value: str) -> bool:
     return True
 
 
-def check(dictionary: str, records: str) -> list[str]:
+def check_repeating(text: str, fields: dict, records: str) -> list[str]:
+    """The repeating instruments file: REDCap's columns, instruments of the
+    dictionary, and exactly the instruments the records repeat."""
+    problems = []
+    header = next(csv.reader(io.StringIO(text)))
+    if header != ["form_name", "custom_form_label"]:
+        problems.append(f"repeating instruments header is not REDCap's: {header}")
+    forms = {f["form"] for f in fields.values()}
+    declared = set()
+    for number, row in enumerate(read_csv(text), start=2):
+        if row.get("form_name") not in forms:
+            problems.append(f"repeating line {number}: {row.get('form_name')!r} is no instrument")
+        declared.add(row.get("form_name"))
+        for piped in re.findall(r"\[([a-z0-9_]+)\]", row.get("custom_form_label") or ""):
+            if fields.get(piped, {}).get("form") != row.get("form_name"):
+                problems.append(f"repeating line {number}: label pipes {piped} of another form")
+    repeated = {row[REPEAT[0]] for row in read_csv(records)} - {""}
+    if repeated - declared:
+        problems.append(f"records repeat {sorted(repeated - declared)}, not declared repeating")
+    return problems
+
+
+def check(dictionary: str, records: str, repeating: str | None = None) -> list[str]:
     problems, fields = check_dictionary(dictionary)
-    return problems + check_records(records, fields)
+    problems += check_records(records, fields)
+    if repeating is not None:
+        problems += check_repeating(repeating, fields, records)
+    return problems

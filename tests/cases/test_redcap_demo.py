@@ -36,7 +36,12 @@ class RedcapDemoExportTestCase(TestCase):
             with self.subTest(level):
                 dictionary = self.download("redcap_dictionary", level)
                 records = self.download("redcap_records", level)
-                self.assertEqual(check(dictionary, records), [])
+                repeating = self.download("redcap_repeating", level)
+                self.assertEqual(check(dictionary, records, repeating), [])
+                self.assertEqual(
+                    repeating.splitlines()[1:],
+                    ["toxicology,[tox_substance]", "touchpoints,[tp_date] [tp_system]"],
+                )
                 rows = list(csv.DictReader(io.StringIO(records)))
                 instruments = {row["redcap_repeat_instrument"] for row in rows}
                 self.assertEqual(instruments, {"", "toxicology", "touchpoints"})

@@ -19,7 +19,13 @@ from tests.base import PART2_TEXT, OFRTestCase
 from tests.cases.redcap_validator import check
 from tests.pdf import pdf_pages
 
-DOWNLOADS = ("redcap_dictionary", "redcap_records", "redcap_codebook", "redcap_codebook_pdf")
+DOWNLOADS = (
+    "redcap_dictionary",
+    "redcap_repeating",
+    "redcap_records",
+    "redcap_codebook",
+    "redcap_codebook_pdf",
+)
 
 
 def rows_of(text: str) -> list[dict]:
@@ -82,7 +88,7 @@ class RedcapExportTestCase(OFRTestCase):
 
     def test_each_download_is_logged_with_its_level_and_never_cached(self):
         self.client.force_login(self.coordinator)
-        for name in ("redcap_dictionary", "redcap_records"):
+        for name in ("redcap_dictionary", "redcap_repeating", "redcap_records"):
             for level in (DEIDENTIFIED, FULL):
                 response = self.client.get(self.url(name, level))
                 self.assertEqual(response.status_code, 200)

@@ -5,6 +5,8 @@ The exported cases are deleted before the import, so the team holds none of
 them: the honest equivalent, in the shared test database, of importing into
 an empty one."""
 
+import csv
+import io
 from datetime import date
 from decimal import Decimal
 
@@ -16,8 +18,8 @@ from cases.exchange import redcap
 from cases.exchange.fields import FIELDS, FORMS_BY_NAME, FULL
 from cases.imports import redcap as redcap_import
 from cases.models import Case, PendingImport, TimelineEvent, ToxicologyResult
-from ofr.models import AccessEvent
-from ofr.roles import SensitiveCategory
+from ofr.models import AccessEvent, Agency
+from ofr.roles import Sector, SensitiveCategory
 from tests.base import OFRTestCase
 
 REFERENCES = ("RIV-2024-101", "RIV-2024-102")
@@ -41,7 +43,8 @@ def fill_case(case: Case, number: int, *, agency, by) -> None:
             "residence_zip": "04101",
             "homeless": "no",
             "veteran": NOT_COLLECTED,
-            "occupation": "Roofer",
+            # Starts like a formula: exported behind an apostrophe, read back without.
+            "occupation": "-Roofer (seasonal)",
             "education": "some_college",
         },
         "identifiers": {
@@ -139,6 +142,20 @@ def fill_case(case: Case, number: int, *, agency, by) -> None:
             description=f"{kind} for case {number}",
             created_by=by,
         )
+    # From a Part 2 program, with a coordinator's reason for not being Part 2.
+    program, _ = Agency.objects.get_or_create(
+        name="Harbor Recovery", defaults={"sector": Sector.SUD_TREATMENT, "part2_program": True}
+    )
+    TimelineEvent.objects.create(
+        case=case,
+        date=date(2024, 4, 2),
+        system="sud_treatment",
+        touchpoint_type="outpatient_visit",
+        agency=program,
+        not_part2_reason=f"Housing referral desk, not treatment (case {number})",
+        description=f"housing referral for case {number}",
+        created_by=by,
+    )
 
 
 def facts(case: Case) -> dict:
@@ -185,8 +202,9 @@ class RedcapRoundTripTestCase(OFRTestCase):
     def ours(self) -> list[Case]:
         return list(Case.objects.filter(team=self.team, reference__in=REFERENCES))
 
-    def import_file(self, content: str) -> dict:
-        upload = SimpleUploadedFile("redcap-records.csv", content.encode(), "text/csv")
+    def import_file(self, content: str | bytes, name: str = "redcap-records.csv") -> dict:
+        body = content.encode() if isinstance(content, str) else content
+        upload = SimpleUploadedFile(name, body, "application/octet-stream")
         response = self.client.post(
             reverse("cases:import_start"), {"team": self.team.pk, "file": upload}
         )
@@ -266,3 +284,51 @@ class RedcapRoundTripTestCase(OFRTestCase):
         plan = PendingImport.objects.latest("created_at").dry_run()
         self.assertEqual(len(plan.errors), 1)
         self.assertIn("Toxicology result 1, unit", plan.errors[0].reason)
+
+    def test_it_keeps_a_coordinators_not_part2_reason(self):
+        self.client.force_login(self.coordinator)
+        content = self.export()
+        self.assertIn("Housing referral desk, not treatment (case 1)", content)
+        for case in self.ours():
+            case.delete()
+
+        self.import_file(content)
+
+        event = TimelineEvent.objects.get(description="housing referral for case 1")
+        self.assertEqual(event.not_part2_reason, "Housing referral desk, not treatment (case 1)")
+
+    def test_it_refuses_a_not_part2_reason_from_a_data_manager(self):
+        # Only a coordinator records why an item is not Part 2: an import by
+        # anyone else must not take Part 2 content out of Part 2.
+        self.client.force_login(self.coordinator)
+        content = self.export()
+        for case in self.ours():
+            case.delete()
+        self.client.force_login(self.data_manager)
+        upload = SimpleUploadedFile("redcap-records.csv", content.encode(), "text/csv")
+        self.client.post(reverse("cases:import_start"), {"team": self.team.pk, "file": upload})
+        plan = PendingImport.objects.latest("created_at").dry_run()
+
+        refused = [row for row in plan.errors if "Part 2" in row.reason]
+        self.assertEqual(len(refused), 2, [row.reason for row in plan.errors])
+        self.assertIn("only a coordinator may record why an item is not Part 2", refused[0].reason)
+
+    def test_it_reads_a_full_export_saved_as_xlsx(self):
+        from openpyxl import Workbook
+
+        self.client.force_login(self.coordinator)
+        content = self.export()
+        before = {case.reference: facts(case) for case in self.ours()}
+        for case in self.ours():
+            case.delete()
+        book = Workbook()
+        sheet = book.active
+        for line in csv.reader(io.StringIO(content)):
+            sheet.append(line)
+        saved = io.BytesIO()
+        book.save(saved)
+
+        outcome = self.import_file(saved.getvalue(), "redcap-records.xlsx")
+
+        self.assertEqual((outcome["created"], outcome["errors"]), (2, 0), outcome)
+        self.assertEqual({case.reference: facts(case) for case in self.ours()}, before)

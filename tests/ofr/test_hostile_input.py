@@ -86,6 +86,7 @@ POSTERS = {
     "cases:download_document": None,
     "cases:redcap_export": None,
     "cases:redcap_dictionary": None,
+    "cases:redcap_repeating": None,
     "cases:redcap_records": None,
     "cases:redcap_codebook": None,
     "cases:redcap_codebook_pdf": None,

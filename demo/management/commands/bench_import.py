@@ -1,7 +1,9 @@
 """`manage.py bench_import --rows 1000`: time a case import's dry run and
 confirmation in a throwaway database (SQLite, or PostgreSQL with
 --database-url), as manage.py bench does for pages. Target: each under 30 s
-for 1,000 rows."""
+for 1,000 rows. More rows than a file may hold (MAX_ROWS) are imported as
+several files in turn, as a team would, each file timed: the later files' rows
+are matched against the cases the earlier ones wrote."""
 
 import os
 import subprocess
@@ -20,7 +22,8 @@ from demo.management.commands.bench import postgres_url
 from ofr.models import Membership, Team
 from ofr.roles import Role
 
-TARGET_SECONDS = 30
+TARGET_SECONDS = 30  # for 1,000 rows
+MAX_FILES = 10
 
 
 class Command(BaseCommand):
@@ -32,8 +35,8 @@ class Command(BaseCommand):
         parser.add_argument("--worker", action="store_true", help="Internal: the measuring run.")
 
     def handle(self, *args, rows: int, database_url: str | None, worker: bool, **options):
-        if not 1 <= rows <= MAX_ROWS:
-            raise CommandError(f"--rows must be from 1 to {MAX_ROWS} (the import's limit).")
+        if not 1 <= rows <= MAX_FILES * MAX_ROWS:
+            raise CommandError(f"--rows must be from 1 to {MAX_FILES * MAX_ROWS:,}.")
         if worker:
             return self.work(rows)
         if database_url:
@@ -80,31 +83,45 @@ class Command(BaseCommand):
                 row[2] = f"{row[2]} {len(table):06d}"
                 table.append(row)
         table = table[:rows]
-        pending = PendingImport.hold(
-            team=team,
-            by=user,
-            file_name="bench.csv",
-            columns=default_columns(),
-            header=HEADER,
-            rows=table,
-        )
-        started = time.perf_counter()
-        plan = pending.dry_run()
-        dry_run = time.perf_counter() - started
-        started = time.perf_counter()
-        outcome = pending.confirm(by=user, update_rows=set())
-        confirm = time.perf_counter() - started
-        again = PendingImport.objects.get(pk=pending.pk)
-        started = time.perf_counter()
-        second = again.dry_run()
-        second_run = time.perf_counter() - started
-        database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
-        self.stdout.write(
-            f"{rows} rows on {database}: dry run {dry_run:.2f} s ({plan.counts}), "
-            f"confirm {confirm:.2f} s ({outcome['created']} created, {outcome['errors']} errors, "
-            f"{Case.objects.count()} cases), second dry run {second_run:.2f} s "
-            f"({second.counts['unchanged']} unchanged)."
-        )
-        if max(dry_run, confirm) > TARGET_SECONDS:
-            raise CommandError(f"Slower than the target ({TARGET_SECONDS} s).", returncode=1)
-        self.stdout.write(f"Target met (each under {TARGET_SECONDS} s).")
+        slowest = 0.0  # seconds per 1,000 rows, of the slowest dry run or confirmation
+        totals = {"dry run": 0.0, "confirm": 0.0}
+        for first in range(0, rows, MAX_ROWS):
+            part = table[first : first + MAX_ROWS]
+            pending = PendingImport.hold(
+                team=team,
+                by=user,
+                file_name=f"bench-{first // MAX_ROWS + 1}.csv",
+                columns=default_columns(),
+                header=HEADER,
+                rows=part,
+            )
+            started = time.perf_counter()
+            plan = pending.dry_run()
+            dry_run = time.perf_counter() - started
+            started = time.perf_counter()
+            outcome = pending.confirm(by=user, update_rows=set())
+            confirm = time.perf_counter() - started
+            again = PendingImport.objects.get(pk=pending.pk)
+            started = time.perf_counter()
+            second = again.dry_run()
+            second_run = time.perf_counter() - started
+            database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+            self.stdout.write(
+                f"{pending.file_name}, {len(part)} rows on {database}: dry run {dry_run:.2f} s "
+                f"({plan.counts}), confirm {confirm:.2f} s ({outcome['created']} created, "
+                f"{outcome['errors']} errors, {Case.objects.count()} cases), second dry run "
+                f"{second_run:.2f} s ({second.counts['unchanged']} unchanged)."
+            )
+            totals["dry run"] += dry_run
+            totals["confirm"] += confirm
+            slowest = max(slowest, max(dry_run, confirm) * 1000 / len(part))
+        if rows > MAX_ROWS:
+            self.stdout.write(
+                f"{rows} rows in {-(-rows // MAX_ROWS)} files: dry runs {totals['dry run']:.1f} s, "
+                f"confirmations {totals['confirm']:.1f} s in all."
+            )
+        if slowest > TARGET_SECONDS:
+            raise CommandError(
+                f"Slower than the target ({TARGET_SECONDS} s per 1,000 rows).", returncode=1
+            )
+        self.stdout.write(f"Target met (each under {TARGET_SECONDS} s per 1,000 rows).")
