@@ -334,17 +334,21 @@ def match_cases(rows: list[RowPlan], team_id: int) -> None:
             for value in values:
                 for digest in blind_indexes(IdentifierLookup.purpose(kind), value):
                     wanted[digest] = (kind, value)
-    found: dict[tuple[str, str], set[int]] = defaultdict(set)
+    hits: list[tuple[str, str, int]] = []
     digests = list(wanted)
     for start in range(0, len(digests), 500):
-        lookups = IdentifierLookup.objects.filter(
-            case__team_id=team_id,
-            kind__in=MATCH_ORDER,
-            digest__in=digests[start : start + 500],
+        # By digest alone, through the (kind, digest) index: joined to the
+        # team's cases, SQLite walks every case of the team for each digest.
+        hits += IdentifierLookup.objects.filter(
+            kind__in=MATCH_ORDER, digest__in=digests[start : start + 500]
         ).values_list("kind", "digest", "case_id")
-        for kind, digest, case_id in lookups:
-            if wanted[digest][0] == kind:
-                found[wanted[digest]].add(case_id)
+    touchpoints = any(row.touchpoints for row in rows)
+    # Only the team's own cases match (another team's case may hold the same digests).
+    cases = load_cases({case_id for _, _, case_id in hits}, team_id, touchpoints=touchpoints)
+    found: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for kind, digest, case_id in hits:
+        if case_id in cases and wanted[digest][0] == kind:
+            found[wanted[digest]].add(case_id)
     chosen: dict[int, tuple[int, str]] = {}  # row number -> (case id, matched on)
     for row in rows:
         if row.status == RowStatus.ERROR:
@@ -365,8 +369,6 @@ def match_cases(rows: list[RowPlan], team_id: int) -> None:
             )
             continue
         chosen[row.number] = (ids.pop(), MATCH_LABELS[kind])
-    touchpoints = any(row.touchpoints for row in rows)
-    cases = load_cases({case_id for case_id, _ in chosen.values()}, touchpoints=touchpoints)
     for row in rows:
         if row.number in chosen:
             case_id, row.matched_on = chosen[row.number]
@@ -375,8 +377,8 @@ def match_cases(rows: list[RowPlan], team_id: int) -> None:
             row.status = RowStatus.UPDATE if row.changes else RowStatus.UNCHANGED
 
 
-def load_cases(case_ids: set[int], *, touchpoints: bool = False) -> dict[int, Case]:
-    cases = Case.objects.filter(pk__in=case_ids).select_related(
+def load_cases(case_ids: set[int], team_id: int, *, touchpoints: bool = False) -> dict[int, Case]:
+    cases = Case.objects.filter(pk__in=case_ids, team_id=team_id).select_related(
         "identifiers", "decedent", "death", "circumstances"
     )
     cases = cases.prefetch_related(

@@ -138,6 +138,15 @@ class CaseImportTestCase(OFRTestCase):
         )
         self.assertTrue(self.case.toxicology.filter(substance="xylazine").exists())
 
+    def test_it_never_matches_another_teams_case(self):
+        other = Case.objects.create(team=self.other_team, reference="OTH-2025-001")
+        other.identifiers.me_case_number = "ME-2025-0777"
+        other.identifiers.save()
+        self.upload([["ME-2025-0777", "", "", "", "2025-06-01", "", "", "", "", ""]])
+        plan = self.pending().dry_run()
+        self.assertEqual(plan.counts["new"], 1)
+        self.assertNotContains(self.client.get(self.review_url()), "OTH-2025-001")
+
     def test_it_matches_on_name_and_date_of_birth(self):
         row = ["", "", "EXISTING person", "05/06/1970", "", "", "", "", "", ""]
         self.upload([row])

@@ -4,8 +4,8 @@ with a message naming the problem, and nothing written."""
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from cases.exchange.redcap import record_columns
 from cases.exchange.fields import FULL
+from cases.exchange.redcap import record_columns
 from cases.models import Case, PendingImport, TimelineEvent
 from tests.base import OFRTestCase
 
@@ -105,4 +105,6 @@ class RedcapHostileFileTestCase(OFRTestCase):
         self.assertEqual(TimelineEvent.objects.count(), self.touchpoints)
 
     def review(self) -> str:
-        return reverse("cases:import_review", args=[PendingImport.objects.latest("created_at").code])
+        return reverse(
+            "cases:import_review", args=[PendingImport.objects.latest("created_at").code]
+        )
