@@ -143,8 +143,8 @@ SUDORS_ITEMS = (
         "Route of use",
         ("route_of_use",),
         (*(str(label) for label in vs.RouteOfUse.labels), NOT_COLLECTED),
-        "A death counts under each route. \"No route reported\" is the SUDORS answer when "
-        "the records name no route; \"Not collected\" means the item was not filled in.",
+        'A death counts under each route. "No route reported" is the SUDORS answer when '
+        'the records name no route; "Not collected" means the item was not filled in.',
     ),
     SudorsItem(
         "recent_release",
@@ -168,9 +168,15 @@ def _labels(choices, codes) -> list[str]:
     return list(dict.fromkeys(str(known[code]) for code in codes if code in known))
 
 
+def _tristate(answer: str) -> str:
+    """The answer's label; a blank or unknown code (data from before the field's
+    choices) counts as not collected, never as no."""
+    return str(dict(vs.TriState.choices).get(answer, NOT_COLLECTED))
+
+
 def _yes_with(answer: str, details: list[str], unrecorded: str) -> list[str]:
     if answer != vs.TriState.YES:
-        return [str(vs.TriState(answer).label)]
+        return [_tristate(answer)]
     return [f"{YES}: {label}" for label in details] or [f"{YES}, {unrecorded} not recorded"]
 
 
@@ -180,7 +186,7 @@ def answer_of(case: Case, item: str) -> list[str]:
     case's form version collected can be applied here alone."""
     circumstances = case.circumstances
     if item == "bystander_present":
-        return [str(vs.TriState(circumstances.bystander_present).label)]
+        return [_tristate(circumstances.bystander_present)]
     if item == "naloxone":
         by = _labels(vs.NaloxoneAdministeredBy, circumstances.naloxone_administered_by)
         return _yes_with(circumstances.naloxone_administered, by, "by whom")
@@ -190,7 +196,7 @@ def answer_of(case: Case, item: str) -> list[str]:
         places = _labels(vs.InstitutionType, circumstances.recent_release_from)
         return _yes_with(circumstances.recent_release, places, "from where")
     if item == "prior_overdose":
-        return [str(vs.TriState(circumstances.prior_overdose_past_year).label)]
+        return [_tristate(circumstances.prior_overdose_past_year)]
     raise KeyError(item)
 
 

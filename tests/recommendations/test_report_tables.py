@@ -112,7 +112,6 @@ class ReportFixture(OFRTestCase):
         )
 
 
-
 class ReportTablesTestCase(ReportFixture):
     def report(self):
         return annual_report(self.team, 2025)
