@@ -351,7 +351,7 @@ def aggregates(request: HttpRequest, year: int):
         return Status(404, {"detail": "No report for that year."})
     request.audit_action = Action.EXPORT
     report = reports.annual_report(team, year)
-    parts = [*report.tables, *([report.findings] if report.findings else [])]
+    parts = report.case_tables
     return {
         "team": team.name,
         "year": year,

@@ -18,6 +18,12 @@ class Bar:
     label: str
     value: int
     url: str = ""  # where the page's table links the bar's row
+    # Printed instead of the value: a suppressed count is drawn as an empty bar marked "*".
+    text: str = ""
+
+    @property
+    def shown(self) -> str:
+        return self.text or str(self.value)
 
 
 def bar_chart_svg(title: str, bars: list[Bar], *, chart_id: str) -> str:
@@ -25,7 +31,7 @@ def bar_chart_svg(title: str, bars: list[Bar], *, chart_id: str) -> str:
     width = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH
     height = max(len(bars), 1) * (BAR_HEIGHT + GAP) + GAP
     top = max((bar.value for bar in bars), default=0) or 1
-    summary = "; ".join(f"{bar.label}: {bar.value}" for bar in bars) or "No data"
+    summary = "; ".join(f"{bar.label}: {bar.shown}" for bar in bars) or "No data"
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="100%" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
@@ -43,7 +49,7 @@ def bar_chart_svg(title: str, bars: list[Bar], *, chart_id: str) -> str:
             f'<rect x="{LABEL_WIDTH}" y="{y}" width="{length}" height="{BAR_HEIGHT}" '
             f'fill="{COLOUR}"/>',
             f'<text x="{LABEL_WIDTH + length + 6}" y="{middle}" font-size="14" '
-            f'fill="#1b1b1b">{bar.value}</text>',
+            f'fill="#1b1b1b">{escape(bar.shown)}</text>',
         ]
     parts.append("</svg>")
     return "".join(parts)

@@ -129,6 +129,7 @@ class RecommendationForm(VersionedForm):
             "lead_agency",
             "adopted_on",
             "public",
+            "publishable",
         ]
         widgets = {
             "due_on": DateInput(),

@@ -174,6 +174,13 @@ class Recommendation(models.Model):
     public = models.BooleanField(
         default=False, help_text="The team voted to publish it on the team's public page."
     )
+    # Free text reaches a report only by the team's choice, and never its CSV.
+    publishable = models.BooleanField(
+        "narratives publishable in reports",
+        default=False,
+        help_text="Show the statement and the latest update's narrative in the team's annual "
+        "report (web page and PDF; never the CSV).",
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -1,20 +1,33 @@
 """Case aggregates and the annual report, de-identified, with small-cell suppression.
 
 Only coded fields are counted (year of death, county of residence, substance
-class, manner, age group, sex, race and ethnicity, finding kind and system);
-never free text from cases. Every table goes through recommendations/suppression.py
-with the team's threshold. The annual report adds the team's recommendations
-with their status and latest update (recommendation text, never case text).
+class, manner, age group, sex, race and ethnicity, the SUDORS-aligned
+circumstances, finding kind and system); never free text from cases. Every
+table goes through recommendations/suppression.py with the team's threshold.
+The annual report adds the team's recommendations with their status; their
+statement and latest update narrative only where the team marked the
+recommendation's narratives publishable, and only in the HTML and PDF: the
+CSVs carry no free text at all.
+
+Aggregates are not filtered item by item (docs/decisions.md): a reviewed
+death counts whatever its readers may open, since a suppressed count of coded
+answers shows no one's record.
 """
 
 import csv
 import io
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.utils.text import slugify
 
 from cases import valuesets as vs
+from cases.exchange.sudors import MAPPING as SUDORS_MAPPING
 from cases.models import Case, Finding
 from ofr.spreadsheets import neutralise
+from recommendations.charts import Bar, bar_chart_svg
 from recommendations.models import Recommendation
 from recommendations.suppression import SuppressedTable, display, suppress, suppress_series
 
@@ -29,6 +42,8 @@ AGE_GROUPS = (
     (65, 200, "65 and over"),
 )
 UNKNOWN = "Unknown"
+MULTIPLE_SUBSTANCES = "A death may involve more than one substance."
+YEARS_ON_A_PAGE = 5
 
 
 def age_group(age: int | None) -> str:
@@ -49,7 +64,7 @@ def reviewed_cases(team) -> list[Case]:
     """The team's reviewed cases with a known date of death, with what the tables need."""
     return list(
         Case.objects.filter(team=team, status__in=REVIEWED, death__date_of_death__isnull=False)
-        .select_related("decedent", "death")
+        .select_related("decedent", "death", "circumstances")
         .prefetch_related("toxicology")
     )
 
@@ -74,10 +89,148 @@ def dimensions(case: Case) -> dict[str, list[str]]:
     }
 
 
+# --- SUDORS-aligned circumstances ---------------------------------------------------
+# The categories are the case file's, exactly as cases/exchange/sudors.py exports
+# them: yes / no / unknown / not collected for the yes-or-no items, the value sets
+# for the lists. "Unknown" and "Not collected" are rows of their own, never "No".
+
+TRISTATE_ROWS = tuple(str(label) for label in vs.TriState.labels)
+NOT_COLLECTED = str(vs.TriState.NOT_COLLECTED.label)
+YES = str(vs.TriState.YES.label)
+
+
+def _yes_rows(choices, unrecorded: str) -> tuple[str, ...]:
+    """A yes-or-no item with a list of details: "Yes: <detail>" rows, then
+    "Yes, <detail> not recorded", then the other answers."""
+    return (
+        *(f"{YES}: {label}" for label in choices.labels),
+        f"{YES}, {unrecorded} not recorded",
+        *(label for label in TRISTATE_ROWS if label != YES),
+    )
+
+
+@dataclass(frozen=True)
+class SudorsItem:
+    key: str
+    title: str  # "Reviewed deaths by <title>"
+    fields: tuple[str, ...]  # the Circumstances fields it reads
+    rows: tuple[str, ...]  # every category, in order
+    note: str = ""
+
+    @property
+    def sudors_variable(self) -> str:
+        """The SUDORS variable the export maps the item to, if a cited source names one."""
+        items = {f"Circumstances.{name}" for name in self.fields}
+        return next((v.name for v in SUDORS_MAPPING if v.item in items), "")
+
+
+SUDORS_ITEMS = (
+    SudorsItem(
+        "bystander_present",
+        "Potential bystander present",
+        ("bystander_present",),
+        TRISTATE_ROWS,
+    ),
+    SudorsItem(
+        "naloxone",
+        "Naloxone administered, and by whom",
+        ("naloxone_administered", "naloxone_administered_by"),
+        _yes_rows(vs.NaloxoneAdministeredBy, "by whom"),
+        "A death counts under each who gave naloxone.",
+    ),
+    SudorsItem(
+        "route_of_use",
+        "Route of use",
+        ("route_of_use",),
+        (*(str(label) for label in vs.RouteOfUse.labels), NOT_COLLECTED),
+        'A death counts under each route. "No route reported" is the SUDORS answer when '
+        'the records name no route; "Not collected" means the item was not filled in.',
+    ),
+    SudorsItem(
+        "recent_release",
+        "Recent release from jail, prison or treatment",
+        ("recent_release", "recent_release_from"),
+        _yes_rows(vs.InstitutionType, "from where"),
+        "A death counts under each institution released from.",
+    ),
+    SudorsItem(
+        "prior_overdose",
+        "Prior overdose in the past year",
+        ("prior_overdose_past_year",),
+        TRISTATE_ROWS,
+    ),
+)
+SUDORS_BY_KEY = {item.key: item for item in SUDORS_ITEMS}
+
+
+def _labels(choices, codes) -> list[str]:
+    known = dict(choices.choices)
+    return list(dict.fromkeys(str(known[code]) for code in codes if code in known))
+
+
+def _tristate(answer: str) -> str:
+    """The answer's label; a blank or unknown code (data from before the field's
+    choices) counts as not collected, never as no."""
+    return str(dict(vs.TriState.choices).get(answer, NOT_COLLECTED))
+
+
+def _yes_with(answer: str, details: list[str], unrecorded: str) -> list[str]:
+    if answer != vs.TriState.YES:
+        return [_tristate(answer)]
+    return [f"{YES}: {label}" for label in details] or [f"{YES}, {unrecorded} not recorded"]
+
+
+def answer_of(case: Case, item: str) -> list[str]:
+    """The rows of SUDORS item `item` (a key of SUDORS_BY_KEY) that the case counts
+    under: the one place a case's answer is read, so that a rule about what a
+    case's form version collected can be applied here alone."""
+    circumstances = case.circumstances
+    if item == "bystander_present":
+        return [_tristate(circumstances.bystander_present)]
+    if item == "naloxone":
+        by = _labels(vs.NaloxoneAdministeredBy, circumstances.naloxone_administered_by)
+        return _yes_with(circumstances.naloxone_administered, by, "by whom")
+    if item == "route_of_use":
+        return _labels(vs.RouteOfUse, circumstances.route_of_use) or [NOT_COLLECTED]
+    if item == "recent_release":
+        places = _labels(vs.InstitutionType, circumstances.recent_release_from)
+        return _yes_with(circumstances.recent_release, places, "from where")
+    if item == "prior_overdose":
+        return [_tristate(circumstances.prior_overdose_past_year)]
+    raise KeyError(item)
+
+
+def sudors_note(item: SudorsItem) -> str:
+    variable = item.sudors_variable
+    source = (
+        f"SUDORS variable {variable}."
+        if variable
+        else "No SUDORS variable name is cited for this item (docs/sudors-mapping.md)."
+    )
+    return " ".join(part for part in (item.note, source) if part)
+
+
 ORDER = {"Age group": [label for _, _, label in AGE_GROUPS] + [UNKNOWN]}
+# SUDORS items list every category, counted or not.
+FULL_ROWS = {item.title: list(item.rows) for item in SUDORS_ITEMS}
+NOTES = {
+    "Substances involved": MULTIPLE_SUBSTANCES,
+    **{item.title: sudors_note(item) for item in SUDORS_ITEMS},
+}
+
+
+def case_labels(case: Case) -> dict[str, list[str]]:
+    """Every dimension a case counts under: demographics, death, substances and the
+    SUDORS-aligned circumstances."""
+    return {
+        **dimensions(case),
+        **{item.title: answer_of(case, item.key) for item in SUDORS_ITEMS},
+    }
 
 
 def _row_order(title: str, labels) -> list[str]:
+    if title in FULL_ROWS:
+        return FULL_ROWS[title]
     known = ORDER.get(title)
     if known:
         return [label for label in known if label in labels]
@@ -90,6 +243,31 @@ class ReportTable:
     table: SuppressedTable
     note: str = ""
 
+    @property
+    def slug(self) -> str:
+        return slugify(self.title)
+
+    @cached_property
+    def chart_svg(self) -> str:
+        """A bar chart of a one-column table (suppressed counts are empty bars marked
+        "*"); none for a cross table, which its table shows better."""
+        if len(self.table.column_labels) != 1:
+            return ""
+        bars = [
+            Bar(label, cells[0].value or 0, text=display(cells[0]))
+            for label, cells, _ in self.table.rows
+        ]
+        return bar_chart_svg(self.title, bars, chart_id=f"chart-{self.slug}")
+
+
+def _series(title: str, counter: Counter, threshold: int, *, full_title: str = "") -> ReportTable:
+    rows = _row_order(title, set(counter))
+    return ReportTable(
+        title=full_title or f"Reviewed deaths by {title.lower()}",
+        table=suppress_series([counter[r] for r in rows], rows, "Deaths", threshold),
+        note=NOTES.get(title, ""),
+    )
+
 
 def aggregates_by_year(team, years: list[int]) -> list[ReportTable]:
     """Reviewed cases by each dimension (rows) and year of death (columns)."""
@@ -97,7 +275,7 @@ def aggregates_by_year(team, years: list[int]) -> list[ReportTable]:
     counts: dict[str, Counter] = {}
     for case in cases:
         year = case.death.date_of_death.year
-        for title, labels in dimensions(case).items():
+        for title, labels in case_labels(case).items():
             for label in labels:
                 counts.setdefault(title, Counter())[(label, year)] += 1
     tables = []
@@ -108,12 +286,70 @@ def aggregates_by_year(team, years: list[int]) -> list[ReportTable]:
             ReportTable(
                 title=f"Reviewed deaths by {title.lower()} and year of death",
                 table=suppress(grid, rows, [str(y) for y in years], team.small_cell_threshold),
-                note="A death may involve more than one substance."
-                if title == "Substances involved"
-                else "",
+                note=NOTES.get(title, ""),
             )
         )
     return tables
+
+
+def county_by_substance(cases: list[Case], threshold: int) -> ReportTable | None:
+    """County of residence (rows) by substance class (columns)."""
+    counts: Counter = Counter()
+    for case in cases:
+        labels = dimensions(case)
+        for county in labels["County of residence"]:
+            for substance in labels["Substances involved"]:
+                counts[(county, substance)] += 1
+    if not counts:
+        return None
+    counties = _row_order("County of residence", {county for county, _ in counts})
+    present = {substance for _, substance in counts}
+    classes = [str(label) for label in vs.SubstanceClass.labels]
+    columns = [label for label in [*classes, UNKNOWN] if label in present]
+    return ReportTable(
+        title="Reviewed deaths by county of residence and substance class",
+        table=suppress(
+            [[counts[(county, column)] for column in columns] for county in counties],
+            counties,
+            columns,
+            threshold,
+        ),
+        note=f"{MULTIPLE_SUBSTANCES} A death counts in each substance class it involves, "
+        "so a county's total counts substances, not deaths.",
+    )
+
+
+def findings_by_system_and_kind(cases: list[Case], threshold: int) -> ReportTable | None:
+    """Active findings of the cases: system (rows) by kind (columns)."""
+    findings = Counter(
+        Finding.objects.filter(case__in=cases).active().values_list("system", "kind")
+    )
+    if not findings:
+        return None
+    systems = [code for code in vs.TouchpointSystem.values if any(s == code for s, _ in findings)]
+    kinds = vs.FindingKind.values
+    return ReportTable(
+        title="Findings by system and kind",
+        table=suppress(
+            [[findings[(system, kind)] for kind in kinds] for system in systems],
+            [str(vs.TouchpointSystem(system).label) for system in systems],
+            [str(vs.FindingKind(kind).label) for kind in kinds],
+            threshold,
+        ),
+        note="Proposed and confirmed findings of the year's reviewed deaths, counted by "
+        "their coded system and kind only.",
+    )
+
+
+@dataclass(frozen=True)
+class RecommendationEntry:
+    recommendation: Recommendation
+    latest: object  # the latest ProgressUpdate, or None
+    updates: int
+
+    @property
+    def publishable(self) -> bool:
+        return self.recommendation.publishable
 
 
 @dataclass(frozen=True)
@@ -123,44 +359,24 @@ class AnnualReport:
     deaths: int
     tables: list[ReportTable]
     findings: ReportTable | None
-    recommendations: list[tuple[Recommendation, object]]  # (recommendation, latest update)
+    recommendations: list[RecommendationEntry]
     footnote: str
+    county_substance: ReportTable | None = None
+    sudors: list[ReportTable] = field(default_factory=list)
+
+    @property
+    def case_tables(self) -> list[ReportTable]:
+        """Every table of counts, in the order the report prints them."""
+        return [
+            *self.tables,
+            *([self.county_substance] if self.county_substance else []),
+            *self.sudors,
+            *([self.findings] if self.findings else []),
+        ]
 
 
-def annual_report(team, year: int) -> AnnualReport:
-    cases = [c for c in reviewed_cases(team) if c.death.date_of_death.year == year]
-    threshold = team.small_cell_threshold
-    tables = []
-    per_dimension: dict[str, Counter] = {}
-    for case in cases:
-        for title, labels in dimensions(case).items():
-            per_dimension.setdefault(title, Counter()).update(labels)
-    for title, counter in per_dimension.items():
-        rows = _row_order(title, set(counter))
-        tables.append(
-            ReportTable(
-                title=f"Reviewed deaths by {title.lower()}",
-                table=suppress_series([counter[r] for r in rows], rows, "Deaths", threshold),
-                note="A death may involve more than one substance."
-                if title == "Substances involved"
-                else "",
-            )
-        )
-    findings = Counter(
-        (f.get_kind_display(), f.get_system_display())
-        for f in Finding.objects.filter(case__in=cases).active()
-    )
-    findings_table = None
-    if findings:
-        kinds = sorted({kind for kind, _ in findings})
-        systems = sorted({system for _, system in findings})
-        findings_table = ReportTable(
-            title="Findings by kind and system",
-            table=suppress(
-                [[findings[(k, s)] for s in systems] for k in kinds], kinds, systems, threshold
-            ),
-        )
-    recommendations = []
+def team_recommendations(team) -> list[RecommendationEntry]:
+    entries = []
     for recommendation in (
         Recommendation.objects.filter(team=team)
         .select_related("lead_agency")
@@ -168,50 +384,120 @@ def annual_report(team, year: int) -> AnnualReport:
         .order_by("status", "title")
     ):
         updates = sorted(recommendation.updates.all(), key=lambda u: (u.reported_on, u.pk))
-        recommendations.append((recommendation, updates[-1] if updates else None))
+        entries.append(
+            RecommendationEntry(recommendation, updates[-1] if updates else None, len(updates))
+        )
+    return entries
+
+
+def annual_report(team, year: int) -> AnnualReport:
+    cases = [c for c in reviewed_cases(team) if c.death.date_of_death.year == year]
+    threshold = team.small_cell_threshold
+    per_dimension: dict[str, Counter] = {}
+    for case in cases:
+        for title, labels in case_labels(case).items():
+            per_dimension.setdefault(title, Counter()).update(labels)
+    sudors_titles = {item.title for item in SUDORS_ITEMS}
+    tables = [
+        _series(title, counter, threshold)
+        for title, counter in per_dimension.items()
+        if title not in sudors_titles
+    ]
+    sudors = [
+        _series(item.title, per_dimension[item.title], threshold)
+        for item in SUDORS_ITEMS
+        if item.title in per_dimension
+    ]
     return AnnualReport(
         team=team,
         year=year,
         deaths=len(cases),
         tables=tables,
-        findings=findings_table,
-        recommendations=recommendations,
+        findings=findings_by_system_and_kind(cases, threshold),
+        recommendations=team_recommendations(team),
         footnote=tables[0].table.footnote if tables else "",
+        county_substance=county_by_substance(cases, threshold),
+        sudors=sudors,
     )
 
 
-def annual_report_csv(report: AnnualReport) -> str:
-    out = io.StringIO()
+@dataclass(frozen=True)
+class MultiYearReport:
+    team: object
+    years: list[int]
+    tables: list[ReportTable]
+
+    @property
+    def footnote(self) -> str:
+        return self.tables[0].table.footnote if self.tables else ""
+
+
+def multi_year_report(team, last_year: int, span: int = YEARS_ON_A_PAGE) -> MultiYearReport:
+    """Every dimension by year of death, for the `span` years ending with `last_year`."""
+    years = list(range(last_year - span + 1, last_year + 1))
+    return MultiYearReport(team=team, years=years, tables=aggregates_by_year(team, years))
+
+
+# --- CSV: counts and codes only -------------------------------------------------------
+# No free text reaches a CSV: no case text, no recommendation title, statement or
+# update narrative (those are in the HTML and PDF, and only when publishable).
+
+
+def _csv_writer(out: io.StringIO) -> Callable[..., None]:
     writer = csv.writer(out)
 
     def row(*values) -> None:
         writer.writerow([neutralise(v) for v in values])
 
+    return row
+
+
+def _write_table(row: Callable[..., None], part: ReportTable) -> None:
+    row()
+    row(part.title)
+    table = part.table
+    row("", *table.column_labels, "Total")
+    for label, cells, total in table.rows:
+        row(label, *(display(c) for c in cells), display(total))
+    row("Total", *(display(c) for c in table.column_totals), display(table.grand_total))
+    if part.note:
+        row(part.note)
+
+
+def annual_report_csv(report: AnnualReport) -> str:
+    out = io.StringIO()
+    row = _csv_writer(out)
     row(f"{report.team.name}: annual report {report.year}")
     row("Reviewed deaths", display_count(report))
-    for part in [*report.tables, *([report.findings] if report.findings else [])]:
-        row()
-        row(part.title)
-        table = part.table
-        row("", *table.column_labels, "Total")
-        for label, cells, total in table.rows:
-            row(label, *(display(c) for c in cells), display(total))
-        row("Total", *(display(c) for c in table.column_totals), display(table.grand_total))
-        if part.note:
-            row(part.note)
+    for part in report.case_tables:
+        _write_table(row, part)
     row()
-    row("Recommendations")
-    row("Title", "Category", "Lead agency", "Status", "Due", "Latest update", "Update")
-    for recommendation, update in report.recommendations:
+    row("Recommendations (titles, statements and updates are in the PDF)")
+    row("Category", "Level", "Lead agency", "Status", "Adopted", "Due", "Updates", "Latest update")
+    for entry in report.recommendations:
+        recommendation, update = entry.recommendation, entry.latest
         row(
-            recommendation.title,
             recommendation.get_category_display(),
+            recommendation.get_level_display(),
             recommendation.lead_agency.name if recommendation.lead_agency else "",
             recommendation.get_status_display(),
+            recommendation.adopted_on or "",
             recommendation.due_on or "",
+            entry.updates,
             update.reported_on if update else "",
-            update.narrative if update else "",
         )
+    if report.footnote:
+        row()
+        row(report.footnote)
+    return out.getvalue()
+
+
+def multi_year_csv(report: MultiYearReport) -> str:
+    out = io.StringIO()
+    row = _csv_writer(out)
+    row(f"{report.team.name}: reviewed deaths by year, {report.years[0]} to {report.years[-1]}")
+    for part in report.tables:
+        _write_table(row, part)
     if report.footnote:
         row()
         row(report.footnote)

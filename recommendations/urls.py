@@ -19,6 +19,21 @@ urlpatterns = [
         views.annual_report_pdf,
         name="annual_report_pdf",
     ),
+    path(
+        "reports/<uuid:team>/<int:year>/years/",
+        views.multi_year_report,
+        name="annual_report_years",
+    ),
+    path(
+        "reports/<uuid:team>/<int:year>/years/report.csv",
+        views.multi_year_report_csv,
+        name="annual_report_years_csv",
+    ),
+    path(
+        "reports/<uuid:team>/<int:year>/years/report.pdf",
+        views.multi_year_report_pdf,
+        name="annual_report_years_pdf",
+    ),
     path("public/<uuid:team>/", views.public_recommendations, name="public"),
     path("<uuid:code>/", views.recommendation_detail, name="detail"),
     path("<uuid:code>/edit/", views.recommendation_edit, name="edit"),

@@ -405,6 +405,50 @@ def annual_report_pdf(request: HttpRequest, team, year: int) -> HttpResponse:
     return response
 
 
+def _multi_year(request: HttpRequest, team, year: int):
+    team_obj = get_report_team_for_user(request.user, team)
+    if not 1900 <= year <= timezone.localdate().year:
+        raise Http404("No report for those years")
+    return reports.multi_year_report(team_obj, year)
+
+
+@login_required
+@require_safe
+def multi_year_report(request: HttpRequest, team, year: int) -> HttpResponse:
+    """Each dimension by year of death, for the five years ending with `year`."""
+    report = _multi_year(request, team, year)
+    return render(request, "recommendations/multi_year_report.html", {"report": report})
+
+
+@login_required
+@require_safe
+def multi_year_report_csv(request: HttpRequest, team, year: int) -> HttpResponse:
+    report = _multi_year(request, team, year)
+    span = f"{report.years[0]}-{report.years[-1]}"
+    record(request, Action.EXPORT, report.team, detail=f"reviewed deaths by year {span} (CSV)")
+    response = HttpResponse(reports.multi_year_csv(report), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="ofr-years-{span}.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_safe
+def multi_year_report_pdf(request: HttpRequest, team, year: int) -> HttpResponse:
+    report = _multi_year(request, team, year)
+    span = f"{report.years[0]}-{report.years[-1]}"
+    html = render_to_string(
+        "recommendations/multi_year_report_pdf.html",
+        {"report": report, "static_prefix": static_prefix()},
+    )
+    pdf, _pages = render_pdf(html)
+    record(request, Action.EXPORT, report.team, detail=f"reviewed deaths by year {span} (PDF)")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="ofr-years-{span}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @login_required
 @require_safe
 def recommendation_history(request: HttpRequest, code) -> HttpResponse:

@@ -225,6 +225,9 @@ for name in (
     "recommendations:annual_report",
     "recommendations:annual_report_csv",
     "recommendations:annual_report_pdf",
+    "recommendations:annual_report_years",
+    "recommendations:annual_report_years_csv",
+    "recommendations:annual_report_years_pdf",
 ):
     MATRIX[name] = REPORT_READERS
 MATRIX["recommendations:public"] = {**expect(200), ANON: 200}  # readable without login
