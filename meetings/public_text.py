@@ -16,17 +16,17 @@ ignored unless said otherwise.
    order with anything but letters and digits between them ("riv 2026/004").
 2. Dates: any full date (day and month, with or without a year; numeric
    dates need the year), in any common form; and a day and month without a
-   year written as numbers ("3/12") when it is one of the team's dates of
-   death. Month and year alone ("March 2025") are fine.
-3. Decedent names: every run of two or three words (and two words the other
-   way round, "Smith, John") looked up in the identifiers' blind index
+   year written as numbers with a slash ("3/12") when it is one of the
+   team's dates of death. Month and year alone ("March 2025") are fine.
+3. Decedent names: every run of two or three words (and two words with a comma
+   between them the other way round, "Smith, John") looked up in the identifiers' blind index
    (cases.models.IdentifierLookup: full name, first and last name) of the
    team's cases. Single words are not looked up: surnames are common words.
 4. An age with a place: in one sentence, an exact age ("34-year-old",
    "34 years old", "34yo", "aged 34"; not ranges such as "25- to 34-year-olds"
    or "aged 25-34") together with a place: one of the team's jurisdictions
    or a county named on its cases, a word before "County", "City",
-   "Township" and the like, or a capitalised word after "from", "in", "of",
+   "Township" and the like, or a capitalised word after "from", "in",
    "near" or "at" (not a month or weekday).
 5. Copied text: a run of 8 or more words identical to a run of the team's
    notes, findings, case summaries or meeting discussion notes.
@@ -80,22 +80,25 @@ NAMED_DATES = (
     re.compile(rf"(?<![\w]){MONTH}\s*{DAY}(?!\d)(?:\s*,?\s*{YEAR})?(?![\w])", re.I),
 )
 NUMERIC_DATE = re.compile(r"(?<![\w.])(\d{1,4})\s*([/.-])\s*(\d{1,2})\s*\2\s*(\d{1,4})(?![\w])")
-DAY_MONTH = re.compile(r"(?<![\w./-])(\d{1,2})\s*[/.-]\s*(\d{1,2})(?![\w]|[/.-]\d)")
+DAY_MONTH = re.compile(r"(?<![\w./-])(\d{1,2})\s*/\s*(\d{1,2})(?![\w]|[/.-]\d)")
 
 AGE_PHRASES = (
     re.compile(r"(?<![\w-])(\d{1,3})\s*-?\s*(?:years?|yrs?)\s*-?\s*old(?![\w-])", re.I),
     re.compile(r"(?<![\w-])(\d{1,3})\s*-?\s*y/?o(?!\w)", re.I),
     re.compile(
-        r"\b(?:aged?|age of)\s+(\d{1,3})(?!\s*(?:-|to|and|or|through|\+)\s*\d?)(?!\s*and\s+(?:over|older))(?![\w+])",
+        r"\b(?:aged?|age of)\s+(\d{1,3})(?![\w+])"
+        r"(?!\s*(?:-|to|and|or|through)\s*\d)"  # a range: "aged 25-34"
+        r"(?!\s*(?:\+|and\s+(?:over|older|up)))",  # "aged 65 and over"
         re.I,
     ),
 )
 RANGE_BEFORE = re.compile(r"\d\s*(?:-|to|and|or|through)\s*$", re.I)
-PLACE_AFTER = re.compile(r"\b(?:from|in|of|near|at)\s+([A-Z][\w'-]+)")
+PLACE_AFTER = re.compile(r"\b(?i:from|in|near|at)\s+([A-Z][\w'-]+)")
 PLACE_BEFORE = re.compile(
     r"\b([\w'-]+)\s+(?:county|city|township|town|village|parish|borough)\b", re.I
 )
 NOT_PLACES = set(MONTHS) | WEEKDAYS | {"the", "a", "an", "his", "her", "their", "this", "that"}
+LAST_COMMA_FIRST = re.compile(r"(?=(?<![\w'’-])([^\W\d_][\w'’-]*)\s*,\s*([^\W\d_][\w'’-]*))")
 SENTENCE_END = re.compile(r"(?<!\b[A-Z])[.!?;]+(?=\s|$)|\n+")
 
 
@@ -139,7 +142,11 @@ def is_date(year: int, month: int, day: int) -> bool:
 def full_dates(text: str, dates_of_death: Iterable[date]) -> list[str]:
     found = []
     for pattern in NAMED_DATES:
-        found += [m.group(0).strip() for m in pattern.finditer(text)]
+        for m in pattern.finditer(text):
+            # "12 may have died" is no date: a lower-case "may" counts with a year only.
+            if re.search(r"\bmay\b", m.group(0)) and not re.search(r"\d\d\s*$", m.group(0)):
+                continue
+            found.append(m.group(0).strip())
     for m in NUMERIC_DATE.finditer(text):
         a, b, c = int(m.group(1)), int(m.group(3)), int(m.group(4))
         if len(m.group(1)) == 4:  # year first: 2025-03-12
@@ -163,15 +170,16 @@ def full_dates(text: str, dates_of_death: Iterable[date]) -> list[str]:
 
 
 def name_phrases(text: str) -> set[str]:
-    """Each run of two or three words, and each pair the other way round, as
-    the identifiers' lookups normalise names."""
+    """Each run of two or three words, and each pair written "last, first" the
+    other way round, as the identifiers' lookups normalise names."""
     tokens = normal_name(plain(text)).split()
     phrases = set()
     for size in (2, 3):
         for start in range(len(tokens) - size + 1):
             phrases.add(" ".join(tokens[start : start + size]))
-    for first, second in zip(tokens, tokens[1:], strict=False):
-        phrases.add(f"{second} {first}")
+    # "Smith, John": a last name, a comma, a first name.
+    for m in LAST_COMMA_FIRST.finditer(plain(text)):
+        phrases.add(normal_name(f"{m.group(2)} {m.group(1)}"))
     return phrases
 
 
@@ -288,14 +296,16 @@ def runs(text: str, size: int = COPIED_WORDS) -> dict[tuple[str, ...], int]:
 def team_texts(team_id: int) -> Iterable[str]:
     from meetings.models import AgendaItem
 
-    yield from Note.objects.filter(case__team_id=team_id).values_list("text", flat=True)
+    yield from Note.objects.filter(case__team_id=team_id).values_list("text", flat=True).iterator()
     yield from Finding.objects.filter(case__team_id=team_id).values_list("description", flat=True)
-    yield from Case.objects.filter(team_id=team_id).exclude(summary="").values_list(
-        "summary", flat=True
+    yield from (
+        Case.objects.filter(team_id=team_id).exclude(summary="").values_list("summary", flat=True)
     )
-    yield from AgendaItem.objects.filter(meeting__team_id=team_id).exclude(
-        discussion_notes=""
-    ).values_list("discussion_notes", flat=True)
+    yield from (
+        AgendaItem.objects.filter(meeting__team_id=team_id)
+        .exclude(discussion_notes="")
+        .values_list("discussion_notes", flat=True)
+    )
 
 
 def copied_text(text: str, team_id: int) -> list[str]:

@@ -126,7 +126,11 @@ def selection_report_csv(report: SelectionReport) -> str:
     row("Outcome", *table.column_labels, "Total")
     for label, cells, total in table.rows:
         row(label, *(display(c) for c in cells), display(total))
-    row("All candidate deaths", *(display(c) for c in table.column_totals), display(table.grand_total))
+    row(
+        "All candidate deaths",
+        *(display(c) for c in table.column_totals),
+        display(table.grand_total),
+    )
     row()
     row("Candidate deaths with no date of death recorded (any year)", display(report.undated))
     if report.footnote:

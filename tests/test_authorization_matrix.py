@@ -220,10 +220,13 @@ REPORT_READERS = {
     "admin": 404,
     ANON: LOGIN,
 }
+# The case-selection report: the same readers (oversight's counts suppressed).
 for name in (
     "recommendations:annual_report",
     "recommendations:annual_report_csv",
     "recommendations:annual_report_pdf",
+    "recommendations:selection_report",
+    "recommendations:selection_report_csv",
 ):
     MATRIX[name] = REPORT_READERS
 MATRIX["recommendations:public"] = {**expect(200), ANON: 200}  # readable without login
@@ -363,7 +366,7 @@ class AuthorizationMatrixTestCase(OFRTestCase):
             return reverse(name, kwargs={"year": 2025})
         if name == "recommendations:public":
             return reverse(name, kwargs={"team": self.team.code})
-        if name.startswith("recommendations:annual_report"):
+        if name.startswith(("recommendations:annual_report", "recommendations:selection_report")):
             return reverse(name, kwargs={"team": self.team.code, "year": 2025})
         if name.startswith("recommendations:") and name not in (
             "recommendations:list",
