@@ -39,11 +39,14 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import date
 
+from django.core.exceptions import ValidationError
+
 from cases.models import Case, DeathDetails, Decedent, Finding, IdentifierLookup, Note
 from cases.models.sections import normal_name
 from ofr.encryption import blind_indexes
 
 COPIED_WORDS = 8  # the shortest run of words counted as copied
+DECEDENT_NAME = "decedent_name"  # the code of a name refusal
 
 INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff\u180e"), None)
 DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"), "-")
@@ -335,22 +338,25 @@ def copied_text(text: str, team_id: int) -> list[str]:
 # --- All of them ----------------------------------------------------------------------
 
 
-def public_summary_problems(minutes: str, team_id: int) -> list[str]:
-    """Why these minutes may not be a public summary's (each phrase quoted), or []."""
+def public_summary_problems(minutes: str, team_id: int) -> list[ValidationError]:
+    """Why these minutes may not be a public summary's (each phrase quoted), or [].
+    Each error's code names its rule; DECEDENT_NAME lets the meeting form tell
+    a writer who may not see identifiers less (cases.policy.TextGuard)."""
     text = plain(minutes)
     if not text.strip():
         return []
     problems = []
 
-    def refuse(found: list[str], why: str) -> None:
+    def refuse(found: list[str], why: str, code: str) -> None:
         if found:
             quoted = ", ".join(f"“{phrase}”" for phrase in dict.fromkeys(found))
-            problems.append(f"{why}: {quoted}.")
+            problems.append(ValidationError(f"{why}: {quoted}.", code=code))
 
     references = Case.objects.filter(team_id=team_id).values_list("reference", flat=True)
     refuse(
         case_references(text, references),
         "A public summary cannot refer to a case. Report only aggregate, non-identifying facts",
+        "case_reference",
     )
     dates_of_death = DeathDetails.objects.filter(
         case__team_id=team_id, date_of_death__isnull=False
@@ -359,20 +365,24 @@ def public_summary_problems(minutes: str, team_id: int) -> list[str]:
         full_dates(text, dates_of_death),
         "A public summary gives no day of the month: write the month and year only "
         "(e.g. “March 2025”)",
+        "full_date",
     )
     refuse(
         decedent_names(text, team_id),
-        "A public summary cannot name a decedent; this is the name of a decedent of the team",
+        "A public summary cannot name a decedent of the team",
+        DECEDENT_NAME,
     )
     refuse(
         ages_with_places(text, team_id),
         "A public summary cannot describe one person by age and place (an exact age in the "
         "same sentence as a place); give age groups or leave the place out",
+        "age_with_place",
     )
     refuse(
         copied_text(text, team_id),
         f"A public summary cannot repeat the team's case notes, findings or summaries "
         f"({COPIED_WORDS} or more words in a row are the same as one of them); "
         "summarise instead",
+        "copied_text",
     )
     return problems

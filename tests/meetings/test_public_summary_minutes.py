@@ -8,8 +8,10 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from cases.models import Case, Note
+from cases.policy import IDENTIFIER_REFUSAL
 from meetings.models import Meeting
 from meetings.public_text import plain, public_summary_problems
+from ofr.models import AccessEvent
 from tests.base import OFRTestCase
 
 NOTE_TEXT = (
@@ -42,7 +44,7 @@ class PublicSummaryMinutesTestCase(OFRTestCase):
         cls.other_case.identifiers.save()
 
     def problems(self, minutes: str) -> list[str]:
-        return public_summary_problems(minutes, self.team.pk)
+        return [error.message for error in public_summary_problems(minutes, self.team.pk)]
 
     def assertRefused(self, minutes: str, why: str) -> None:
         problems = self.problems(minutes)
@@ -235,3 +237,33 @@ class PublicSummaryMinutesTestCase(OFRTestCase):
         self.assertEqual(self.client.post(url, data).status_code, 302)
         self.summary.refresh_from_db()
         self.assertIn("November 2025", self.summary.minutes)
+
+    def test_a_writer_without_identifiers_is_told_less_and_counted(self):
+        # Accents only: the form's name-part guard misses it, the blind index does not.
+        self.second.identifiers.legal_name = "Zoë Ångström"
+        self.second.identifiers.save()
+        data = {
+            "title": self.summary.title,
+            "kind": "public_summary",
+            "starts_at": "2027-01-14T13:00",
+            "place": "Room 2",
+            "video_link": "",
+            "minutes": "We remember Zoe Angstrom.",
+            "opened_version": 1,
+        }
+        url = reverse("meetings:edit", args=[self.summary.code])
+        self.client.force_login(self.coordinator)  # sees identifiers: told which phrase
+        response = self.client.post(url, data)
+        self.assertContains(response, "cannot name a decedent", status_code=response.status_code)
+        self.assertContains(response, "zoe angstrom", status_code=response.status_code)
+        self.client.force_login(self.facilitator)  # does not: told it was refused, and counted
+        before = AccessEvent.objects.filter(detail=IDENTIFIER_REFUSAL).count()
+        response = self.client.post(url, data)
+        self.assertContains(response, "may identify a decedent", status_code=response.status_code)
+        self.assertNotContains(response, "zoe angstrom", status_code=response.status_code)
+        self.assertNotContains(response, "cannot name", status_code=response.status_code)
+        refusals = AccessEvent.objects.filter(detail=IDENTIFIER_REFUSAL, user=self.facilitator)
+        self.assertEqual(refusals.count(), 1)
+        self.assertEqual(AccessEvent.objects.filter(detail=IDENTIFIER_REFUSAL).count(), before + 1)
+        self.summary.refresh_from_db()
+        self.assertEqual(self.summary.minutes, "")
