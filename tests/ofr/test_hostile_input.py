@@ -120,6 +120,8 @@ POSTERS = {
     "recommendations:annual_report": None,
     "recommendations:annual_report_csv": None,
     "recommendations:annual_report_pdf": None,
+    "recommendations:selection_report": None,
+    "recommendations:selection_report_csv": None,
     "recommendations:public": None,
     "recommendations:detail": None,
     "recommendations:edit": "coordinator",
