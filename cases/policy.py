@@ -628,6 +628,13 @@ class TextGuard:
                 f"This contains {whose} {' and '.join(found)}. Keep it non-identifying: "
                 "leave out names and dates of birth."
             )
+        return self.refused_unseen()
+
+    def refused_unseen(self) -> str:
+        """A refusal for identifying a decedent, told to someone who may not
+        see the identifiers: logged and counted towards the daily limit, and
+        saying only that the text was refused. Also for refusals found
+        elsewhere (a public summary's name check, meetings/public_text.py)."""
         record(
             None,
             AccessEvent.Action.DENIED,

@@ -25,6 +25,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from cases.models.case import Case, CaseUserObjectPermission
+from meetings.public_text import public_summary_problems
 from ofr.files import get_private_storage
 from ofr.models import Membership, Team
 from ofr.roles import Role
@@ -346,24 +347,18 @@ def save_link(link, field: str, taken: str, *, by):
 
 
 def check_minutes(meeting: Meeting) -> None:
-    """A public summary names no case at all. (That minutes name no decedent is
-    checked where they are written, cases.policy.TextGuard: what the writer
-    may be told depends on who they are.)"""
-    text = (meeting.minutes or "").casefold()
-    if not text or meeting.team_id is None:
+    """The one check of a meeting's minutes, run by the model's clean on every
+    write (the meeting form's full_clean). A public summary's minutes speak of
+    deaths only in aggregate: no case reference, full date, decedent name,
+    exact age with a place, or passage copied from the team's case texts
+    (meetings/public_text.py, rule by rule). (That any minutes name no
+    decedent is also checked where they are written, cases.policy.TextGuard:
+    what the writer may be told depends on who they are.)"""
+    if meeting.kind != Meeting.Kind.PUBLIC_SUMMARY or meeting.team_id is None:
         return
-    if meeting.kind == Meeting.Kind.PUBLIC_SUMMARY:
-        references = Case.objects.filter(team_id=meeting.team_id).values_list(
-            "reference", flat=True
-        )
-        for reference in references:
-            if reference and reference.casefold() in text:
-                raise ValidationError(
-                    {
-                        "minutes": "A public summary cannot refer to a case "
-                        f"({reference}). Report only aggregate, non-identifying facts."
-                    }
-                )
+    problems = public_summary_problems(meeting.minutes or "", meeting.team_id)
+    if problems:
+        raise ValidationError({"minutes": problems})
 
 
 class AgendaItem(models.Model):

@@ -17,7 +17,7 @@ from datetime import date
 
 from django.db.models import Q, QuerySet
 
-from cases.access import viewers_for
+from cases.access import ungated_team_ids, viewers_for
 from cases.models import Finding
 from cases.policy import Decision
 from ofr.access import active_memberships, team_ids_with
@@ -197,3 +197,12 @@ def get_report_team_for_user(user, code) -> Team:
     if any(m.team_id == team.pk for m in active_memberships(user)):
         raise DeniedForbidden("ofr.team", code, "view_aggregates")
     raise DeniedNotFound("ofr.team", code, "view_aggregates")
+
+
+def get_selection_report_team_for_user(user, code) -> tuple[Team, bool]:
+    """The team whose case-selection report the user may read (the readers of
+    its aggregate reports: 404 or 403 as for those), and whether small counts
+    are suppressed for them: yes unless they see the team's cases themselves
+    (coordinator, data manager, facilitator), so oversight reads it suppressed."""
+    team = get_report_team_for_user(user, code)
+    return team, team.pk not in ungated_team_ids(user)

@@ -34,6 +34,16 @@ urlpatterns = [
         views.multi_year_report_pdf,
         name="annual_report_years_pdf",
     ),
+    path(
+        "reports/<uuid:team>/<int:year>/selection/",
+        views.selection_report,
+        name="selection_report",
+    ),
+    path(
+        "reports/<uuid:team>/<int:year>/selection.csv",
+        views.selection_report_csv,
+        name="selection_report_csv",
+    ),
     path("public/<uuid:team>/", views.public_recommendations, name="public"),
     path("<uuid:code>/", views.recommendation_detail, name="detail"),
     path("<uuid:code>/edit/", views.recommendation_edit, name="edit"),

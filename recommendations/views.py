@@ -33,12 +33,13 @@ from ofr.files import (
 from ofr.history import merged_entries
 from ofr.models import Team
 from ofr.pdf import render_pdf, static_prefix
-from recommendations import reports
+from recommendations import reports, selection
 from recommendations.access import (
     editor_teams,
     findings_for_viewer,
     get_recommendation_for_user,
     get_report_team_for_user,
+    get_selection_report_team_for_user,
     may_list_recommendations,
     recommendation_rows_for_user,
     recommendation_teams,
@@ -412,6 +413,13 @@ def _multi_year(request: HttpRequest, team, year: int):
     return reports.multi_year_report(team_obj, year)
 
 
+def _selection_report(request: HttpRequest, team, year: int) -> selection.SelectionReport:
+    team_obj, suppressed = get_selection_report_team_for_user(request.user, team)
+    if not 1900 <= year <= timezone.localdate().year:
+        raise Http404("No report for that year")
+    return selection.selection_report(team_obj, year, suppressed=suppressed)
+
+
 @login_required
 @require_safe
 def multi_year_report(request: HttpRequest, team, year: int) -> HttpResponse:
@@ -445,6 +453,29 @@ def multi_year_report_pdf(request: HttpRequest, team, year: int) -> HttpResponse
     record(request, Action.EXPORT, report.team, detail=f"reviewed deaths by year {span} (PDF)")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="ofr-years-{span}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_safe
+def selection_report(request: HttpRequest, team, year: int) -> HttpResponse:
+    """What became of the team's candidate deaths of a year, by quarter: counts
+    of coded fields only, so no access event (as for the annual report's page)."""
+    report = _selection_report(request, team, year)
+    years = range(timezone.localdate().year, timezone.localdate().year - 5, -1)
+    return render(
+        request, "recommendations/selection_report.html", {"report": report, "years": years}
+    )
+
+
+@login_required
+@require_safe
+def selection_report_csv(request: HttpRequest, team, year: int) -> HttpResponse:
+    report = _selection_report(request, team, year)
+    record(request, Action.EXPORT, report.team, detail=f"case selection report {year} (CSV)")
+    response = HttpResponse(selection.selection_report_csv(report), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="ofr-case-selection-{year}.csv"'
     response["Cache-Control"] = "no-store"
     return response
 

@@ -221,6 +221,7 @@ REPORT_READERS = {
     "admin": 404,
     ANON: LOGIN,
 }
+# The case-selection report: the same readers (oversight's counts suppressed).
 for name in (
     "recommendations:annual_report",
     "recommendations:annual_report_csv",
@@ -228,6 +229,8 @@ for name in (
     "recommendations:annual_report_years",
     "recommendations:annual_report_years_csv",
     "recommendations:annual_report_years_pdf",
+    "recommendations:selection_report",
+    "recommendations:selection_report_csv",
 ):
     MATRIX[name] = REPORT_READERS
 MATRIX["recommendations:public"] = {**expect(200), ANON: 200}  # readable without login
@@ -367,7 +370,7 @@ class AuthorizationMatrixTestCase(OFRTestCase):
             return reverse(name, kwargs={"year": 2025})
         if name == "recommendations:public":
             return reverse(name, kwargs={"team": self.team.code})
-        if name.startswith("recommendations:annual_report"):
+        if name.startswith(("recommendations:annual_report", "recommendations:selection_report")):
             return reverse(name, kwargs={"team": self.team.code, "year": 2025})
         if name.startswith("recommendations:") and name not in (
             "recommendations:list",

@@ -23,9 +23,9 @@ a name search, and the admin (index, each registered model's list, each
 object's change and history pages). Positive controls make the test able to
 fail the other way: each role finds what it may see.
 
-Size: 13 roles × 129 URL entries = 1,677 requests, each read through 2
+Size: 13 roles × 131 URL entries = 1,703 requests, each read through 2
 channels (the body: page, PDF text or download bytes; and the headers), so
-3,354 reads, each searched for all 39 canaries and judged by the oracle. Beside
+3,406 reads, each searched for all 39 canaries and judged by the oracle. Beside
 them: 6 packets' HTML and 2 laid-out packet PDFs, a real letter and a real
 annual-report PDF, the name search, 2 e-mails, about 1,400 log records, about
 1,000 access events and about 260 admin pages. About 22 s on SQLite (the two
@@ -223,6 +223,8 @@ ENTRIES: dict[str, list[dict]] = {
     "recommendations:annual_report_years": REPORT,
     "recommendations:annual_report_years_csv": REPORT,
     "recommendations:annual_report_years_pdf": REPORT,
+    "recommendations:selection_report": REPORT,
+    "recommendations:selection_report_csv": REPORT,
     "recommendations:public": [{"team": "team"}],
     "recommendations:detail": RECOMMENDATION,
     "recommendations:edit": RECOMMENDATION,

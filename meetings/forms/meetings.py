@@ -16,6 +16,7 @@ from meetings.models import (
     ReportedUpdate,
     display_name,
 )
+from meetings.public_text import DECEDENT_NAME
 from ofr.concurrency import VersionedForm
 from ofr.forms import USWDSFormMixin
 from ofr.models import Membership
@@ -72,6 +73,23 @@ class MeetingForm(VersionedForm):
         if problem:
             raise forms.ValidationError(problem)
         return minutes
+
+    def _post_clean(self) -> None:
+        """The model's own checks (Meeting.clean: a public summary's minutes).
+        A name the public-summary check found is told to a writer who may not
+        see the team's identifiers as the guard tells its own refusals: logged,
+        counted, without the name."""
+        super()._post_clean()
+        errors = self._errors.get("minutes") if self._errors else None
+        if not errors or self.guard is None or self.guard.sees_identifiers:
+            return
+        found = errors.as_data()
+        if any(error.code == DECEDENT_NAME for error in found):
+            kept = [error for error in found if error.code != DECEDENT_NAME]
+            self._errors["minutes"] = self.error_class(renderer=self.renderer)
+            self._errors["minutes"].extend(
+                [*kept, forms.ValidationError(self.guard.refused_unseen(), code=DECEDENT_NAME)]
+            )
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -268,10 +268,13 @@ def add_agenda_case(request: HttpRequest, code) -> HttpResponse:
         else:
             messages.success(request, f"Case {case.reference} is on the agenda.")
             return redirect(meeting_url(meeting))
-    # The team's other open cases, with why they are not ready (their recorded status reason).
+    # The team's other open cases, with why they are not ready (their recorded
+    # status reason) and the month of death: month and year only, since an
+    # exact date beside an excluded or deferred case identifies the death.
     not_ready = (
         cases.exclude(status__in=[Case.Status.READY_FOR_REVIEW, Case.Status.REVIEWED])
         .exclude(status=Case.Status.CLOSED)
+        .select_related("death")
         .order_by("reference")
     )
     return render(

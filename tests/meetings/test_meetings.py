@@ -3,6 +3,8 @@
 from datetime import UTC, date, datetime, timedelta
 
 from django.core.files.base import ContentFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -582,3 +584,39 @@ class RecommendationsSinceLastMeetingTestCase(MeetingsTestCase):
         )
         self.assertIn("Kits ordered for the jail.", html)
         self.assertIn("since the last meeting (2026-09-01)", html)
+
+
+class AgendaOtherCasesTestCase(MeetingsTestCase):
+    """The agenda page's list of the team's other open cases (excluded and
+    deferred among them) gives the month of death, never the exact date."""
+
+    def test_it_shows_month_and_year_only(self):
+        excluded = Case.objects.create(team=self.team, reference="RIV-2025-060")
+        excluded.death.date_of_death = date(2025, 8, 17)
+        excluded.death.save()
+        excluded.move_to("excluded", by=self.coordinator, exclusion_reason="duplicate")
+        deferred = Case.objects.create(team=self.team, reference="RIV-2025-061")
+        deferred.death.date_of_death = date(2024, 12, 5)
+        deferred.death.save()
+        deferred.move_to("deferred", by=self.coordinator, deferral_reason="active_investigation")
+        self.client.force_login(self.coordinator)
+        response = self.client.get(self.url("add_agenda_case"))
+        self.assertContains(response, '<td data-label="Month of death">August 2025</td>')
+        self.assertContains(response, '<td data-label="Month of death">December 2024</td>')
+        self.assertContains(response, "Duplicate of another case")
+        body = response.content.decode()
+        for exact in ("2025-08-17", "2024-12-05", "08/17", "12/05", "August 17", "Dec. 5"):
+            self.assertNotIn(exact, body)
+        self.assertNotIn("2025-03-01", body)  # the cast's case, on the agenda already
+
+    def test_its_queries_do_not_grow_with_the_cases(self):
+        self.client.force_login(self.coordinator)
+        url = self.url("add_agenda_case")
+        self.client.get(url)
+        with CaptureQueriesContext(connection) as before:
+            self.client.get(url)
+        for n in range(3):
+            case = Case.objects.create(team=self.team, reference=f"RIV-2025-07{n}")
+            case.move_to("excluded", by=self.coordinator, exclusion_reason="other")
+        with self.assertNumQueries(len(before.captured_queries)):
+            self.client.get(url)

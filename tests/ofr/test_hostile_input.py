@@ -124,6 +124,8 @@ POSTERS = {
     "recommendations:annual_report_years": None,
     "recommendations:annual_report_years_csv": None,
     "recommendations:annual_report_years_pdf": None,
+    "recommendations:selection_report": None,
+    "recommendations:selection_report_csv": None,
     "recommendations:public": None,
     "recommendations:detail": None,
     "recommendations:edit": "coordinator",
