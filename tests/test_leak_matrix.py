@@ -182,7 +182,7 @@ ENTRIES: dict[str, list[dict]] = {
     # Exports carry every case of the team the person may see, at both levels.
     **{
         f"cases:redcap_{name}": [{"team": "team", "?level": f"={level}"} for level in LEVELS]
-        for name in ("export", "dictionary", "records", "codebook", "codebook_pdf")
+        for name in ("export", "dictionary", "repeating", "records", "codebook", "codebook_pdf")
     },
     "cases:import_start": [{}],
     "cases:import_template": [{}, {"?format": "=xlsx"}],
