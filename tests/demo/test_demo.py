@@ -96,6 +96,7 @@ class DemoCommandTestCase(TestCase):
             "officer",
             "partner",
             "oversight",
+            "committee",
             "outsider",
             "admin",
         ):
@@ -113,6 +114,7 @@ class DemoCommandTestCase(TestCase):
             Case.objects.filter(team=riverside).count(),
         )
         self.assertEqual(cases_for_user(users["partner"]).count(), 0)
+        self.assertEqual(cases_for_user(users["committee"]).count(), 0)
         self.assertEqual(cases_for_user(users["admin"]).count(), 0)
 
         count = Case.objects.count()
