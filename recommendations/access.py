@@ -7,10 +7,13 @@ to recommendations:
 - update_agency_recommendations (agency partners): only the recommendations
   their agency leads or partners on, to read and to report progress;
 - oversee_jurisdiction (oversight): every recommendation of the teams in or
-  under the team's jurisdictions, read-only.
+  under the team's jurisdictions, read-only;
+- record_endorsements (the governing committee, coordinators): record the
+  committee's decision on the team's recommendations.
 Which findings behind a recommendation a reader may see is the confidentiality
-policy's call (cases/policy.py, through cases/access.py): partners and
-oversight hold no case permission, so they see none, only the number of cases.
+policy's call (cases/policy.py, through cases/access.py): partners, oversight
+and the governing committee hold no case permission, so they see none, only
+the number of cases.
 """
 
 from datetime import date
@@ -128,6 +131,11 @@ def may_edit(user, recommendation: Recommendation) -> bool:
     return recommendation.team_id in team_ids_with(user, "change_recommendations")
 
 
+def may_record_endorsement(user, recommendation: Recommendation) -> bool:
+    """The team's governing committee, and its coordinators on the committee's behalf."""
+    return recommendation.team_id in team_ids_with(user, "record_endorsements")
+
+
 def may_update(user, recommendation: Recommendation) -> bool:
     """Editors, and partners whose agency leads or partners on it."""
     if may_edit(user, recommendation):
@@ -159,8 +167,9 @@ def findings_for_viewer(user, recommendation: Recommendation) -> list[tuple[Find
 
 
 def get_recommendation_for_user(user, code, perm: str = "view") -> Recommendation:
-    """The recommendation if the user may see it (else 404) and, for "edit" or
-    "update", change it (else 403). Sets viewer_may_edit / viewer_may_update."""
+    """The recommendation if the user may see it (else 404) and, for "edit",
+    "update" or "endorse", change it so (else 403). Sets viewer_may_edit,
+    viewer_may_update and viewer_may_endorse."""
     recommendation = (
         recommendations_for_user(user)
         .select_related("team", "lead_agency")
@@ -173,9 +182,12 @@ def get_recommendation_for_user(user, code, perm: str = "view") -> Recommendatio
     recommendation.viewer_may_update = recommendation.viewer_may_edit or may_update(
         user, recommendation
     )
+    recommendation.viewer_may_endorse = may_record_endorsement(user, recommendation)
     if perm == "edit" and not recommendation.viewer_may_edit:
         raise DeniedForbidden("recommendations.recommendation", code, perm)
     if perm == "update" and not recommendation.viewer_may_update:
+        raise DeniedForbidden("recommendations.recommendation", code, perm)
+    if perm == "endorse" and not recommendation.viewer_may_endorse:
         raise DeniedForbidden("recommendations.recommendation", code, perm)
     return recommendation
 

@@ -44,7 +44,7 @@ from recommendations.access import (
     recommendation_teams,
     report_team_ids,
 )
-from recommendations.dashboard import build_dashboard
+from recommendations.dashboard import build_dashboard, build_tracking
 from recommendations.forms import (
     FundingForm,
     ProgressUpdateForm,
@@ -101,9 +101,10 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """Counts and charts over the recommendations the user may see: a team's
-    members see their team, oversight every team of its jurisdiction. One team
-    when ?team=<code> names one of them."""
+    """Counts, charts and the tracking table over the recommendations the user
+    may see: a team's members see their team, oversight every team of its
+    jurisdiction. One team when ?team=<code> names one of them; the table
+    takes ?status=, ?lead=, ?overdue=1, ?sort= and ?page=."""
     if not may_list_recommendations(request.user):
         raise DeniedForbidden("recommendations.recommendation", "", "dashboard")
     visible = recommendation_rows_for_user(request.user)
@@ -114,6 +115,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "recommendations/dashboard.html",
         {
             "dashboard": build_dashboard(visible, timezone.localdate(), chosen),
+            "tracking": build_tracking(visible, timezone.localdate(), chosen, request.GET),
             "teams": teams,
             "chosen": chosen,
             "report_teams": Team.objects.filter(pk__in=report_team_ids(request.user)),
