@@ -73,6 +73,12 @@ CLOSED_STATUSES = frozenset(
     }
 )
 OUTCOMES = CLOSED_STATUSES - {Status.NO_LONGER_APPLICABLE}
+# Where the work has stopped. A partially implemented recommendation is closed
+# for the figures (an outcome, never overdue) but work on the rest goes on, so
+# meeting pages and packets keep following it until it ends in one of these.
+FINISHED_STATUSES = frozenset(
+    {Status.IMPLEMENTED, Status.NOT_IMPLEMENTED, Status.NO_LONGER_APPLICABLE}
+)
 TRANSITIONS: dict[str, frozenset[str]] = {
     Status.PROPOSED: frozenset({Status.ADOPTED, Status.NO_LONGER_APPLICABLE}),
     Status.ADOPTED: frozenset({Status.IN_PROGRESS, *OUTCOMES, Status.NO_LONGER_APPLICABLE}),
@@ -104,6 +110,10 @@ def open_condition() -> Q:
     return ~Q(status__in=CLOSED_STATUSES)
 
 
+def ongoing_condition() -> Q:
+    return ~Q(status__in=FINISHED_STATUSES)
+
+
 def overdue_condition(today: date) -> Q:
     """Open and due before `today` (due today is not yet overdue)."""
     return open_condition() & Q(due_on__lt=today)
@@ -132,6 +142,10 @@ class RecommendationQuerySet(models.QuerySet):
 
     def overdue(self, today: date) -> RecommendationQuerySet:
         return self.filter(overdue_condition(today))
+
+    def ongoing(self) -> RecommendationQuerySet:
+        """Still worked on: every status but FINISHED_STATUSES."""
+        return self.filter(ongoing_condition())
 
     def implemented_in_last_year(self, today: date) -> RecommendationQuerySet:
         return self.filter(implemented_in_last_year_condition(today))
@@ -504,7 +518,7 @@ class FundingSource(models.Model):
 
 @dataclass(frozen=True)
 class RecommendationProgress:
-    """An open recommendation and what changed since the team's last meeting."""
+    """A recommendation still worked on and what changed since the team's last meeting."""
 
     recommendation: Recommendation
     overdue: bool
@@ -514,11 +528,12 @@ class RecommendationProgress:
 def progress_of(
     recommendations: RecommendationQuerySet, since: date | None
 ) -> list[RecommendationProgress]:
-    """The open ones of `recommendations`, oldest due first, each with its
-    updates reported after `since`. Callers pass the recommendations the reader
-    may see (recommendations.access.open_recommendations)."""
+    """The ones of `recommendations` still worked on (partially implemented
+    included: see FINISHED_STATUSES), oldest due first, each with its updates
+    reported after `since`. Callers pass the recommendations the reader may see
+    (recommendations.access.open_recommendations)."""
     rows = (
-        recommendations.open()
+        recommendations.ongoing()
         .select_related("lead_agency")
         .prefetch_related("updates")
         .order_by("due_on", "id")
