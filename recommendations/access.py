@@ -102,10 +102,10 @@ def recommendation_teams(visible: QuerySet[Recommendation]) -> list[Team]:
 def open_recommendations(user, team: Team, since: date | None) -> list[RecommendationProgress]:
     """The team's recommendations still worked on (every status but
     implemented, not implemented and no longer applicable: partially
-    implemented ones stay) that `user` may read, each with its updates reported after `since` (a meeting
-    page or packet: since the team's previous meeting). Recommendations carry no case data, but a guest or a
-    partner on a meeting's roster reads only what the recommendation pages
-    would show them."""
+    implemented ones stay) that `user` may read, each with its updates
+    reported after `since` (a meeting page or packet: since the team's previous
+    meeting). Recommendations carry no case data, but a guest or a partner on a
+    meeting's roster reads only what the recommendation pages would show them."""
     return progress_of(recommendations_for_user(user).filter(team=team), since)
 
 

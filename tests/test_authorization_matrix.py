@@ -221,9 +221,7 @@ MATRIX["recommendations:new"] = {
     ANON: LOGIN,
 }
 REPORT_READERS = {
-    **expect(
-        403, coordinator=200, data_manager=200, facilitator=200, oversight=200, committee=200
-    ),
+    **expect(403, coordinator=200, data_manager=200, facilitator=200, oversight=200, committee=200),
     "outsider": 404,
     "admin": 404,
     ANON: LOGIN,

@@ -121,7 +121,9 @@ class PacketsTestCase(OFRTestCase):
         self.assertIn("not subject to subpoena or discovery", html)
         self.assertIn("Return it to the facilitator at the end of the meeting", html)
         self.assertIn("Blame-neutral", html)
-        self.assertIn(self.recommendation.title, html)  # recommendations in progress close the packet
+        self.assertIn(
+            self.recommendation.title, html
+        )  # recommendations in progress close the packet
 
     def test_it_shows_the_case_file_as_on_the_pages(self):
         html = self.html(self.coordinator)

@@ -285,7 +285,9 @@ class TrackingTableTestCase(GovernanceTestCase):
         self.assertEqual(self.rows(lead=str(self.sheriff.pk)), [self.sheriff_recommendation])
         self.assertEqual(self.rows(lead="none"), [self.unled])
         self.assertEqual(self.rows(overdue="1"), [self.recommendation])
-        self.assertEqual(self.rows(status="adopted", lead=str(self.health.pk)), [self.recommendation])
+        self.assertEqual(
+            self.rows(status="adopted", lead=str(self.health.pk)), [self.recommendation]
+        )
 
     def test_hostile_parameters_are_ignored(self):
         self.client.force_login(self.committee)
