@@ -178,14 +178,15 @@ def tracking_rows(scoped: QuerySet[Recommendation]) -> QuerySet[Recommendation]:
 
 
 def build_tracking(
-    visible: QuerySet[Recommendation], today: date, team: Team | None, query
+    visible: QuerySet[Recommendation], today: date, team: Team | None, teams: list[Team], query
 ) -> Tracking:
     """The tracking table over `visible` (recommendation_rows_for_user()), one
-    team's when `team` is given, filtered and sorted by `query` (invalid values
-    dropped). Three queries: the lead agencies to filter by, the count, the page."""
+    team's when `team` (one of `teams`) is given, filtered and sorted by
+    `query` (invalid values dropped). Three queries: the lead agencies to
+    filter by, the count, the page."""
     scoped = visible if team is None else visible.filter(team=team)
     leads = list(Agency.objects.filter(pk__in=scoped.values("lead_agency_id")).order_by("name"))
-    form = TrackingForm.from_query(query, leads=leads, team=team)
+    form = TrackingForm.from_query(query, leads=leads, teams=teams)
     rows = form.apply(tracking_rows(scoped), today)
     page = Paginator(rows, TRACKING_PER_PAGE).get_page(query.get("page"))
     return Tracking(form, page, form.query_string())

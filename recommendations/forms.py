@@ -126,6 +126,8 @@ class TrackingForm(USWDSFormMixin, forms.Form):
         ("updated", "Last update"),
     )
 
+    # The dashboard's own team choice, so that filtering keeps it.
+    team = forms.ChoiceField(label="Team", required=False)
     status = forms.ChoiceField(
         label="Status", required=False, choices=[("", "Any status"), *Status.choices]
     )
@@ -133,9 +135,13 @@ class TrackingForm(USWDSFormMixin, forms.Form):
     overdue = forms.BooleanField(label="Overdue only", required=False)
     sort = forms.ChoiceField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, data, *, leads: list[Agency], team: Team | None = None) -> None:
+    def __init__(self, data, *, leads: list[Agency], teams: list[Team]) -> None:
         super().__init__(data, auto_id="tracking-%s")
-        self.team = team
+        self.fields["team"].choices = [("", "All teams")] + [
+            (str(team.code), team.name) for team in teams
+        ]
+        if len(teams) < 2:
+            del self.fields["team"]
         self.fields["lead"].choices = [
             ("", "Any lead agency"),
             *((str(agency.pk), agency.name) for agency in leads),
@@ -159,6 +165,8 @@ class TrackingForm(USWDSFormMixin, forms.Form):
         }
 
     def apply(self, recommendations: RecommendationQuerySet, today: date) -> RecommendationQuerySet:
+        """The filters and sort on `recommendations` (already scoped to the
+        chosen team by the dashboard)."""
         filters = self.filters
         if "status" in filters:
             recommendations = recommendations.filter(status=filters["status"])
@@ -176,9 +184,7 @@ class TrackingForm(USWDSFormMixin, forms.Form):
 
     def query_string(self, **changes) -> str:
         """The team, filters and sort as a query string (sort and page links)."""
-        params = {"team": str(self.team.code)} if self.team else {}
-        params.update(self.filters)
-        params.update(changes)
+        params = {**self.filters, **changes}
         return urlencode({k: v for k, v in params.items() if v})
 
     def columns(self) -> list[dict]:

@@ -117,7 +117,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "recommendations/dashboard.html",
         {
             "dashboard": build_dashboard(visible, timezone.localdate(), chosen),
-            "tracking": build_tracking(visible, timezone.localdate(), chosen, request.GET),
+            "tracking": build_tracking(visible, timezone.localdate(), chosen, teams, request.GET),
             "teams": teams,
             "chosen": chosen,
             "report_teams": Team.objects.filter(pk__in=report_team_ids(request.user)),

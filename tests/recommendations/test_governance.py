@@ -315,6 +315,17 @@ class TrackingTableTestCase(GovernanceTestCase):
         self.client.force_login(self.partner)
         self.assertEqual(self.rows(), [self.recommendation])
 
+    def test_the_chosen_team_is_kept_by_the_sort_and_filter_links(self):
+        make_recommendations(1, teams=[self.other_team], agencies=[], by=self.coordinator)
+        self.client.force_login(self.oversight)  # follows both county teams
+        self.assertEqual(len(self.rows()), 4)
+        code = self.team.code
+        response = self.client.get(self.url_name, {"team": code, "sort": "title"})
+        self.assertContains(response, f'href="?team={code}&amp;sort=-title#tracking-heading"')
+        self.assertContains(response, f'<option value="{code}" selected>')
+        self.assertEqual(len(self.rows(team=str(code))), 3)
+        self.assertEqual(self.rows(team=str(self.other_team.code))[0].title, "Generated 0")
+
     def test_its_query_count_does_not_grow_with_the_rows(self):
         from tests.recommendations.test_dashboard import DASHBOARD_QUERIES
 
