@@ -1,6 +1,7 @@
 """Demo recommendations: Riverside has one in every state of the
 lifecycle, some overdue, several led by the health department and updated by
-`partner`; Lakeview has three. Everything is fictitious."""
+`partner`, and the governing committee's decisions on those adopted;
+Lakeview has three. Everything is fictitious."""
 
 from datetime import timedelta
 
@@ -9,6 +10,7 @@ from django.utils import timezone
 from cases.models import Finding
 from meetings.models import Meeting
 from recommendations.models import (
+    Endorsement,
     FundingSource,
     Recommendation,
     RecommendationFinding,
@@ -262,6 +264,24 @@ def build_recommendations(riverside, lakeview, users: dict, agencies: dict) -> N
             )
             funding._history_user = users["coordinator"]
             funding.save()
+        # The county board of health's decisions: the adopted ones endorsed
+        # (one after sending it back once), the newest still before it.
+        if updates and number % 3 == 0:
+            Endorsement.record(
+                recommendation,
+                by=users["committee"],
+                decision="returned",
+                decided_on=today - timedelta(days=90),
+                notes="Name who reports the measure, and when.",
+            )
+        if updates:
+            Endorsement.record(
+                recommendation,
+                by=users["committee"],
+                decision="endorsed" if number % 2 else "endorsed_with_changes",
+                decided_on=today - timedelta(days=30),
+                notes="" if number % 2 else "Report to the board twice a year.",
+            )
 
     for number, (title, category, statuses) in enumerate(LAKEVIEW):
         recommendation = Recommendation(

@@ -18,6 +18,10 @@ class Role(models.TextChoices):
     GUEST = "guest", "Guest"
     AGENCY_PARTNER = "agency_partner", "Agency partner"
     OVERSIGHT = "oversight", "Oversight"
+    # The body many teams send their recommendations to for endorsement (a
+    # county board of health, a state council): recommendations and
+    # aggregates, never case data.
+    GOVERNING_COMMITTEE = "governing_committee", "Governing committee"
 
 
 class Sector(models.TextChoices):
@@ -92,6 +96,7 @@ CASE_PERMISSIONS: dict[str, frozenset[str]] = {
     # Partners and oversight never see case data.
     Role.AGENCY_PARTNER: frozenset(),
     Role.OVERSIGHT: frozenset(),
+    Role.GOVERNING_COMMITTEE: frozenset(),
 }
 
 # Sensitive categories each role may see on its team's cases, before the sector rule.
@@ -106,6 +111,7 @@ CASE_CATEGORIES: dict[str, frozenset[str]] = {
     Role.GUEST: frozenset(),
     Role.AGENCY_PARTNER: frozenset(),
     Role.OVERSIGHT: frozenset(),
+    Role.GOVERNING_COMMITTEE: frozenset(),
 }
 
 # 42 CFR 2.32 forbids using Part 2 records to investigate or prosecute the
@@ -126,6 +132,8 @@ SECTOR_EXCLUDED_CATEGORIES: dict[str, frozenset[str]] = {
 # - view_aggregates: read the team's aggregate reports.
 # - export_cases: take the team's case files out (REDCap export), each case
 #   as the confidentiality policy shows it to the person exporting.
+# - record_endorsements: record the governing committee's decision on a
+#   recommendation (its members, and coordinators on its behalf).
 TEAM_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.COORDINATOR: frozenset(
         {
@@ -134,6 +142,7 @@ TEAM_PERMISSIONS: dict[str, frozenset[str]] = {
             "change_recommendations",
             "view_aggregates",
             "export_cases",
+            "record_endorsements",
         }
     ),
     Role.DATA_MANAGER: frozenset(
@@ -146,6 +155,11 @@ TEAM_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.GUEST: frozenset(),
     Role.AGENCY_PARTNER: frozenset({"update_agency_recommendations"}),
     Role.OVERSIGHT: frozenset({"oversee_jurisdiction"}),
+    # The team's recommendations (findings as partners and oversight see them:
+    # none, only how many cases) and aggregates; decides on endorsement.
+    Role.GOVERNING_COMMITTEE: frozenset(
+        {"view_recommendations", "view_aggregates", "record_endorsements"}
+    ),
 }
 
 

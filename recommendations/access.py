@@ -7,10 +7,13 @@ to recommendations:
 - update_agency_recommendations (agency partners): only the recommendations
   their agency leads or partners on, to read and to report progress;
 - oversee_jurisdiction (oversight): every recommendation of the teams in or
-  under the team's jurisdictions, read-only.
+  under the team's jurisdictions, read-only;
+- record_endorsements (the governing committee, coordinators): record the
+  committee's decision on the team's recommendations.
 Which findings behind a recommendation a reader may see is the confidentiality
-policy's call (cases/policy.py, through cases/access.py): partners and
-oversight hold no case permission, so they see none, only the number of cases.
+policy's call (cases/policy.py, through cases/access.py): partners, oversight
+and the governing committee hold no case permission, so they see none, only
+the number of cases.
 """
 
 from datetime import date
@@ -97,11 +100,12 @@ def recommendation_teams(visible: QuerySet[Recommendation]) -> list[Team]:
 
 
 def open_recommendations(user, team: Team, since: date | None) -> list[RecommendationProgress]:
-    """The team's open recommendations that `user` may read, each with its
-    updates reported after `since` (a meeting page or packet: since the team's
-    previous meeting). Recommendations carry no case data, but a guest or a
-    partner on a meeting's roster reads only what the recommendation pages
-    would show them."""
+    """The team's recommendations still worked on (every status but
+    implemented, not implemented and no longer applicable: partially
+    implemented ones stay) that `user` may read, each with its updates
+    reported after `since` (a meeting page or packet: since the team's previous
+    meeting). Recommendations carry no case data, but a guest or a partner on a
+    meeting's roster reads only what the recommendation pages would show them."""
     return progress_of(recommendations_for_user(user).filter(team=team), since)
 
 
@@ -126,6 +130,11 @@ def editor_teams(user) -> list[Team]:
 
 def may_edit(user, recommendation: Recommendation) -> bool:
     return recommendation.team_id in team_ids_with(user, "change_recommendations")
+
+
+def may_record_endorsement(user, recommendation: Recommendation) -> bool:
+    """The team's governing committee, and its coordinators on the committee's behalf."""
+    return recommendation.team_id in team_ids_with(user, "record_endorsements")
 
 
 def may_update(user, recommendation: Recommendation) -> bool:
@@ -159,8 +168,9 @@ def findings_for_viewer(user, recommendation: Recommendation) -> list[tuple[Find
 
 
 def get_recommendation_for_user(user, code, perm: str = "view") -> Recommendation:
-    """The recommendation if the user may see it (else 404) and, for "edit" or
-    "update", change it (else 403). Sets viewer_may_edit / viewer_may_update."""
+    """The recommendation if the user may see it (else 404) and, for "edit",
+    "update" or "endorse", change it so (else 403). Sets viewer_may_edit,
+    viewer_may_update and viewer_may_endorse."""
     recommendation = (
         recommendations_for_user(user)
         .select_related("team", "lead_agency")
@@ -173,9 +183,12 @@ def get_recommendation_for_user(user, code, perm: str = "view") -> Recommendatio
     recommendation.viewer_may_update = recommendation.viewer_may_edit or may_update(
         user, recommendation
     )
+    recommendation.viewer_may_endorse = may_record_endorsement(user, recommendation)
     if perm == "edit" and not recommendation.viewer_may_edit:
         raise DeniedForbidden("recommendations.recommendation", code, perm)
     if perm == "update" and not recommendation.viewer_may_update:
+        raise DeniedForbidden("recommendations.recommendation", code, perm)
+    if perm == "endorse" and not recommendation.viewer_may_endorse:
         raise DeniedForbidden("recommendations.recommendation", code, perm)
     return recommendation
 

@@ -1,6 +1,8 @@
 """Dashboard figures: counts by status, category and lead-agency sector, overdue,
-implemented in the last twelve months, and a roll-up by team. Recommendations
-only: no case data goes into a dashboard.
+implemented in the last twelve months, a roll-up by team, and the tracking
+table (each recommendation's lead agency, status, due date and last update,
+filtered and sorted on the server). Recommendations only: no case data goes
+into a dashboard.
 
 Every figure is a SQL aggregate over the recommendations the reader may see, so
 the page costs the same few queries however many there are, and every figure
@@ -10,16 +12,19 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
 
-from django.db.models import Count, F, QuerySet, Value
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from ofr.models import Team
+from ofr.models import Agency, Team
 from recommendations.charts import Bar, bar_chart_svg
+from recommendations.forms import TrackingForm
 from recommendations.models import (
     NO_LEAD_AGENCY,
     SECTOR_CHOICES,
     Category,
+    ProgressUpdate,
     Recommendation,
     Status,
     implemented_in_last_year_condition,
@@ -145,3 +150,43 @@ def build_dashboard(visible: QuerySet[Recommendation], today: date, team: Team |
             for row in by_team
         ],
     )
+
+
+TRACKING_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class Tracking:
+    form: TrackingForm
+    page: Page
+    query_string: str
+
+
+def tracking_rows(scoped: QuerySet[Recommendation]) -> QuerySet[Recommendation]:
+    """`scoped` with what the table shows and sorts by: the date of the newest
+    progress update, and the status's place in the lifecycle (Status order)."""
+    newest = ProgressUpdate.objects.filter(recommendation=OuterRef("pk")).order_by(
+        "-reported_on", "-id"
+    )
+    return scoped.select_related("team", "lead_agency").annotate(
+        last_update=Subquery(newest.values("reported_on")[:1]),
+        status_order=Case(
+            *(When(status=value, then=Value(i)) for i, value in enumerate(Status.values)),
+            output_field=IntegerField(),
+        ),
+    )
+
+
+def build_tracking(
+    visible: QuerySet[Recommendation], today: date, team: Team | None, teams: list[Team], query
+) -> Tracking:
+    """The tracking table over `visible` (recommendation_rows_for_user()), one
+    team's when `team` (one of `teams`) is given, filtered and sorted by
+    `query` (invalid values dropped). Three queries: the lead agencies to
+    filter by, the count, the page."""
+    scoped = visible if team is None else visible.filter(team=team)
+    leads = list(Agency.objects.filter(pk__in=scoped.values("lead_agency_id")).order_by("name"))
+    form = TrackingForm.from_query(query, leads=leads, teams=teams)
+    rows = form.apply(tracking_rows(scoped), today)
+    page = Paginator(rows, TRACKING_PER_PAGE).get_page(query.get("page"))
+    return Tracking(form, page, form.query_string())

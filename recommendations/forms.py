@@ -1,10 +1,12 @@
 """Forms of the recommendation pages."""
 
 from datetime import date
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 
 from cases.access import viewers_for
 from cases.models import Finding
@@ -14,8 +16,11 @@ from ofr.files import inspect_upload
 from ofr.forms import USWDSFormMixin
 from ofr.models import Agency, Team
 from recommendations.models import (
+    DECISIONS_NEEDING_NOTES,
+    NO_LEAD_AGENCY,
     SECTOR_CHOICES,
     Category,
+    EndorsementDecision,
     FundingSource,
     Recommendation,
     RecommendationFinding,
@@ -95,6 +100,142 @@ class DateInput(forms.DateInput):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class TrackingForm(USWDSFormMixin, forms.Form):
+    """The dashboard table's filters and sort. Like the list's, a value that
+    does not validate (an unknown sort key, a lead agency that leads none of
+    the reader's recommendations) is dropped, never an error: build it with
+    `from_query`."""
+
+    # sort key -> the column's field; "-key" sorts the other way. Empty values
+    # (no lead agency, no due date, no update yet) come last either way.
+    SORTS = {
+        "title": "title",
+        "lead": "lead_agency__name",
+        "status": "status_order",
+        "due": "due_on",
+        "updated": "last_update",
+    }
+    DEFAULT_SORT = "due"
+    COLUMNS = (
+        ("title", "Recommendation"),
+        ("lead", "Lead agency"),
+        ("status", "Status"),
+        ("due", "Due"),
+        ("updated", "Last update"),
+    )
+
+    # The dashboard's own team choice, so that filtering keeps it.
+    team = forms.ChoiceField(label="Team", required=False)
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "Any status"), *Status.choices]
+    )
+    lead = forms.ChoiceField(label="Lead agency", required=False)
+    overdue = forms.BooleanField(label="Overdue only", required=False)
+    sort = forms.ChoiceField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, data, *, leads: list[Agency], teams: list[Team]) -> None:
+        super().__init__(data, auto_id="tracking-%s")
+        self.fields["team"].choices = [("", "All teams")] + [
+            (str(team.code), team.name) for team in teams
+        ]
+        if len(teams) < 2:
+            del self.fields["team"]
+        self.fields["lead"].choices = [
+            ("", "Any lead agency"),
+            *((str(agency.pk), agency.name) for agency in leads),
+            (NO_LEAD_AGENCY, "No lead agency yet"),
+        ]
+        self.fields["sort"].choices = [
+            (key, key) for column in self.SORTS for key in (column, f"-{column}")
+        ]
+
+    @classmethod
+    def from_query(cls, query, **kwargs) -> "TrackingForm":
+        return cls(cls(query, **kwargs).filters, **kwargs)
+
+    @property
+    def filters(self) -> dict[str, str]:
+        self.is_valid()
+        return {
+            name: "1" if value is True else value
+            for name, value in self.cleaned_data.items()
+            if value
+        }
+
+    def apply(self, recommendations: RecommendationQuerySet, today: date) -> RecommendationQuerySet:
+        """The filters and sort on `recommendations` (already scoped to the
+        chosen team by the dashboard)."""
+        filters = self.filters
+        if "status" in filters:
+            recommendations = recommendations.filter(status=filters["status"])
+        if filters.get("lead") == NO_LEAD_AGENCY:
+            recommendations = recommendations.filter(lead_agency__isnull=True)
+        elif "lead" in filters:
+            recommendations = recommendations.filter(lead_agency_id=int(filters["lead"]))
+        if "overdue" in filters:
+            recommendations = recommendations.overdue(today)
+        sort = filters.get("sort", self.DEFAULT_SORT)
+        field = F(self.SORTS[sort.lstrip("-")])
+        if sort.startswith("-"):
+            return recommendations.order_by(field.desc(nulls_last=True), "-id")
+        return recommendations.order_by(field.asc(nulls_last=True), "id")
+
+    def query_string(self, **changes) -> str:
+        """The team, filters and sort as a query string (sort and page links)."""
+        params = {**self.filters, **changes}
+        return urlencode({k: v for k, v in params.items() if v})
+
+    def columns(self) -> list[dict]:
+        """Each column's label, its sort link and its current direction (aria-sort)."""
+        current = self.filters.get("sort", self.DEFAULT_SORT)
+        found = []
+        for key, label in self.COLUMNS:
+            direction = ""
+            if current == key:
+                direction = "ascending"
+            elif current == f"-{key}":
+                direction = "descending"
+            next_sort = f"-{key}" if current == key else key
+            found.append(
+                {
+                    "label": label,
+                    "url": "?" + self.query_string(sort=next_sort),
+                    "direction": direction,
+                }
+            )
+        return found
+
+
+class EndorsementForm(USWDSFormMixin, forms.Form):
+    decision = forms.ChoiceField(
+        label="The committee's decision", choices=EndorsementDecision.choices
+    )
+    decided_on = forms.DateField(label="Date of the decision", widget=DateInput())
+    notes = forms.CharField(
+        label="Notes",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Needed unless it was endorsed as it stands: the changes asked for, or why.",
+    )
+
+    def __init__(self, *args, recommendation: Recommendation, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.guard = TextGuard(user, team=recommendation.team)
+
+    def clean_notes(self) -> str:
+        text = self.cleaned_data["notes"].strip()
+        problem = self.guard.problem(text) if text else ""
+        if problem:
+            raise forms.ValidationError(problem)
+        return text
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") in DECISIONS_NEEDING_NOTES and not data.get("notes"):
+            self.add_error("notes", "Say what the committee asked to change, or why it decided so.")
+        return data
 
 
 class RecommendationForm(VersionedForm):

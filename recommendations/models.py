@@ -73,6 +73,12 @@ CLOSED_STATUSES = frozenset(
     }
 )
 OUTCOMES = CLOSED_STATUSES - {Status.NO_LONGER_APPLICABLE}
+# Where the work has stopped. A partially implemented recommendation is closed
+# for the figures (an outcome, never overdue) but work on the rest goes on, so
+# meeting pages and packets keep following it until it ends in one of these.
+FINISHED_STATUSES = frozenset(
+    {Status.IMPLEMENTED, Status.NOT_IMPLEMENTED, Status.NO_LONGER_APPLICABLE}
+)
 TRANSITIONS: dict[str, frozenset[str]] = {
     Status.PROPOSED: frozenset({Status.ADOPTED, Status.NO_LONGER_APPLICABLE}),
     Status.ADOPTED: frozenset({Status.IN_PROGRESS, *OUTCOMES, Status.NO_LONGER_APPLICABLE}),
@@ -104,6 +110,10 @@ def open_condition() -> Q:
     return ~Q(status__in=CLOSED_STATUSES)
 
 
+def ongoing_condition() -> Q:
+    return ~Q(status__in=FINISHED_STATUSES)
+
+
 def overdue_condition(today: date) -> Q:
     """Open and due before `today` (due today is not yet overdue)."""
     return open_condition() & Q(due_on__lt=today)
@@ -132,6 +142,10 @@ class RecommendationQuerySet(models.QuerySet):
 
     def overdue(self, today: date) -> RecommendationQuerySet:
         return self.filter(overdue_condition(today))
+
+    def ongoing(self) -> RecommendationQuerySet:
+        """Still worked on: every status but FINISHED_STATUSES."""
+        return self.filter(ongoing_condition())
 
     def implemented_in_last_year(self, today: date) -> RecommendationQuerySet:
         return self.filter(implemented_in_last_year_condition(today))
@@ -381,6 +395,80 @@ class ProgressUpdate(models.Model):
         return os.path.splitext(self.evidence.name)[1].lower()
 
 
+class EndorsementDecision(models.TextChoices):
+    ENDORSED = "endorsed", "Endorsed"
+    ENDORSED_WITH_CHANGES = "endorsed_with_changes", "Endorsed with changes"
+    RETURNED = "returned", "Returned to the team"
+    NOT_ENDORSED = "not_endorsed", "Not endorsed"
+
+
+# Every decision but a plain endorsement says what the committee wants changed or why.
+DECISIONS_NEEDING_NOTES = frozenset(
+    {
+        EndorsementDecision.ENDORSED_WITH_CHANGES,
+        EndorsementDecision.RETURNED,
+        EndorsementDecision.NOT_ENDORSED,
+    }
+)
+
+
+class Endorsement(models.Model):
+    """A decision of the team's governing committee on a recommendation. A
+    recommendation may come back to the committee (returned, then endorsed), so
+    each decision is a row of its own and the newest is the one in force. It
+    gates nothing: the team may adopt and work on a recommendation before the
+    committee meets (docs/decisions.md "Endorsement")."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="endorsements"
+    )
+    decision = models.CharField(max_length=30, choices=EndorsementDecision.choices)
+    decided_on = models.DateField("date of the committee's decision")
+    notes = models.TextField(
+        blank=True, help_text="The changes asked for, or why it was returned or not endorsed."
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-decided_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} on {self.decided_on} for {self.recommendation}"
+
+    def clean(self) -> None:
+        if self.decided_on and self.decided_on > timezone.localdate():
+            raise ValidationError({"decided_on": "A decision cannot be dated in the future."})
+        if self.decision in DECISIONS_NEEDING_NOTES and not self.notes.strip():
+            raise ValidationError(
+                {"notes": "Say what the committee asked to change, or why it decided so."}
+            )
+
+    @classmethod
+    def record(
+        cls, recommendation: Recommendation, *, by, decision: str, decided_on: date, notes: str = ""
+    ) -> Endorsement:
+        """Record the committee's decision, with its history row."""
+        endorsement = cls(
+            recommendation=recommendation,
+            decision=decision,
+            decided_on=decided_on,
+            notes=notes.strip(),
+            recorded_by=by,
+        )
+        endorsement.full_clean()
+        endorsement._history_user = by
+        endorsement._change_reason = (
+            f"Governing committee: {endorsement.get_decision_display()} ({decided_on:%Y-%m-%d})"
+        )
+        endorsement.save()
+        return endorsement
+
+
 class WorkPlanTaskQuerySet(models.QuerySet):
     def overdue(self, today: date) -> WorkPlanTaskQuerySet:
         """Not done and due before `today`: `WorkPlanTask.is_overdue()` as a filter."""
@@ -437,7 +525,7 @@ class FundingSource(models.Model):
 
 @dataclass(frozen=True)
 class RecommendationProgress:
-    """An open recommendation and what changed since the team's last meeting."""
+    """A recommendation still worked on and what changed since the team's last meeting."""
 
     recommendation: Recommendation
     overdue: bool
@@ -447,11 +535,12 @@ class RecommendationProgress:
 def progress_of(
     recommendations: RecommendationQuerySet, since: date | None
 ) -> list[RecommendationProgress]:
-    """The open ones of `recommendations`, oldest due first, each with its
-    updates reported after `since`. Callers pass the recommendations the reader
-    may see (recommendations.access.open_recommendations)."""
+    """The ones of `recommendations` still worked on (partially implemented
+    included: see FINISHED_STATUSES), oldest due first, each with its updates
+    reported after `since`. Callers pass the recommendations the reader may see
+    (recommendations.access.open_recommendations)."""
     rows = (
-        recommendations.open()
+        recommendations.ongoing()
         .select_related("lead_agency")
         .prefetch_related("updates")
         .order_by("due_on", "id")

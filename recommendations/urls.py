@@ -57,4 +57,5 @@ urlpatterns = [
     path("<uuid:code>/tasks/new/", views.add_task, name="add_task"),
     path("<uuid:code>/tasks/<uuid:task>/", views.edit_task, name="edit_task"),
     path("<uuid:code>/funding/new/", views.add_funding, name="add_funding"),
+    path("<uuid:code>/endorsements/new/", views.record_endorsement, name="endorse"),
 ]

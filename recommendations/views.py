@@ -45,8 +45,9 @@ from recommendations.access import (
     recommendation_teams,
     report_team_ids,
 )
-from recommendations.dashboard import build_dashboard
+from recommendations.dashboard import build_dashboard, build_tracking
 from recommendations.forms import (
+    EndorsementForm,
     FundingForm,
     ProgressUpdateForm,
     RecommendationFilterForm,
@@ -54,6 +55,7 @@ from recommendations.forms import (
     TaskForm,
 )
 from recommendations.models import (
+    Endorsement,
     FundingSource,
     ProgressUpdate,
     Recommendation,
@@ -102,9 +104,10 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """Counts and charts over the recommendations the user may see: a team's
-    members see their team, oversight every team of its jurisdiction. One team
-    when ?team=<code> names one of them."""
+    """Counts, charts and the tracking table over the recommendations the user
+    may see: a team's members see their team, oversight every team of its
+    jurisdiction. One team when ?team=<code> names one of them; the table
+    takes ?status=, ?lead=, ?overdue=1, ?sort= and ?page=."""
     if not may_list_recommendations(request.user):
         raise DeniedForbidden("recommendations.recommendation", "", "dashboard")
     visible = recommendation_rows_for_user(request.user)
@@ -115,6 +118,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "recommendations/dashboard.html",
         {
             "dashboard": build_dashboard(visible, timezone.localdate(), chosen),
+            "tracking": build_tracking(visible, timezone.localdate(), chosen, teams, request.GET),
             "teams": teams,
             "chosen": chosen,
             "report_teams": Team.objects.filter(pk__in=report_team_ids(request.user)),
@@ -175,6 +179,7 @@ def recommendation_detail(request: HttpRequest, code) -> HttpResponse:
             ),
             "tasks": [(task, task.is_overdue(today)) for task in tasks],
             "funding": list(recommendation.funding.all()),
+            "endorsements": list(recommendation.endorsements.select_related("recorded_by")),
         },
     )
 
@@ -341,6 +346,48 @@ def add_funding(request: HttpRequest, code) -> HttpResponse:
     )
 
 
+@login_required
+@require_http_methods(GET_OR_POST)
+def record_endorsement(request: HttpRequest, code) -> HttpResponse:
+    """The governing committee's decision, recorded by one of its members or a
+    coordinator on its behalf."""
+    recommendation = get_recommendation_for_user(request.user, code, "endorse")
+    form = EndorsementForm(
+        request.POST or None,
+        recommendation=recommendation,
+        user=request.user,
+        initial={"decided_on": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            endorsement = Endorsement.record(
+                recommendation,
+                by=request.user,
+                decision=data["decision"],
+                decided_on=data["decided_on"],
+                notes=data["notes"],
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(
+                request, f"Committee decision recorded: {endorsement.get_decision_display()}."
+            )
+            return redirect(detail_url(recommendation, "endorsement"))
+    return render(
+        request,
+        "recommendations/small_form.html",
+        {
+            "recommendation": recommendation,
+            "form": form,
+            "title": "Record the governing committee's decision",
+        },
+        status=400 if form.errors else 200,
+    )
+
+
 @require_safe
 def public_recommendations(request: HttpRequest, team) -> HttpResponse:
     """The recommendations a team voted to make public, with their status:
@@ -490,6 +537,11 @@ def recommendation_history(request: HttpRequest, code) -> HttpResponse:
         (ProgressUpdate, ProgressUpdate.history.filter(recommendation_id=pk), lambda r: "Update"),
         (WorkPlanTask, WorkPlanTask.history.filter(recommendation_id=pk), lambda r: "Task"),
         (FundingSource, FundingSource.history.filter(recommendation_id=pk), lambda r: "Funding"),
+        (
+            Endorsement,
+            Endorsement.history.filter(recommendation_id=pk),
+            lambda r: "Committee decision",
+        ),
         (
             RecommendationPartner,
             RecommendationPartner.history.filter(recommendation_id=pk),

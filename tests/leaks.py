@@ -66,6 +66,7 @@ ROLES = (
     "unsigned_guest",
     "partner",
     "oversight",
+    "committee",
     "admin",
     "outsider",
     "anonymous",
@@ -112,6 +113,8 @@ MAY_SEE: dict[str, frozenset[str]] = {
     "unsigned_guest": frozenset(),
     "partner": frozenset(),
     "oversight": frozenset(),
+    # The governing committee: recommendations and aggregates, no case data.
+    "committee": frozenset(),
     "admin": frozenset(),
     "outsider": frozenset(),
     "anonymous": frozenset(),
@@ -507,6 +510,7 @@ class LeakCast:
             "unsigned_guest": cls.unsigned_guest,
             "partner": cls.partner,
             "oversight": cls.oversight,
+            "committee": cls.committee,
             "admin": cls.admin,
             "outsider": cls.outsider,
             "anonymous": None,
@@ -667,6 +671,7 @@ class LeakCast:
             attendance = Attendance.objects.create(meeting=meeting, user=user, added_by=coordinator)
             attendance.sign(typed_name=user.get_full_name(), confirmed=True)
         cls.unsigned_member = make_member("unsigned", cls.team, Role.MEMBER, cls.health)
+        cls.committee = make_member("committee", cls.team, Role.GOVERNING_COMMITTEE, cls.health)
         Attendance.objects.create(meeting=meeting, user=cls.unsigned_member, added_by=coordinator)
         cls.signed_guest = make_user("guestsigned")
         attendance = Attendance.invite_guest(
@@ -678,7 +683,7 @@ class LeakCast:
         cls.agenda_item = meeting.agenda_items.get(case=cls.case)
         cls.reviewer_attendance = meeting.attendances.get(user=cls.reviewer)
         # Reminders go to those with an address.
-        for user in (coordinator, cls.partner):
+        for user in (coordinator, cls.partner, cls.committee):
             user.email = f"{user.username}@example.org"
             user.save()
 

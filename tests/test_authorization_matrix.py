@@ -15,13 +15,14 @@ from cases.imports.targets import default_columns
 from cases.models import DeferralRequest, PendingImport
 from meetings.models import PacketCopy
 from ofr.models import AccessEvent
-from tests.base import PDF_BYTES, OFRTestCase
+from ofr.roles import Role
+from tests.base import PDF_BYTES, OFRTestCase, make_member
 
 ANON = "anonymous"
 LOGIN = "login-redirect"
 ADMIN_LOGIN = "admin-login-redirect"
 CASE_ROLES = ("coordinator", "data_manager", "facilitator", "reviewer", "officer")
-NO_CASE_ROLES = ("partner", "oversight", "admin")
+NO_CASE_ROLES = ("partner", "oversight", "committee", "admin")
 EVERYONE = (*CASE_ROLES, *NO_CASE_ROLES, "outsider")
 
 
@@ -50,7 +51,7 @@ MATRIX = {
     "password_reset_confirm": {**expect(200), ANON: 200},  # says the link does not work
     "password_reset_complete": {**expect(200), ANON: 200},
     "cases:list": {
-        **expect(200, partner=403, oversight=403, admin=403),
+        **expect(200, partner=403, oversight=403, committee=403, admin=403),
         ANON: LOGIN,
     },
     "cases:new": {
@@ -159,7 +160,10 @@ MEETING_MANAGERS = {
     **expect(404, coordinator=200, facilitator=200, data_manager=403, reviewer=403, officer=403),
     ANON: LOGIN,
 }
-MATRIX["meetings:list"] = {**expect(200, partner=403, oversight=403, admin=403), ANON: LOGIN}
+MATRIX["meetings:list"] = {
+    **expect(200, partner=403, oversight=403, committee=403, admin=403),
+    ANON: LOGIN,
+}
 MATRIX["meetings:new"] = {
     **expect(403, coordinator=200, facilitator=200, outsider=200),  # outsider: own team
     ANON: LOGIN,
@@ -200,7 +204,9 @@ for name in (
 
 # Recommendations: the team's case roles read them, the partner those its
 # agency leads (the cast's is the health department's), oversight those of its
-# jurisdiction; coordinators and facilitators write them; partners add updates.
+# jurisdiction, the governing committee its team's; coordinators and
+# facilitators write them; partners add updates; the committee (and coordinators
+# on its behalf) records its endorsement decisions.
 RECOMMENDATION_READERS = {
     **expect(200, outsider=404, admin=404),
     ANON: LOGIN,
@@ -216,7 +222,7 @@ MATRIX["recommendations:new"] = {
     ANON: LOGIN,
 }
 REPORT_READERS = {
-    **expect(403, coordinator=200, data_manager=200, facilitator=200, oversight=200),
+    **expect(403, coordinator=200, data_manager=200, facilitator=200, oversight=200, committee=200),
     "outsider": 404,
     "admin": 404,
     ANON: LOGIN,
@@ -238,6 +244,10 @@ MATRIX["recommendations:detail"] = RECOMMENDATION_READERS
 MATRIX["recommendations:history"] = RECOMMENDATION_READERS
 MATRIX["recommendations:download_evidence"] = RECOMMENDATION_READERS
 MATRIX["recommendations:add_update"] = {**RECOMMENDATION_EDITORS, "partner": 200}
+MATRIX["recommendations:endorse"] = {
+    **expect(403, coordinator=200, committee=200, outsider=404, admin=404),
+    ANON: LOGIN,
+}
 for name in (
     "recommendations:edit",
     "recommendations:add_task",
@@ -299,6 +309,7 @@ class AuthorizationMatrixTestCase(OFRTestCase):
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
+        cls.committee = make_member("committee", cls.team, Role.GOVERNING_COMMITTEE, cls.health)
         # The reviewer's packet copy, ready for download.
         cls.packet_copy = PacketCopy(
             meeting=cls.meeting,
@@ -350,6 +361,7 @@ class AuthorizationMatrixTestCase(OFRTestCase):
             "officer": self.officer,
             "partner": self.partner,
             "oversight": self.oversight,
+            "committee": self.committee,
             "outsider": self.outsider,
             "admin": self.admin,
             ANON: None,

@@ -232,6 +232,7 @@ ENTRIES: dict[str, list[dict]] = {
     "recommendations:add_update": RECOMMENDATION,
     "recommendations:add_task": RECOMMENDATION,
     "recommendations:add_funding": RECOMMENDATION,
+    "recommendations:endorse": RECOMMENDATION,
     "recommendations:download_evidence": [{"code": "recommendation", "update": "update"}],
     "recommendations:edit_task": [{"code": "recommendation", "task": "task"}],
     "api:list": [{}],

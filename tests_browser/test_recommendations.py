@@ -1,6 +1,7 @@
 """Issue 6's acceptance with the demo: the partner updates a health-department
 recommendation and reaches nothing else; oversight sees both teams' roll-up and
-no case data; an annual report opens without decedent names."""
+no case data; an annual report opens without decedent names; the governing
+committee records a decision and reaches no case."""
 
 from .checks import page_problems
 from .conftest import Visitor
@@ -54,3 +55,30 @@ def test_oversight_sees_the_roll_up_and_no_case_data(browser, site):
         oversight.console_errors.clear()
     finally:
         oversight.close()
+
+
+def test_the_governing_committee_records_its_decision_and_sees_no_case(browser, site):
+    from cases.models import Case
+
+    title = "Peer recovery coaches in the emergency department"
+    committee = Visitor(browser, site.url)
+    page = committee.page
+    try:
+        committee.sign_in("committee")
+        page.goto("/recommendations/dashboard/?sort=title")
+        tracking = page.locator("#tracking-table")
+        assert tracking.locator("th[aria-sort=ascending]").inner_text().startswith("Recommendation")
+        assert page_problems(page) == []
+        tracking.get_by_role("link", name=title).click()
+        page.get_by_role("link", name="Record the committee's decision").click()
+        page.get_by_label("The committee's decision").select_option("returned")
+        page.get_by_label("Notes").fill("Say how the coaches are funded after the first year.")
+        page.get_by_role("button", name="Save").click()
+        assert page.get_by_text("Committee decision recorded: Returned to the team.").is_visible()
+        assert page.get_by_text("Say how the coaches are funded after the first year.").is_visible()
+        assert page_problems(page) == []
+        assert page.goto("/cases/").status == 403
+        assert page.goto(f"/cases/{Case.objects.first().code}/").status == 404
+        committee.console_errors.clear()  # the browser reports the refusals we asked for
+    finally:
+        committee.close()

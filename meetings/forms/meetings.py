@@ -170,7 +170,7 @@ class AddMembersForm(USWDSFormMixin, forms.Form):
         members = (
             Membership.objects.filter(team=meeting.team)
             .active()
-            .exclude(role__in=["guest", "agency_partner", "oversight"])
+            .exclude(role__in=["guest", "agency_partner", "oversight", "governing_committee"])
             .values("user_id")
         )
         self.fields["users"].queryset = (

@@ -96,6 +96,7 @@ class DemoCommandTestCase(TestCase):
             "officer",
             "partner",
             "oversight",
+            "committee",
             "outsider",
             "admin",
         ):
@@ -113,6 +114,7 @@ class DemoCommandTestCase(TestCase):
             Case.objects.filter(team=riverside).count(),
         )
         self.assertEqual(cases_for_user(users["partner"]).count(), 0)
+        self.assertEqual(cases_for_user(users["committee"]).count(), 0)
         self.assertEqual(cases_for_user(users["admin"]).count(), 0)
 
         count = Case.objects.count()
@@ -271,6 +273,14 @@ class DemoCommandTestCase(TestCase):
         self.assertTrue(riverside.filter(updates__author=partner).exists())
         self.assertEqual(Recommendation.objects.filter(team__short_code="LKV").count(), 3)
         self.assertTrue(riverside.filter(findings__isnull=False).exists())
+        committee = User.objects.get(username="committee")
+        decided = riverside.filter(endorsements__recorded_by=committee).distinct()
+        self.assertTrue(decided.filter(endorsements__decision="returned").exists())
+        self.assertLess(decided.count(), riverside.count())  # some still before the committee
+        self.assertEqual(
+            set(committee.memberships.values_list("team__short_code", "role")),
+            {("RIV", "governing_committee"), ("LKV", "governing_committee")},
+        )
 
     def test_it_shows_the_coordinator_a_deferral_due_and_an_open_request(self):
         load_demo()

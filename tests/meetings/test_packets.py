@@ -112,7 +112,7 @@ class PacketsTestCase(OFRTestCase):
             "Records received</h3>",
             "Members' notes</h3>",
             "Findings</h3>",
-            "Open recommendations</h2>",
+            "Recommendations in progress</h2>",
         ]
         positions = [html.index(heading) for heading in headings]
         self.assertEqual(positions, sorted(positions))
@@ -121,7 +121,9 @@ class PacketsTestCase(OFRTestCase):
         self.assertIn("not subject to subpoena or discovery", html)
         self.assertIn("Return it to the facilitator at the end of the meeting", html)
         self.assertIn("Blame-neutral", html)
-        self.assertIn(self.recommendation.title, html)  # open recommendations close the packet
+        self.assertIn(
+            self.recommendation.title, html
+        )  # recommendations in progress close the packet
 
     def test_it_shows_the_case_file_as_on_the_pages(self):
         html = self.html(self.coordinator)

@@ -135,6 +135,7 @@ POSTERS = {
     "recommendations:add_task": "coordinator",
     "recommendations:edit_task": "coordinator",
     "recommendations:add_funding": "coordinator",
+    "recommendations:endorse": "committee",
     "api:list": None,
     "api:new": "coordinator",
     "api:revoke": "coordinator",
@@ -477,6 +478,32 @@ class HostileInputTestCase(authorization.AuthorizationMatrixTestCase):
                     if response.status_code >= 500:
                         failures.append(f"GET {form['action']} with {value[:20]!r}")
         self.assertEqual(failures, [])
+
+    def test_unknown_sort_keys_are_ignored(self):
+        """The dashboard's tracking table: a sort key or lead agency it does not
+        know is dropped, with no error shown, and the table sorts as by default."""
+        client = self.client_for("committee")
+        url = self.url_for("recommendations:dashboard")
+        expected = list(client.get(url).context["tracking"].page.object_list)
+        for value in (
+            "password",
+            "-",
+            "--due",
+            "due,title",
+            "status_order",
+            "lead_agency__name",
+            "__class__",
+            HUGE_ID,
+            CONTROL_TEXT,
+            "x" * 5_000,
+        ):
+            with self.subTest(value=value[:20]):
+                response = client.get(url, {"sort": value, "lead": value})
+                self.assertEqual(response.status_code, 200)
+                self.assertNotContains(response, "usa-error-message")
+                tracking = response.context["tracking"]
+                self.assertEqual(list(tracking.page.object_list), expected)
+                self.assertEqual(tracking.form.filters, {})
 
     # --- What the database holds afterwards --------------------------------------
 

@@ -10,8 +10,8 @@ from tests.base import OFRTestCase, make_recommendations
 
 # Session, user, memberships, the teams to choose from, the key figures, one per
 # chart (status, category, sector), the by-team table, the teams whose annual
-# reports the user may read.
-DASHBOARD_QUERIES = 10
+# reports the user may read; the tracking table's lead agencies, count and page.
+DASHBOARD_QUERIES = 13
 
 
 class DashboardTestCase(OFRTestCase):

@@ -27,7 +27,7 @@ from recommendations.models import (
 from tests.base import PDF_BYTES, OFRTestCase, full_disk, replace_stored
 
 LIST_QUERIES = 6  # session, user, memberships, the teams to filter by, count, the page
-DETAIL_QUERIES = 10
+DETAIL_QUERIES = 11  # with the governing committee's decisions
 
 
 class RecommendationsTestCase(OFRTestCase):

@@ -220,6 +220,26 @@ class Command(BaseCommand):
                 starts_on=date(2024, 1, 1),
             )
             users[username] = user
+        # The county board of health: both county teams send it their
+        # recommendations for endorsement, so it sits on both as their
+        # governing committee.
+        committee = User(
+            username="committee",
+            first_name="Ruth",
+            last_name="Abernathy",
+            email="committee@example.org",
+        )
+        committee.set_password(DEMO_PASSWORD)
+        committee.save()
+        for team in (riverside, lakeview):
+            Membership.objects.create(
+                user=committee,
+                team=team,
+                role=Role.GOVERNING_COMMITTEE,
+                agency=agency["state_health"],
+                starts_on=date(2024, 1, 1),
+            )
+        users["committee"] = committee
         admin = User(
             username="admin", first_name="Sys", last_name="Admin", is_staff=True, is_superuser=True
         )
@@ -263,6 +283,7 @@ USERS = [
     ("officer", "Riverside member, sheriff's office (law enforcement)"),
     ("partner", "Agency partner, Riverside health department (recommendations only)"),
     ("oversight", "State oversight (aggregates only)"),
+    ("committee", "Governing committee of Riverside and Lakeview (recommendations only)"),
     ("outsider", "Lakeview coordinator"),
     ("admin", "System administrator (superuser, no case data)"),
 ]
