@@ -23,9 +23,9 @@ a name search, and the admin (index, each registered model's list, each
 object's change and history pages). Positive controls make the test able to
 fail the other way: each role finds what it may see.
 
-Size: 13 roles × 134 URL entries = 1,742 requests, each read through 2
+Size: 13 roles × 168 URL entries = 2,184 requests, each read through 2
 channels (the body: page, PDF text or download bytes; and the headers), so
-3,484 reads, each searched for all 41 canaries and judged by the oracle. Beside
+4,368 reads, each searched for all 42 canaries and judged by the oracle. Beside
 them: 6 packets' HTML and 2 laid-out packet PDFs, a real letter and a real
 annual-report PDF, the name search, 2 e-mails, about 1,400 log records, about
 1,000 access events and about 260 admin pages. About 22 s on SQLite (the two
