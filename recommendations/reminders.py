@@ -109,7 +109,6 @@ class Reminder:
         ]
         return lines
 
-
     def agreement_lines(self, today: date) -> list[str]:
         lines = []
         for agreement in self.agreements:

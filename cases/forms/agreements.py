@@ -44,7 +44,11 @@ class AgreementForm(VersionedForm):
             "signed_on",
             "expires_on",
         ]
-        widgets = {"signed_on": DATE, "expires_on": DATE, "other_parties": forms.Textarea(attrs={"rows": 2})}
+        widgets = {
+            "signed_on": DATE,
+            "expires_on": DATE,
+            "other_parties": forms.Textarea(attrs={"rows": 2}),
+        }
 
     def __init__(self, *args, teams, **kwargs) -> None:
         super().__init__(*args, **kwargs)

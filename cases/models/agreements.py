@@ -190,10 +190,12 @@ def _problem_sentence(team, agency, record_type, agreements, on: date) -> str:
         )
     covering = [a for a in agreements if a.covers(record_type)]
     if not covering:
-        return f"The {_name(agreements[0])} does not cover {label.lower()} records; amend it {until}."
+        name = _name(agreements[0])
+        return f"The {name} does not cover {label.lower()} records; amend it {until}."
     latest = covering[0]  # latest expiry first
     if latest.expires_on < on:
-        return f"The {_name(latest)} expired on {day_month_year(latest.expires_on)}; renew it {until}."
+        ended = day_month_year(latest.expires_on)
+        return f"The {_name(latest)} expired on {ended}; renew it {until}."
     # Not in force yet: every covering agreement starts after `on`.
     starts = min(a.signed_on for a in covering)
     return (

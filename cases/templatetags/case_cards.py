@@ -60,9 +60,7 @@ def case_queue_rows(context) -> dict:
         .select_related("agency")
     )
     rows = [
-        QueueRow(
-            "Overdue record requests", overdue, reverse("cases:overdue_requests"), "requests"
-        ),
+        QueueRow("Overdue record requests", overdue, reverse("cases:overdue_requests"), "requests"),
         QueueRow(
             "Deferred cases due for review",
             deferrals,
@@ -82,7 +80,8 @@ def case_queue_rows(context) -> dict:
         )
     rows.append(
         QueueRow(
-            f"Data-sharing agreements to renew (ended, or ending within {RENEWAL_WINDOW_DAYS} days)",
+            "Data-sharing agreements to renew "
+            f"(ended, or ending within {RENEWAL_WINDOW_DAYS} days)",
             len(renewals),
             reverse("cases:agreements") + "?renew=1",
             "agreements",

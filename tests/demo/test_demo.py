@@ -316,5 +316,6 @@ class DemoCommandTestCase(TestCase):
         self.client.force_login(User.objects.get(username="coordinator"))
         page = self.client.get(reverse("home")).content.decode()
         self.assertIn("Your work queue", page)
-        self.assertIn(f"Riverside County Sheriff&#x27;s Office: expired {sheriff.expires_on:%Y-%m-%d}", page)
+        ended = f"{sheriff.expires_on:%Y-%m-%d}"
+        self.assertIn(f"Riverside County Sheriff&#x27;s Office: expired {ended}", page)
         self.assertIn("Riverside Fire and EMS: expires", page)

@@ -255,9 +255,7 @@ class Command(BaseCommand):
                 )
         build_meetings(riverside, users)
         build_recommendations(riverside, lakeview, users, agency)
-        build_agreements(
-            {riverside: users["coordinator"], lakeview: users["outsider"]}, agency
-        )
+        build_agreements({riverside: users["coordinator"], lakeview: users["outsider"]}, agency)
 
 
 # Each agency's data-sharing agreement with its county's team (the state's
