@@ -102,7 +102,7 @@ urlpatterns += [
     path("agreements/new/", agreements.agreement_new, name="agreement_new"),
     path("agreements/<uuid:code>/", agreements.agreement_edit, name="agreement_edit"),
     path(
-        "agreements/<uuid:code>/signed/",
+        "agreements/<uuid:code>/download/",
         agreements.download_agreement,
         name="download_agreement",
     ),
