@@ -18,7 +18,12 @@ from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
 from cases import valuesets as vs
-from cases.models import Case, CaseGroupObjectPermission, CaseUserObjectPermission
+from cases.models import (
+    Case,
+    CaseGroupObjectPermission,
+    CaseUserObjectPermission,
+    DataSharingAgreement,
+)
 from cases.policy import CaseViewer, ItemIndex
 from ofr.access import (
     active_group_ids,
@@ -367,3 +372,29 @@ def get_import_for_user(user, code):
         raise DeniedNotFound("cases.pendingimport", code, "add_team_case")
     pending.created_by = user  # the same person, with their memberships read already
     return pending
+
+
+# --- Data-sharing agreements (a team's, not a case's) ------------------------------
+
+
+def agreement_teams(user, perm: str = "view_agreements") -> list[Team]:
+    """Teams whose data-sharing agreements the user may read (view_agreements)
+    or record and change (manage_agreements), by name."""
+    allowed = team_ids_with(user, perm)
+    teams = {m.team_id: m.team for m in active_memberships(user) if m.team_id in allowed}
+    return sorted(teams.values(), key=lambda team: team.name)
+
+
+def get_agreement_for_user(user, code, perm: str = "view_agreements"):
+    """The agreement, if the user's role on its team holds `perm` (else 404
+    for a team they are not on, 403 for their own team without the right)."""
+    agreement = (
+        DataSharingAgreement.objects.select_related("team", "agency").filter(code=code).first()
+        if user.is_authenticated
+        else None
+    )
+    if agreement is None or agreement.team_id not in active_team_ids(user):
+        raise DeniedNotFound("cases.datasharingagreement", str(code), perm)
+    if agreement.team_id not in team_ids_with(user, perm):
+        raise DeniedForbidden("cases.datasharingagreement", str(code), perm)
+    return agreement

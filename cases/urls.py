@@ -1,6 +1,7 @@
 from django.urls import path
 
 from cases.views import (
+    agreements,
     cases,
     deferral,
     documents,
@@ -99,4 +100,15 @@ urlpatterns += [
     path("import/mappings/", imports.import_mappings, name="import_mappings"),
     path("import/<uuid:code>/", imports.import_review, name="import_review"),
     path("import/<uuid:code>/errors.csv", imports.import_errors, name="import_errors"),
+]
+# A team's data-sharing agreements with agencies (cases/views/agreements.py)
+urlpatterns += [
+    path("agreements/", agreements.agreement_list, name="agreements"),
+    path("agreements/new/", agreements.agreement_new, name="agreement_new"),
+    path("agreements/<uuid:code>/", agreements.agreement_edit, name="agreement_edit"),
+    path(
+        "agreements/<uuid:code>/download/",
+        agreements.download_agreement,
+        name="download_agreement",
+    ),
 ]

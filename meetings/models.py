@@ -21,6 +21,7 @@ from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -106,6 +107,14 @@ class MeetingQuerySet(models.QuerySet):
     def open(self) -> MeetingQuerySet:
         """Meetings not yet closed: their agenda, roster and guest grants still count."""
         return self.exclude(status=Meeting.Status.CLOSED)
+
+    def needing_signatures(self) -> MeetingQuerySet:
+        """Open meetings with someone on the roster (access not revoked) who has
+        not signed the confidentiality agreement for it."""
+        unsigned = Attendance.objects.filter(
+            meeting=OuterRef("pk"), access_revoked_at__isnull=True, signature__isnull=True
+        )
+        return self.open().filter(Exists(unsigned))
 
 
 class Meeting(models.Model):

@@ -72,7 +72,13 @@ class AgencyAdmin(KindsAndCountsOnDeletePage, SimpleHistoryAdmin):
 
 @admin.register(Team)
 class TeamAdmin(KindsAndCountsOnDeletePage, SimpleHistoryAdmin):
-    list_display = ["name", "short_code", "small_cell_threshold", "packets_may_include_identifiers"]
+    list_display = [
+        "name",
+        "short_code",
+        "small_cell_threshold",
+        "packets_may_include_identifiers",
+        "agreement_enforcement",
+    ]
     inlines = [TeamJurisdictionInline, HolidayInline]
 
 

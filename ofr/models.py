@@ -80,6 +80,10 @@ class Agency(models.Model):
 class Team(models.Model):
     """A review team: its jurisdictions, policies and members."""
 
+    class AgreementEnforcement(models.TextChoices):
+        REFUSE = "refuse", "Refuse records without a current agreement"
+        WARN = "warn", "Save them, flagged"
+
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=200, unique=True)
     short_code = models.CharField(
@@ -113,6 +117,16 @@ class Team(models.Model):
         default=False,
         help_text="Every other role signs in with a second factor; this asks it of the "
         "team's agency partners too.",
+    )
+    # Teams start at "warn": on upgrade no agency has an agreement on record
+    # yet, and refusing at once would stop every upload (docs/decisions.md).
+    agreement_enforcement = models.CharField(
+        "records without a data-sharing agreement",
+        max_length=10,
+        choices=AgreementEnforcement.choices,
+        default=AgreementEnforcement.WARN,
+        help_text="A record request or document from an agency without a current "
+        "data-sharing agreement covering its record type: refused, or saved and flagged.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()

@@ -134,6 +134,9 @@ SECTOR_EXCLUDED_CATEGORIES: dict[str, frozenset[str]] = {
 #   as the confidentiality policy shows it to the person exporting.
 # - record_endorsements: record the governing committee's decision on a
 #   recommendation (its members, and coordinators on its behalf).
+# - view_agreements: read the team's data-sharing agreements with agencies
+#   and download their signed files (those who request and upload records).
+# - manage_agreements: record, edit and renew them.
 TEAM_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.COORDINATOR: frozenset(
         {
@@ -143,10 +146,18 @@ TEAM_PERMISSIONS: dict[str, frozenset[str]] = {
             "view_aggregates",
             "export_cases",
             "record_endorsements",
+            "view_agreements",
+            "manage_agreements",
         }
     ),
     Role.DATA_MANAGER: frozenset(
-        {"add_team_case", "view_recommendations", "view_aggregates", "export_cases"}
+        {
+            "add_team_case",
+            "view_recommendations",
+            "view_aggregates",
+            "export_cases",
+            "view_agreements",
+        }
     ),
     Role.FACILITATOR: frozenset(
         {"view_recommendations", "change_recommendations", "view_aggregates"}
@@ -207,3 +218,9 @@ MEETING_VIEWER_ROLES = frozenset({Role.COORDINATOR, Role.DATA_MANAGER, Role.FACI
 def ungated_case_role(role: str) -> bool:
     """Whether the role sees its team's cases without signing for a meeting."""
     return bool(CASE_PERMISSIONS[role]) and role not in MEETING_GATED_ROLES
+
+
+# Whose home page is the work queue: the team's outstanding work in counts
+# (overdue requests, deferrals to review, agreements to renew, meetings with
+# signatures missing, overdue recommendations), each linking to its list.
+WORK_QUEUE_ROLES = frozenset({Role.COORDINATOR})

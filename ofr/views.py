@@ -7,9 +7,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from ofr import second_factor
-from ofr.access import has_case_role
+from ofr.access import has_case_role, team_ids_with
 from ofr.forms import LoginForm
 from ofr.health import health
+from ofr.work_queue import coordinated_team_ids
 
 
 @second_factor.exempt
@@ -24,9 +25,19 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    # The apps' cards (coming meetings, deferrals to decide) are their own
-    # template tags: ofr sits below every app and imports none of them.
-    return render(request, "home.html", {"can_see_cases": has_case_role(request.user)})
+    # The apps' cards (coming meetings, deferrals to decide) and the rows of a
+    # coordinator's work queue are their own template tags: ofr sits below
+    # every app and imports none of them.
+    user = request.user
+    return render(
+        request,
+        "home.html",
+        {
+            "can_see_cases": has_case_role(user),
+            "work_queue": bool(coordinated_team_ids(user)),
+            "sees_agreements": bool(team_ids_with(user, "view_agreements")),
+        },
+    )
 
 
 login = auth_views.LoginView.as_view(

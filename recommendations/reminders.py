@@ -5,7 +5,9 @@ a work-plan task when its due date has passed and it is not done (on an open
 recommendation). Each lead agency's partners on the team and the team's
 coordinators get one e-mail listing their overdue items: titles, due dates and
 links, never case data. A coordinator's e-mail also lists the team's deferred
-cases whose review-by date has come: reference, reason, date and link only.
+cases whose review-by date has come: reference, reason, date and link only;
+and the team's data-sharing agreements to renew (ended, or ending within 60
+days, with no later agreement): agency, team and date only.
 """
 
 from collections import defaultdict
@@ -16,7 +18,8 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.urls import reverse
 
-from cases.models import Case
+from cases.models import Case, DataSharingAgreement
+from cases.models.agreements import RENEWAL_WINDOW_DAYS
 from ofr.models import Membership
 from ofr.roles import DEFERRAL_DECIDING_ROLES, RECOMMENDATION_REMINDER_ROLES, roles_with
 from recommendations.models import Recommendation, WorkPlanTask
@@ -28,6 +31,7 @@ class Reminder:
     recommendations: list = field(default_factory=list)
     tasks: list = field(default_factory=list)
     deferrals: list = field(default_factory=list)
+    agreements: list = field(default_factory=list)
 
     @property
     def subject(self) -> str:
@@ -38,6 +42,9 @@ class Reminder:
         if self.deferrals:
             count = len(self.deferrals)
             parts.append(f"{count} deferred case{'s' if count != 1 else ''} due for review")
+        if self.agreements:
+            count = len(self.agreements)
+            parts.append(f"{count} data-sharing agreement{'s' if count != 1 else ''} to renew")
         return "OFR: " + " and ".join(parts)
 
     def body(self, today: date) -> str:
@@ -54,6 +61,14 @@ class Reminder:
                 f"These deferred cases are due for review (as of {today:%Y-%m-%d}):",
                 "",
                 *self.deferral_lines(),
+                "",
+            ]
+        if self.agreements:
+            lines += [
+                "These data-sharing agreements have ended or end within "
+                f"{RENEWAL_WINDOW_DAYS} days, with no renewal on record (as of {today:%Y-%m-%d}):",
+                "",
+                *self.agreement_lines(today),
                 "",
             ]
         return "\n".join(lines).rstrip("\n")
@@ -94,6 +109,22 @@ class Reminder:
         ]
         return lines
 
+    def agreement_lines(self, today: date) -> list[str]:
+        lines = []
+        for agreement in self.agreements:
+            ended = "expired" if agreement.has_expired(today) else "expires"
+            lines.append(
+                f"- {agreement.agency.name} ({agreement.team.name}): {ended} on "
+                f"{agreement.expires_on:%Y-%m-%d}."
+            )
+        lines += [
+            f"  {settings.OFR_SITE_URL}{reverse('cases:agreements')}?renew=1",
+            "",
+            "Without a current agreement, the team refuses (or flags) record requests to the "
+            "agency and documents from it: record the renewed agreement before then.",
+        ]
+        return lines
+
 
 def link(recommendation: Recommendation) -> str:
     return settings.OFR_SITE_URL + reverse("recommendations:detail", args=[recommendation.code])
@@ -107,10 +138,14 @@ def reminders(today: date) -> list[Reminder]:
         .select_related("recommendation__team", "recommendation__lead_agency")
     )
     partner_roles = roles_with("update_agency_recommendations")
+    agreement_roles = roles_with("manage_agreements")
     memberships = list(
         Membership.objects.active(today)
         .filter(
-            role__in=RECOMMENDATION_REMINDER_ROLES | partner_roles | DEFERRAL_DECIDING_ROLES,
+            role__in=RECOMMENDATION_REMINDER_ROLES
+            | partner_roles
+            | DEFERRAL_DECIDING_ROLES
+            | agreement_roles,
             user__is_active=True,
         )
         .exclude(user__email="")
@@ -144,6 +179,13 @@ def reminders(today: date) -> list[Reminder]:
                 if ("d", case.pk) not in seen[m.user.pk]:
                     seen[m.user.pk].add(("d", case.pk))
                     by_user.setdefault(m.user.pk, Reminder(m.user)).deferrals.append(case)
+    renewals = DataSharingAgreement.objects.needing_renewal(today).select_related("team", "agency")
+    for agreement in renewals:
+        for m in memberships:
+            if m.team_id == agreement.team_id and m.role in agreement_roles:
+                if ("a", agreement.pk) not in seen[m.user.pk]:
+                    seen[m.user.pk].add(("a", agreement.pk))
+                    by_user.setdefault(m.user.pk, Reminder(m.user)).agreements.append(agreement)
     return list(by_user.values())
 
 

@@ -23,6 +23,7 @@ from api.models import ApiKey
 from cases.imports.targets import default_columns
 from cases.models import (
     Case,
+    DataSharingAgreement,
     DeferralRequest,
     Finding,
     FindingEvent,
@@ -52,6 +53,9 @@ NOK_DOCUMENT = "NOK_DOCUMENT"  # the next-of-kin transcript the data manager upl
 LE_DEFERRED = "LE_DEFERRED"  # investigative material of a case deferred for investigation
 REFILED = "REFILED"  # saved unrestricted, then re-filed as Part 2
 DEFERRAL_ASK = "DEFERRAL_ASK"  # the officer's request to defer: its asker and the coordinators
+# The signed copy of the team's data-sharing agreement with an agency: the
+# team's roles that hold view_agreements (coordinator, data manager).
+AGREEMENT = "AGREEMENT"
 
 # --- The oracle: who may see which class, anywhere -------------------------------------
 
@@ -85,6 +89,7 @@ MAY_SEE: dict[str, frozenset[str]] = {
             NOK_DOCUMENT,
             LE_DEFERRED,
             DEFERRAL_ASK,
+            AGREEMENT,
         }
     ),
     # NOK: only the transcript it uploaded; LE_DEFERRED: it uploaded / created it.
@@ -98,6 +103,7 @@ MAY_SEE: dict[str, frozenset[str]] = {
             REFILED,
             NOK_DOCUMENT,
             LE_DEFERRED,
+            AGREEMENT,
         }
     ),
     "facilitator": frozenset(
@@ -181,7 +187,12 @@ def download(document: str, case: str = "case") -> str:
     return f"cases:download_document[{case},{document},?notice=read]"
 
 
+AGREEMENT_DOWNLOAD = "cases:download_agreement[agreement]"
+
 CANARIES: tuple[Canary, ...] = (
+    # AGREEMENT
+    Canary("agreement_file", AGREEMENT, "signed agreement's content", AGREEMENT_DOWNLOAD),
+    Canary("agreement_name", AGREEMENT, "signed agreement's file name", AGREEMENT_DOWNLOAD),
     # CASE
     Canary("case_summary", CASE, "case summary", DETAIL),
     Canary("case_event", CASE, "unrestricted touchpoint description", DETAIL),
@@ -491,6 +502,7 @@ class LeakCast:
         cls.build_leak_recommendation()
         cls.build_deferral_request()
         cls.build_api_keys()
+        cls.build_agreement()
         cls.pending_import = PendingImport.hold(
             team=cls.team,
             by=coordinator,
@@ -756,6 +768,30 @@ class LeakCast:
             note=f"{T['deferral_note']} Charges expected.",
         )
         saved(cls.deferral_request, by=cls.officer, reason="Deferral asked")
+
+    @classmethod
+    def build_agreement(cls) -> None:
+        """The team's agreement with the sheriff, expired last month (so it is
+        in the renewal e-mail and on the coordinator's home page), with its
+        signed file."""
+        data = f"{T['agreement_file']} Signed by both parties.\n".encode()
+        today = date.today()
+        cls.agreement = DataSharingAgreement(
+            team=cls.team,
+            agency=cls.sheriff,
+            record_types=["law_enforcement_report"],
+            signed_on=today - timedelta(days=400),
+            expires_on=today - timedelta(days=30),
+            original_name=f"{T['agreement_name']}.txt",
+            extension=".txt",
+            content_type="text/plain",
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+        )
+        cls.agreement.file.save("signed.txt", ContentFile(data), save=False)
+        cls.agreement._history_user = cls.coordinator
+        cls.agreement._change_reason = "Data-sharing agreement recorded"
+        cls.agreement.save()
 
     @classmethod
     def build_api_keys(cls) -> None:

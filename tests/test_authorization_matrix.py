@@ -12,7 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from api.models import ApiKey
 from cases.imports.targets import default_columns
-from cases.models import DeferralRequest, PendingImport
+from cases.models import DataSharingAgreement, DeferralRequest, PendingImport
 from meetings.models import PacketCopy
 from ofr.models import AccessEvent
 from ofr.roles import Role
@@ -151,6 +151,21 @@ MATRIX["cases:overdue_requests"] = {
     **expect(403, coordinator=200, data_manager=200, outsider=200),
     ANON: LOGIN,
 }
+# A team's data-sharing agreements: coordinators manage them, data managers
+# read them and download the signed file; others on the team 403, people of
+# other teams 404 (the outsider coordinates its own team: its list and form).
+MATRIX["cases:agreements"] = {
+    **expect(403, coordinator=200, data_manager=200, outsider=200),
+    ANON: LOGIN,
+}
+MATRIX["cases:agreement_new"] = {**expect(403, coordinator=200, outsider=200), ANON: LOGIN}
+AGREEMENT_TEAM = {
+    **expect(403, oversight=404, outsider=404, admin=404),
+    "coordinator": 200,
+    ANON: LOGIN,
+}
+MATRIX["cases:agreement_edit"] = AGREEMENT_TEAM
+MATRIX["cases:download_agreement"] = {**AGREEMENT_TEAM, "data_manager": 200}
 
 # Meetings: coordinators, data managers and facilitators see the team's
 # meetings; reviewer and officer are on the cast meeting's roster (signed).
@@ -343,6 +358,21 @@ class AuthorizationMatrixTestCase(OFRTestCase):
         cls.deferral_request = DeferralRequest.ask(
             cls.case, by=cls.officer, reason="active_investigation"
         )
+        # The team's signed agreement with the sheriff.
+        cls.agreement = DataSharingAgreement(
+            team=cls.team,
+            agency=cls.sheriff,
+            record_types=["law_enforcement_report"],
+            signed_on=date.today() - timedelta(days=30),
+            expires_on=date.today() + timedelta(days=300),
+            original_name="signed.pdf",
+            extension=".pdf",
+            content_type="application/pdf",
+            size=len(PDF_BYTES),
+            sha256=hashlib.sha256(PDF_BYTES).hexdigest(),
+        )
+        cls.agreement.file.save("signed.pdf", ContentFile(PDF_BYTES), save=False)
+        cls.agreement.save()
         cls.api_key, _ = ApiKey.issue(
             team=cls.team,
             agency=cls.health,
@@ -395,6 +425,8 @@ class AuthorizationMatrixTestCase(OFRTestCase):
             if name == "recommendations:edit_task":
                 kwargs["task"] = self.task.code
             return reverse(name, kwargs=kwargs)
+        if name in ("cases:agreement_edit", "cases:download_agreement"):
+            return reverse(name, kwargs={"code": self.agreement.code})
         if name in ("cases:import_review", "cases:import_errors"):
             return reverse(name, kwargs={"code": self.pending_import.code})
         if name == "password_reset_confirm":

@@ -23,9 +23,9 @@ a name search, and the admin (index, each registered model's list, each
 object's change and history pages). Positive controls make the test able to
 fail the other way: each role finds what it may see.
 
-Size: 13 roles × 131 URL entries = 1,703 requests, each read through 2
+Size: 13 roles × 168 URL entries = 2,184 requests, each read through 2
 channels (the body: page, PDF text or download bytes; and the headers), so
-3,406 reads, each searched for all 39 canaries and judged by the oracle. Beside
+4,368 reads, each searched for all 42 canaries and judged by the oracle. Beside
 them: 6 packets' HTML and 2 laid-out packet PDFs, a real letter and a real
 annual-report PDF, the name search, 2 e-mails, about 1,400 log records, about
 1,000 access events and about 260 admin pages. About 22 s on SQLite (the two
@@ -191,6 +191,11 @@ ENTRIES: dict[str, list[dict]] = {
     "cases:import_review": [{"code": "pending_import"}],
     "cases:import_errors": [{"code": "pending_import"}],
     "cases:decline_deferral": [{"code": "case", "item": "deferral_request"}],
+    # The team's data-sharing agreements: the signed file is the team's.
+    "cases:agreements": [{}, {"?renew": "=1"}],
+    "cases:agreement_new": [{}],
+    "cases:agreement_edit": [{"code": "agreement"}],
+    "cases:download_agreement": [{"code": "agreement"}],
     "meetings:list": [{}],
     "meetings:new": [{}],
     "meetings:edit_agreement": [{"team": "team"}],

@@ -3,6 +3,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from cases import valuesets as vs
 from cases.access import cases_for_user
@@ -97,7 +98,16 @@ class CaseSearchForm(USWDSFormMixin, forms.Form):
     list's links carry the id the view keeps it under (`search`) and the
     filters below, which identify no one."""
 
-    URL_PARAMETERS = ("search", "status", "year", "manner", "substance", "team", "sort")
+    URL_PARAMETERS = (
+        "search",
+        "status",
+        "year",
+        "manner",
+        "substance",
+        "team",
+        "review_due",
+        "sort",
+    )
 
     SORTS = {
         "reference": ("reference", "id"),
@@ -124,6 +134,7 @@ class CaseSearchForm(USWDSFormMixin, forms.Form):
         label="Substance", required=False, choices=[("", "Any substance")] + vs.Substance.choices
     )
     team = forms.ChoiceField(label="Team", required=False)
+    review_due = forms.BooleanField(label="Deferral due for review", required=False)
     sort = forms.ChoiceField(
         required=False, choices=[(key, key) for key in SORTS], widget=forms.HiddenInput
     )
@@ -185,6 +196,8 @@ class CaseSearchForm(USWDSFormMixin, forms.Form):
             )
         if data.get("team"):
             cases = cases.filter(team__code=data["team"])
+        if data["review_due"]:
+            cases = cases.deferrals_due(timezone.localdate())
         return cases.order_by(*self.SORTS.get(data["sort"], self.DEFAULT_SORT))
 
     def query_string(self, **changes) -> str:

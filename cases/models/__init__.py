@@ -7,6 +7,12 @@ Every model keeps its history (django-simple-history). Editable records carry a
 `version` for optimistic concurrency (ofr/concurrency.py). Sensitive items
 carry a `sensitivity` category; cases/access.py filters them for each viewer."""
 
+from cases.models.agreements import (
+    AgreementProblem,
+    DataSharingAgreement,
+    agreement_problem,
+    current_agreement,
+)
 from cases.models.case import Case, CaseGroupObjectPermission, CaseUserObjectPermission
 from cases.models.deferral import DeferralRequest
 from cases.models.imports import ImportMapping, PendingImport
@@ -34,6 +40,10 @@ from cases.models.sections import (
 )
 
 __all__ = [
+    "AgreementProblem",
+    "DataSharingAgreement",
+    "agreement_problem",
+    "current_agreement",
     "Case",
     "CaseGroupObjectPermission",
     "CaseUserObjectPermission",

@@ -18,6 +18,7 @@ from simple_history.models import HistoricalRecords
 
 from cases import valuesets as vs
 from cases.business_days import add_business_days
+from cases.models.agreements import AgreementChecked
 from cases.models.case import Case
 from cases.models.sections import ChoiceListValidator
 from ofr.files import get_private_storage
@@ -146,9 +147,13 @@ def document_path(document: SourceDocument, filename: str) -> str:
     return f"cases/{document.case.code}/{uuid.uuid4().hex}{document.extension}"
 
 
-class SourceDocument(models.Model):
+class SourceDocument(AgreementChecked):
     """A record received for the case. Stored outside the static root and
-    served only through a permission-checked view (cases/views)."""
+    served only through a permission-checked view (cases/views). An upload
+    from an agency needs a current data-sharing agreement covering its type
+    (cases/models/agreements.py)."""
+
+    AGREEMENT_TYPES_FIELD = "document_type"
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
@@ -182,9 +187,14 @@ class SourceDocument(models.Model):
     def __str__(self) -> str:
         return f"Document {str(self.code)[:8]}"
 
+    def clean(self) -> None:
+        self.check_agreement()
 
-class RecordRequest(models.Model):
-    """A request to an agency for a decedent's records, with its deadline."""
+
+class RecordRequest(AgreementChecked):
+    """A request to an agency for a decedent's records, with its deadline. It
+    needs a current data-sharing agreement covering each record type asked
+    for (cases/models/agreements.py)."""
 
     class Outcome(models.TextChoices):
         PENDING = "pending", "Awaiting answer"
@@ -261,6 +271,11 @@ class RecordRequest(models.Model):
             errors["answered_on"] = "Give the date of the answer."
         if self.answered_on and self.answered_on > today:
             errors["answered_on"] = "The answer date cannot be in the future."
+        if isinstance(self.record_types, list):  # else the field's validator says so
+            try:
+                self.check_agreement()
+            except ValidationError as refused:
+                errors.update(refused.message_dict)
         if errors:
             raise ValidationError(errors)
 

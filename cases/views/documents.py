@@ -88,6 +88,8 @@ def add_document(request: HttpRequest, code) -> HttpResponse:
                     "edit its details to choose another category."
                 )
             messages.success(request, message)
+            if document.agreement_flag:
+                messages.warning(request, f"Flagged: {document.agreement_flag}")
             return redirect(section_url(case, "documents"))
     return render(
         request,

@@ -59,6 +59,8 @@ def add_request(request: HttpRequest, code) -> HttpResponse:
             f"Record request to {record_request.agency}: saved, "
             f"due {record_request.due_on:%Y-%m-%d}.",
         )
+        if record_request.agreement_flag:
+            messages.warning(request, f"Flagged: {record_request.agreement_flag}")
         return redirect(requests_url(case))
     return render(
         request,

@@ -80,6 +80,10 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     if not may_list_meetings(request.user):
         raise DeniedForbidden("meetings.meeting", "", "list_meetings")
     meetings = meetings_for_user(request.user)
+    # The work queue's link: open meetings with signatures missing.
+    unsigned = request.GET.get("unsigned") == "1"
+    if unsigned:
+        meetings = meetings.needing_signatures()
     now = timezone.now()
     past = Q(status=Meeting.Status.CLOSED) | Q(starts_at__lt=now)
     # Meetings to come are few; the past grows every month, so it comes in pages.
@@ -91,6 +95,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
             "upcoming": list(meetings.exclude(past).order_by("starts_at", "id")),
             "page": Paginator(recent, MEETINGS_PER_PAGE).get_page(request.GET.get("page")),
             "can_add": bool(teams_managing_meetings(request.user)),
+            "unsigned": unsigned,
         },
     )
 

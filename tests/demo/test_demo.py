@@ -305,3 +305,27 @@ class DemoCommandTestCase(TestCase):
             self.client.force_login(User.objects.get(username=username))
             page = self.client.get(reverse("home")).content.decode()
             self.assertNotIn("Deferrals to decide", page, username)
+
+    def test_it_has_an_agreement_per_agency_and_the_sheriffs_expired_last_month(self):
+        from cases.models import DataSharingAgreement, agreement_problem
+        from ofr.models import Agency
+
+        load_demo()
+        today = timezone.localdate()
+        agreements = DataSharingAgreement.objects.select_related("agency", "team")
+        self.assertEqual(
+            sorted(a.agency.name for a in agreements),
+            sorted(Agency.objects.values_list("name", flat=True)),
+        )
+        self.assertFalse(DataSharingAgreement.history.filter(history_user=None).exists())
+        sheriff = agreements.get(agency__name="Riverside County Sheriff's Office")
+        self.assertEqual(sheriff.expires_on, today - timedelta(days=30))
+        problem = agreement_problem(sheriff.team, sheriff.agency, ["law_enforcement_report"])
+        self.assertIn("expired on", problem.message)
+        # The coordinator's work queue asks for its renewal (and the EMS one's).
+        self.client.force_login(User.objects.get(username="coordinator"))
+        page = self.client.get(reverse("home")).content.decode()
+        self.assertIn("Your work queue", page)
+        ended = f"{sheriff.expires_on:%Y-%m-%d}"
+        self.assertIn(f"Riverside County Sheriff&#x27;s Office: expired {ended}", page)
+        self.assertIn("Riverside Fire and EMS: expires", page)

@@ -69,7 +69,7 @@ class RemindOverdueTestCase(OFRTestCase):
         output = self.run_command("--dry-run")
         self.assertIn(
             "Would e-mail partner@example.org: 1 recommendation(s), 0 task(s), "
-            "0 deferral(s) due for review.",
+            "0 deferral(s) due for review, 0 data-sharing agreement(s) to renew.",
             output,
         )
         self.assertEqual(mail.outbox, [])
@@ -129,3 +129,40 @@ class RemindOverdueTestCase(OFRTestCase):
         self.assertEqual(message.subject, "OFR: 1 deferred case due for review")
         self.assertNotIn("overdue items", message.body)
         self.assertIn("RIV-2025-001", message.body)
+
+    def test_coordinators_get_the_agreements_to_renew(self):
+        from cases.models import DataSharingAgreement
+
+        for recommendation in (self.recommendation, self.sheriff_recommendation):
+            recommendation.due_on = None
+            recommendation.save()
+        today = timezone.localdate()
+        DataSharingAgreement.objects.create(
+            team=self.team,
+            agency=self.sheriff,
+            record_types=["law_enforcement_report"],
+            signed_on=today - timedelta(days=400),
+            expires_on=today - timedelta(days=30),
+        )
+        # Renewed: the later agreement with the health department outlasts it.
+        for ends in (today + timedelta(days=10), today + timedelta(days=400)):
+            DataSharingAgreement.objects.create(
+                team=self.team,
+                agency=self.health,
+                record_types=["autopsy"],
+                signed_on=today - timedelta(days=300),
+                expires_on=ends,
+            )
+        output = self.run_command()
+        self.assertIn(
+            "E-mailed coordinator@example.org: 0 recommendation(s), 0 task(s), "
+            "0 deferral(s) due for review, 1 data-sharing agreement(s) to renew.",
+            output,
+        )
+        self.assertEqual([m.to[0] for m in mail.outbox], ["coordinator@example.org"])
+        message = mail.outbox[0]
+        self.assertEqual(message.subject, "OFR: 1 data-sharing agreement to renew")
+        expired = today - timedelta(days=30)
+        self.assertIn(f"- Sheriff (Riverside OFR): expired on {expired:%Y-%m-%d}.", message.body)
+        self.assertIn(reverse("cases:agreements") + "?renew=1", message.body)
+        self.assertNotIn("Health Dept", message.body)

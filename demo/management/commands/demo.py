@@ -2,14 +2,15 @@
 cases and users. Every name, place and case below is invented."""
 
 import random
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
-from cases.models import Case
+from cases.models import Case, DataSharingAgreement
 from demo.case_files import build_case_file
 from demo.meetings import build_meetings
 from demo.recommendations import build_recommendations
@@ -274,6 +275,47 @@ class Command(BaseCommand):
                 )
         build_meetings(riverside, users)
         build_recommendations(riverside, lakeview, users, agency)
+        build_agreements({riverside: users["coordinator"], lakeview: users["outsider"]}, agency)
+
+
+# Each agency's data-sharing agreement with its county's team (the state's
+# health department, which holds the PDMP, with Riverside's): the record types
+# it covers, and when it ends, in days from today. The sheriff's ended last
+# month, so the coordinator's home page asks for its renewal and requests to
+# the sheriff are flagged; the EMS one ends within the renewal window.
+AGREEMENTS = [
+    ("riv_health", "riv", ["death_certificate", "social_services", "other"], 540),
+    ("riv_sheriff", "riv", ["law_enforcement_report", "jail_corrections"], -30),
+    ("riv_me", "riv", ["autopsy", "me_coroner_investigation", "toxicology"], 700),
+    ("riv_ems", "riv", ["ems_run", "fire_run"], 45),
+    ("riv_hospital", "riv", ["hospital_ed", "outpatient_medical", "mental_health"], 400),
+    ("riv_treatment", "riv", ["sud_treatment"], 300),
+    ("riv_harm", "riv", ["other"], 600),
+    ("riv_jail", "riv", ["jail_corrections"], 365),
+    ("state_health", "riv", ["pdmp", "death_certificate"], 800),
+    ("lkv_health", "lkv", ["death_certificate", "autopsy", "toxicology"], 500),
+    ("lkv_police", "lkv", ["law_enforcement_report"], 250),
+]
+
+
+def build_agreements(coordinators: dict, agency: dict) -> None:
+    today = timezone.localdate()
+    teams = {team.short_code.lower(): team for team in coordinators}
+    for key, team_key, record_types, ends_in_days in AGREEMENTS:
+        team = teams[team_key]
+        expires_on = today + timedelta(days=ends_in_days)
+        agreement = DataSharingAgreement(
+            team=team,
+            agency=agency[key],
+            reference=f"{team.short_code}-DSA-{expires_on.year - 2}",
+            record_types=record_types,
+            signed_on=expires_on - timedelta(days=730),
+            expires_on=expires_on,
+            created_by=coordinators[team],
+        )
+        agreement._history_user = coordinators[team]
+        agreement._change_reason = "Demo data"
+        agreement.save()
 
 
 USERS = [
