@@ -32,6 +32,7 @@ from ofr.audit import DeniedForbidden, DeniedNotFound
 from ofr.models import Team
 from ofr.roles import (
     CASE_PERMISSIONS,
+    COMPLETENESS_OVERRIDE_ROLES,
     DEFERRAL_ASKING_SECTORS,
     Role,
     SensitiveCategory,
@@ -267,6 +268,12 @@ def may_ask_deferral(user, case: Case) -> bool:
         m.team_id == case.team_id and m.sector in DEFERRAL_ASKING_SECTORS
         for m in active_memberships(user)
     )
+
+
+def may_override_completeness(viewer: CaseViewer) -> bool:
+    """Who may move a case to reviewed or closed with more items not collected
+    than the team allows, giving a reason (ofr/roles.py)."""
+    return bool(viewer.roles & COMPLETENESS_OVERRIDE_ROLES)
 
 
 def may_add_cases(user) -> bool:

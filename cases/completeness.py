@@ -103,6 +103,10 @@ class Answer:
     def counts(self) -> bool:
         return self.state != NOT_APPLICABLE
 
+    @property
+    def question(self) -> str:
+        return fields_by_name()[self.item].label
+
 
 def _read(case: Case, item: Field):
     section, attribute = item.source.split(".", 1)
@@ -347,6 +351,10 @@ def _by_meeting(rows: list[CaseCompleteness]) -> list[Breakdown]:
 OLDEST_PLAUSIBLE_AGE = 100
 
 
+# data_queries reads the identifiers itself unless handed them.
+READ = object()
+
+
 @dataclass(frozen=True)
 class DataQuery:
     rule: str
@@ -413,6 +421,7 @@ def data_queries(
     viewer: CaseViewer,
     *,
     timeline: list[TimelineItem] | None = None,
+    identifiers=READ,
     with_identifiers: bool = True,
 ) -> list[DataQuery]:
     """The case's open data queries as this viewer may see them.
@@ -422,7 +431,8 @@ def data_queries(
     so a query never tells of Part 2, investigative or other restricted content.
     Queries on the date of birth are only for viewers who see identifiers
     (`with_identifiers` False leaves them out, e.g. on team lists, which
-    do not read identifiers)."""
+    do not read identifiers). A page that has read them (identifiers_for)
+    passes them as `identifiers`."""
     found = _follow_up_queries(case.circumstances)
     died = case.death.date_of_death
     seen = case.death.date_last_seen_alive
@@ -445,7 +455,10 @@ def data_queries(
                 "decedent",
             )
         )
-    identifiers = identifiers_for(case, viewer) if with_identifiers else None
+    if not with_identifiers:
+        identifiers = None
+    elif identifiers is READ:
+        identifiers = identifiers_for(case, viewer)
     born = identifiers.date_of_birth if identifiers is not None else None
     if born and died and born > died:
         found.append(
