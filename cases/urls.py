@@ -6,6 +6,7 @@ from cases.views import (
     documents,
     exports,
     imports,
+    quality,
     records,
     sections,
     sudors_export,
@@ -94,4 +95,9 @@ urlpatterns += [
     path("import/mappings/", imports.import_mappings, name="import_mappings"),
     path("import/<uuid:code>/", imports.import_review, name="import_review"),
     path("import/<uuid:code>/errors.csv", imports.import_errors, name="import_errors"),
+]
+# A team's data quality (cases/views/quality.py)
+urlpatterns += [
+    path("quality/<uuid:team>/completeness/", quality.completeness_report, name="completeness_report"),
+    path("quality/<uuid:team>/queries/", quality.open_queries, name="open_queries"),
 ]

@@ -20,6 +20,7 @@ from cases.access import (
     may_add_cases,
     may_list_cases,
     may_override_completeness,
+    quality_teams,
     ungated_team_ids,
 )
 from cases.casefile import case_file_context
@@ -133,6 +134,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "search": search,
             "can_add": can_add,
             "export_teams": export_teams(request.user),
+            "quality_teams": quality_teams(request.user),
             "query_string": search.query_string(),
             "sort_links": search.sort_links(),
         },
