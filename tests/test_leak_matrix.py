@@ -23,9 +23,9 @@ a name search, and the admin (index, each registered model's list, each
 object's change and history pages). Positive controls make the test able to
 fail the other way: each role finds what it may see.
 
-Size: 13 roles × 129 URL entries = 1,677 requests, each read through 2
+Size: 13 roles × 131 URL entries = 1,703 requests, each read through 2
 channels (the body: page, PDF text or download bytes; and the headers), so
-3,354 reads, each searched for all 39 canaries and judged by the oracle. Beside
+3,406 reads, each searched for all 39 canaries and judged by the oracle. Beside
 them: 6 packets' HTML and 2 laid-out packet PDFs, a real letter and a real
 annual-report PDF, the name search, 2 e-mails, about 1,400 log records, about
 1,000 access events and about 260 admin pages. About 22 s on SQLite (the two
@@ -131,6 +131,8 @@ ENTRIES: dict[str, list[dict]] = {
     "cases:new": [{}],
     "cases:overdue_requests": [{}],
     "cases:sudors_export": [{"team": "team"}],
+    "cases:completeness_report": [{"team": "team"}],
+    "cases:open_queries": [{"team": "team"}],
     # Pages that may show the deferred case's investigative material are asked
     # for both cases; section forms, which hold none of it, for the main case.
     **{
