@@ -16,7 +16,6 @@ no state to keep in step (docs/decisions.md "Data quality").
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -505,10 +504,3 @@ def cases_with_open_queries(cases, viewers: dict[int, CaseViewer]) -> list[tuple
             found.append((case, queries))
     return found
 
-
-def team_query_counts(found: list[tuple[Case, list]]) -> dict[str, int]:
-    counts: dict[str, int] = defaultdict(int)
-    for _, queries in found:
-        for query in queries:
-            counts[query.rule] += 1
-    return dict(counts)
