@@ -26,7 +26,7 @@ from django.utils import timezone
 from cases import valuesets as vs
 from cases.exchange import sudors
 from cases.exchange.fields import FIELDS, Field
-from cases.formversions import current_version, version_of
+from cases.formversions import FIRST_VERSION, current_version, version_of
 from cases.models import Case
 from cases.policy import CaseViewer, TimelineItem, identifiers_for, visible_timeline
 
@@ -51,7 +51,7 @@ EXTRA_PARENTS = {"naloxone_doses": "naloxone_given"}
 
 
 def _section_source(model_item: str) -> str:
-    """"Circumstances.sud_treatment_types (rehab)" -> "circumstances.sud_treatment_types"."""
+    """ "Circumstances.sud_treatment_types (rehab)" -> "circumstances.sud_treatment_types"."""
     model, _, attribute = model_item.partition(".")
     return f"{MODEL_SECTIONS.get(model, '')}.{attribute.split(' ')[0]}"
 
@@ -158,7 +158,8 @@ def not_in_version(case: Case, source: str) -> int | None:
     """For a page showing a section attribute: the version that added its item
     when that is newer than the case's, else None."""
     name = item_for_source(source)
-    if name is None:
+    # Items of the first version are in every case's: no need to read the case.
+    if name is None or version_of(name) == FIRST_VERSION:
         return None
     answer = item_answer(case, name)
     return answer.added_in if answer.state == NOT_IN_VERSION else None
@@ -503,4 +504,3 @@ def cases_with_open_queries(cases, viewers: dict[int, CaseViewer]) -> list[tuple
         if queries:
             found.append((case, queries))
     return found
-

@@ -98,6 +98,8 @@ urlpatterns += [
 ]
 # A team's data quality (cases/views/quality.py)
 urlpatterns += [
-    path("quality/<uuid:team>/completeness/", quality.completeness_report, name="completeness_report"),
+    path(
+        "quality/<uuid:team>/completeness/", quality.completeness_report, name="completeness_report"
+    ),
     path("quality/<uuid:team>/queries/", quality.open_queries, name="open_queries"),
 ]

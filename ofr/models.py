@@ -6,8 +6,8 @@ import uuid
 from datetime import UTC, date
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator
 from django.contrib.auth.models import Group
+from django.core.validators import MaxValueValidator
 from django.db import connection, models, transaction
 from django.utils import timezone
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin

@@ -142,7 +142,12 @@ for name in (
 # data managers, facilitators); other members of the team 403; others 404.
 QUALITY_READERS = {
     **expect(
-        403, coordinator=200, data_manager=200, facilitator=200, oversight=404, outsider=404,
+        403,
+        coordinator=200,
+        data_manager=200,
+        facilitator=200,
+        oversight=404,
+        outsider=404,
         admin=404,
     ),
     ANON: LOGIN,

@@ -17,6 +17,7 @@ from types import SimpleNamespace
 
 from django.db.models import Prefetch, prefetch_related_objects
 
+from cases import valuesets as vs
 from cases.exchange.fields import (
     DEIDENTIFIED,
     FULL,
@@ -25,7 +26,6 @@ from cases.exchange.fields import (
     fields_for,
     forms_for,
 )
-from cases import valuesets as vs
 from cases.models import Case, TimelineEvent
 from cases.policy import CaseViewer, identifiers_for, visible_timeline
 from ofr.spreadsheets import neutralise

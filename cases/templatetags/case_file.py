@@ -13,7 +13,7 @@ NOT_RECORDED = "Not recorded"
 
 
 def newer_than_case(instance, field_name: str) -> str:
-    """"Not collected (added in version N)" for an item of a case-file section
+    """ "Not collected (added in version N)" for an item of a case-file section
     that the case's form version did not have (its stored value, a default,
     is no answer), else ""."""
     from cases.completeness import MODEL_SECTIONS, not_in_version
