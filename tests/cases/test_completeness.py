@@ -236,6 +236,17 @@ class ReviewGateTestCase(OFRTestCase):
         with self.assertRaisesMessage(ValidationError, "the team allows at most 50%"):
             self.case.move_to(Case.Status.CLOSED, by=self.coordinator)
 
+    def test_a_meeting_cannot_mark_it_reviewed_either(self):
+        from django.core.exceptions import ValidationError
+
+        self.case.status = Case.Status.READY_FOR_REVIEW
+        self.case.save()
+        item = AgendaItem.objects.get(meeting=self.meeting, case=self.case)
+        with self.assertRaisesMessage(ValidationError, "the team allows at most 50%"):
+            item.mark_reviewed(by=self.facilitator)
+        item.refresh_from_db()
+        self.assertIsNone(item.reviewed_at)
+
     def test_the_case_page_shows_its_completeness(self):
         self.client.force_login(self.reviewer)
         response = self.client.get(reverse("cases:detail", args=[self.case.code]))
