@@ -53,6 +53,13 @@ def raw(table: str, where: str, params: list) -> list[dict]:
 
 
 class IdentifierEncryptionMigrationTestCase(OFRTransactionTestCase):
+    def tearDown(self) -> None:
+        # Back to the latest schema (AFTER leaves the later migrations of every
+        # app unapplied), for the tests that run after these in this process.
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+        super().tearDown()
+
     def write_in_clear(self) -> int:
         """As before the migration: the case's identifiers and every row of
         their history in clear. Returns the identifiers' id."""
