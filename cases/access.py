@@ -37,6 +37,7 @@ from ofr.audit import DeniedForbidden, DeniedNotFound
 from ofr.models import Team
 from ofr.roles import (
     CASE_PERMISSIONS,
+    COMPLETENESS_OVERRIDE_ROLES,
     DEFERRAL_ASKING_SECTORS,
     Role,
     SensitiveCategory,
@@ -274,6 +275,12 @@ def may_ask_deferral(user, case: Case) -> bool:
     )
 
 
+def may_override_completeness(viewer: CaseViewer) -> bool:
+    """Who may move a case to reviewed or closed with more items not collected
+    than the team allows, giving a reason (ofr/roles.py)."""
+    return bool(viewer.roles & COMPLETENESS_OVERRIDE_ROLES)
+
+
 def may_add_cases(user) -> bool:
     return bool(team_ids_with(user, "add_team_case"))
 
@@ -317,14 +324,41 @@ def export_teams(user) -> list[Team]:
 def get_export_team_for_user(user, code) -> Team:
     """The team, if the user may export its case files (else 404 for a team
     they are not on, 403 for their own team without the right role)."""
+    return _team_with(user, code, "export_cases")
+
+
+def _team_with(user, code, perm: str) -> Team:
     team = Team.objects.filter(code=code).first()
     if team is None or not user.is_authenticated:
-        raise DeniedNotFound("ofr.team", code, "export_cases")
-    if team.pk in team_ids_with(user, "export_cases"):
+        raise DeniedNotFound("ofr.team", code, perm)
+    if team.pk in team_ids_with(user, perm):
         return team
     if team.pk in active_team_ids(user):
-        raise DeniedForbidden("ofr.team", code, "export_cases")
-    raise DeniedNotFound("ofr.team", code, "export_cases")
+        raise DeniedForbidden("ofr.team", code, perm)
+    raise DeniedNotFound("ofr.team", code, perm)
+
+
+# --- Data quality (cases/views/quality.py) --------------------------------------
+# The team's completeness report and its list of cases with open data queries
+# go with the right to read the team's aggregate reports (view_aggregates:
+# coordinators, data managers, facilitators, who prepare the review and see
+# the team's cases unsigned). Each page holds only the cases the reader may
+# see (cases_for_user), each as the policy shows it to them; review members
+# see a case's completeness and queries on the case page.
+QUALITY_PERMISSION = "view_aggregates"
+
+
+def quality_teams(user) -> list[Team]:
+    """Teams whose completeness report and data queries the user may read."""
+    allowed = team_ids_with(user, QUALITY_PERMISSION)
+    teams = {m.team_id: m.team for m in active_memberships(user) if m.team_id in allowed}
+    return sorted(teams.values(), key=lambda team: team.name)
+
+
+def get_quality_team_for_user(user, code) -> Team:
+    """The team, if the user may read its data-quality pages (else 404 for a
+    team they are not on, 403 for their own team without the right role)."""
+    return _team_with(user, code, QUALITY_PERMISSION)
 
 
 def exportable_cases(user, team: Team) -> QuerySet[Case]:

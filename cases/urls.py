@@ -7,6 +7,7 @@ from cases.views import (
     documents,
     exports,
     imports,
+    quality,
     records,
     sections,
     sudors_export,
@@ -111,4 +112,11 @@ urlpatterns += [
         agreements.download_agreement,
         name="download_agreement",
     ),
+]
+# A team's data quality (cases/views/quality.py)
+urlpatterns += [
+    path(
+        "quality/<uuid:team>/completeness/", quality.completeness_report, name="completeness_report"
+    ),
+    path("quality/<uuid:team>/queries/", quality.open_queries, name="open_queries"),
 ]

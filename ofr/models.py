@@ -7,6 +7,7 @@ from datetime import UTC, date
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.validators import MaxValueValidator
 from django.db import connection, models, transaction
 from django.utils import timezone
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
@@ -111,6 +112,14 @@ class Team(models.Model):
     deferral_review_days = models.PositiveSmallIntegerField(
         default=90,
         help_text="Days after a case is deferred before the coordinator reviews the deferral.",
+    )
+    max_not_collected_percent = models.PositiveSmallIntegerField(
+        "most items not collected (%)",
+        default=50,
+        validators=[MaxValueValidator(100)],
+        help_text="A case with a larger share of its SUDORS-aligned items not collected "
+        "cannot be moved to reviewed or closed, unless a coordinator records why. "
+        "100 turns the check off.",
     )
     partners_need_second_factor = models.BooleanField(
         "agency partners need a second factor",

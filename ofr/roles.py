@@ -201,6 +201,10 @@ DEFERRAL_DECIDING_ROLES = frozenset({Role.COORDINATOR})
 # update_agency_recommendations for those their agency leads.
 RECOMMENDATION_REMINDER_ROLES = frozenset({Role.COORDINATOR})
 
+# Who may move a case to reviewed or closed with more of its items not
+# collected than the team allows, recording why (cases/completeness.py).
+COMPLETENESS_OVERRIDE_ROLES = frozenset({Role.COORDINATOR})
+
 # Who may record that an item from a 42 CFR Part 2 program is not Part 2
 # (without that reason, the confidentiality policy treats it as Part 2).
 PART2_EXEMPTING_ROLES = frozenset({Role.COORDINATOR})

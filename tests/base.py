@@ -128,8 +128,14 @@ class Cast:
         )
         cls.health = Agency.objects.create(name="Health Dept", sector=Sector.PUBLIC_HEALTH)
         cls.sheriff = Agency.objects.create(name="Sheriff", sector=Sector.LAW_ENFORCEMENT)
-        cls.team = Team.objects.create(name="Riverside OFR", short_code="RIV")
-        cls.other_team = Team.objects.create(name="Lakeview OFR", short_code="LKV")
+        # The cast's cases are bare; the completeness check (tests/cases/
+        # test_completeness.py sets its own maximum) would refuse every review.
+        cls.team = Team.objects.create(
+            name="Riverside OFR", short_code="RIV", max_not_collected_percent=100
+        )
+        cls.other_team = Team.objects.create(
+            name="Lakeview OFR", short_code="LKV", max_not_collected_percent=100
+        )
         cls.oversight_team = Team.objects.create(name="State Oversight", short_code="ST")
         TeamJurisdiction.objects.create(team=cls.team, jurisdiction=cls.riverside_county)
         TeamJurisdiction.objects.create(team=cls.other_team, jurisdiction=cls.lakeview_county)

@@ -140,6 +140,22 @@ for name in (
     "cases:sudors_export",
 ):
     MATRIX[name] = EXPORTERS
+# The team's data-quality pages: readers of its aggregate reports (coordinators,
+# data managers, facilitators); other members of the team 403; others 404.
+QUALITY_READERS = {
+    **expect(
+        403,
+        coordinator=200,
+        data_manager=200,
+        facilitator=200,
+        oversight=404,
+        outsider=404,
+        admin=404,
+    ),
+    ANON: LOGIN,
+}
+for name in ("cases:completeness_report", "cases:open_queries"):
+    MATRIX[name] = QUALITY_READERS
 # Case import: those who may open case files (coordinator, data manager); a
 # pending import (the cast's is the coordinator's) only for its uploader.
 IMPORTERS = {**expect(403, coordinator=200, data_manager=200, outsider=200), ANON: LOGIN}
@@ -402,7 +418,11 @@ class AuthorizationMatrixTestCase(OFRTestCase):
             return reverse(name, kwargs={"user_id": self.reviewer.pk})
         if name.startswith("meetings:"):
             return self.meeting_url_for(name)
-        if name.startswith("cases:redcap_") or name == "cases:sudors_export":
+        if name.startswith("cases:redcap_") or name in (
+            "cases:sudors_export",
+            "cases:completeness_report",
+            "cases:open_queries",
+        ):
             return reverse(name, kwargs={"team": self.team.code})
         if name == "api:revoke":
             return reverse(name, kwargs={"code": self.api_key.code})

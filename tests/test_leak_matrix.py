@@ -131,6 +131,8 @@ ENTRIES: dict[str, list[dict]] = {
     "cases:new": [{}],
     "cases:overdue_requests": [{}],
     "cases:sudors_export": [{"team": "team"}],
+    "cases:completeness_report": [{"team": "team"}],
+    "cases:open_queries": [{"team": "team"}],
     # Pages that may show the deferred case's investigative material are asked
     # for both cases; section forms, which hold none of it, for the main case.
     **{

@@ -17,6 +17,7 @@ from types import SimpleNamespace
 
 from django.db.models import Prefetch, prefetch_related_objects
 
+from cases import valuesets as vs
 from cases.exchange.fields import (
     DEIDENTIFIED,
     FULL,
@@ -159,10 +160,28 @@ def _cells(field: Field, value, level: str) -> dict[str, str]:
     return {field.name: str(value)}
 
 
-def _form_cells(form: str, roots: dict, level: str) -> dict[str, str]:
+def _not_collected_cells(field: Field) -> dict[str, str]:
+    """An item the case's form version did not have: the not-collected code
+    where the field has one, else blank cells (never "no", never an unticked 0)."""
+    if field.type in ("radio", "dropdown") and vs.TriState.NOT_COLLECTED in dict(field.choices):
+        return {field.name: vs.TriState.NOT_COLLECTED}
+    return dict.fromkeys(field.columns(), "")
+
+
+def _form_cells(form: str, roots: dict, level: str, case: Case | None = None) -> dict[str, str]:
+    """`case`: for the case file's sections, whose items may postdate the case's form version."""
+    from cases.completeness import NOT_IN_VERSION, fields_by_name, item_answer
+
     cells = {}
     for field in fields_for(level):
         if field.form == form and field.has_data:
+            if (
+                case is not None
+                and field.name in fields_by_name()
+                and item_answer(case, field.name).state == NOT_IN_VERSION
+            ):
+                cells.update(_not_collected_cells(field))
+                continue
             cells.update(_cells(field, _read(field, roots), level))
     # Checkboxes always have a column per value: only a ticked one is an answer.
     if any(value == "1" if "___" in name else value for name, value in cells.items()):
@@ -187,7 +206,7 @@ def case_rows(case: Case, viewer: CaseViewer, level: str) -> list[dict[str, str]
     main = {RECORD_ID: record_id}
     for form in forms_for(level):
         if not form.repeating:
-            main.update(_form_cells(form.name, roots, level))
+            main.update(_form_cells(form.name, roots, level, case))
     rows = [main]
     for number, result in enumerate(case.toxicology.all(), start=1):
         rows.append(_repeat_row(record_id, "toxicology", number, {"toxicology": result}, level))

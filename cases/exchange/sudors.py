@@ -265,7 +265,19 @@ def row(case: Case, viewer: CaseViewer) -> list[str] | None:
     every column of a shown case is shown."""
     if not viewer.may("view_case"):
         return None
-    return [neutralise(variable.value(case)) for variable in MAPPING]
+    return [neutralise(value_of(variable, case)) for variable in MAPPING]
+
+
+def value_of(variable: Variable, case: Case) -> str:
+    """The variable's value for the case; for an item newer than the form
+    version the case was reviewed under, the not-collected code (a tri-state)
+    or blank, whatever default is stored."""
+    from cases.completeness import NOT_IN_VERSION, item_answer, item_for_model_item
+
+    item = item_for_model_item(variable.item)
+    if item is not None and item_answer(case, item).state == NOT_IN_VERSION:
+        return vs.TriState.NOT_COLLECTED if variable.coding == TRISTATE_CODING else ""
+    return variable.value(case)
 
 
 def export_csv(cases: Iterable[Case], viewers: dict[int, CaseViewer]) -> str:

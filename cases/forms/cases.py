@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from cases import valuesets as vs
 from cases.access import cases_for_user
+from cases.completeness import completeness_refusal
 from cases.models import Case, IdentifierLookup, ToxicologyResult
 from ofr.access import active_memberships
 from ofr.concurrency import VersionedForm
@@ -75,14 +76,37 @@ class StatusForm(USWDSFormMixin, forms.Form):
     )
     opened_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
-    def __init__(self, *args, case: Case, **kwargs) -> None:
+    def __init__(self, *args, case: Case, may_override_completeness: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.case = case
+        self.may_override_completeness = may_override_completeness
         self.fields["status"].choices = [(s, Case.Status(s).label) for s in case.allowed_statuses()]
         self.fields["opened_version"].initial = case.version
+        # Offered once a move to reviewed or closed is refused for want of data
+        # (the refused form comes back with it), and only to coordinators.
+        asked = self.data.get("status") if self.is_bound else None
+        if may_override_completeness and completeness_refusal(case, asked or ""):
+            self.fields["completeness_reason"] = forms.CharField(
+                label="Reason to go ahead with items not collected",
+                max_length=300,
+                required=False,
+                help_text="Recorded on the case and in its history. No names.",
+            )
 
     def clean(self) -> dict:
         cleaned = super().clean()
         status = cleaned.get("status")
+        refusal = completeness_refusal(self.case, status or "")
+        if refusal and not cleaned.get("completeness_reason", "").strip():
+            self.add_error(
+                "status",
+                refusal
+                + (
+                    " Add the missing items, or say below why the team goes ahead anyway."
+                    if self.may_override_completeness
+                    else " Add the missing items, or ask a coordinator to go ahead anyway."
+                ),
+            )
         if status == Case.Status.EXCLUDED and not cleaned.get("exclusion_reason"):
             self.add_error("exclusion_reason", "Say why the case is excluded.")
         if status == Case.Status.DEFERRED and not cleaned.get("deferral_reason"):

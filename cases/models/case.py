@@ -14,6 +14,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from cases import valuesets as vs
+from cases.formversions import current_version
 from cases.signals import case_deferred
 from ofr.models import Team
 from ofr.roles import CASE_PERMISSIONS, Role, SensitiveCategory, category_permission
@@ -88,6 +89,17 @@ class Case(models.Model):
     status_changed_at = models.DateTimeField(null=True, blank=True)
     status_changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    form_version = models.PositiveSmallIntegerField(
+        default=current_version,
+        help_text="The case-file form version the case was reviewed under "
+        "(cases/formversions.py): set when it moves to reviewed.",
+    )
+    completeness_override_reason = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Why a coordinator moved the case to reviewed or closed with more items "
+        "not collected than the team allows.",
     )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -208,6 +220,7 @@ class Case(models.Model):
         note: str = "",
         exclusion_reason: str = "",
         deferral_reason: str = "",
+        completeness_reason: str = "",
     ) -> list:
         """Change the lifecycle status, recording who, when and why (in the
         case's history, with the note as the change reason).
@@ -215,7 +228,12 @@ class Case(models.Model):
         Deferring sets the review-by date from the team's period, grants open
         deferral requests and tells the apps above (cases/signals.py: the
         meetings take the case off planned agendas); it returns what they did,
-        in sentences for the person who deferred it (else an empty list)."""
+        in sentences for the person who deferred it (else an empty list).
+
+        Reviewed and closed need the case file complete enough for the team
+        (cases/completeness.py); `completeness_reason`, a coordinator's reason
+        to go ahead anyway (the caller checks who may give one), is kept on
+        the case. Moving to reviewed records the current form version."""
         if status not in self.allowed_statuses():
             raise ValidationError(
                 f"A case that is {self.get_status_display().lower()} cannot move to "
@@ -225,6 +243,16 @@ class Case(models.Model):
             raise ValidationError("Say why the case is excluded.")
         if status == self.Status.DEFERRED and deferral_reason not in vs.DeferralReason.values:
             raise ValidationError("Say why the case is deferred.")
+        from cases.completeness import REVIEW_STATUSES, completeness_refusal
+
+        completeness_reason = completeness_reason.strip()
+        refusal = completeness_refusal(self, status)
+        if refusal and not completeness_reason:
+            raise ValidationError(refusal)
+        if status in REVIEW_STATUSES:
+            self.completeness_override_reason = completeness_reason if refusal else ""
+        if status == self.Status.REVIEWED:
+            self.form_version = current_version()
         deferring = status == self.Status.DEFERRED
         self.status = status
         self.exclusion_reason = exclusion_reason if status == self.Status.EXCLUDED else ""
@@ -242,6 +270,8 @@ class Case(models.Model):
         self._history_user = by
         label = self.Status(status).label
         self._change_reason = f"Status: {label}" + (f" ({note.strip()})" if note.strip() else "")
+        if refusal:
+            self._change_reason += f"; completeness override: {completeness_reason}"
         with transaction.atomic():
             self.save()
             if not deferring:

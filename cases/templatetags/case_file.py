@@ -12,9 +12,24 @@ register = template.Library()
 NOT_RECORDED = "Not recorded"
 
 
+def newer_than_case(instance, field_name: str) -> str:
+    """ "Not collected (added in version N)" for an item of a case-file section
+    that the case's form version did not have (its stored value, a default,
+    is no answer), else ""."""
+    from cases.completeness import MODEL_SECTIONS, not_in_version
+
+    section = MODEL_SECTIONS.get(type(instance).__name__)
+    if section is None:
+        return ""
+    added_in = not_in_version(instance.case, f"{section}.{field_name}")
+    return f"Not collected (added in version {added_in})" if added_in else ""
+
+
 @register.simple_tag
 def value(instance, field_name: str) -> str:
     """The display value of a field: the choice label for coded fields."""
+    if newer := newer_than_case(instance, field_name):
+        return newer
     field = instance._meta.get_field(field_name)
     raw = getattr(instance, field_name)
     if raw in (None, ""):
@@ -27,6 +42,8 @@ def value(instance, field_name: str) -> str:
 @register.simple_tag
 def values(instance, field_name: str) -> str:
     """The labels of a multi-choice (JSON list) field, comma-separated."""
+    if newer := newer_than_case(instance, field_name):
+        return newer
     codes = getattr(instance, field_name) or []
     if not codes:
         return NOT_RECORDED

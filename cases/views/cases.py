@@ -3,7 +3,7 @@ import secrets
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models.functions import Coalesce
@@ -19,9 +19,12 @@ from cases.access import (
     get_case_for_user,
     may_add_cases,
     may_list_cases,
+    may_override_completeness,
+    quality_teams,
     ungated_team_ids,
 )
 from cases.casefile import case_file_context
+from cases.completeness import case_completeness, data_queries
 from cases.forms.cases import CaseForm, CaseSearchForm, NewCaseForm, StatusForm
 from cases.history import case_file_history
 from cases.models import Case
@@ -131,6 +134,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "search": search,
             "can_add": can_add,
             "export_teams": export_teams(request.user),
+            "quality_teams": quality_teams(request.user),
             "query_string": search.query_string(),
             "sort_links": search.sort_links(),
         },
@@ -161,13 +165,19 @@ def case_detail(request: HttpRequest, code) -> HttpResponse:
     case = get_case_for_user(request.user, code, "view_case")
     viewer = case.viewer
     record(request, Action.VIEW, case)
+    case_file = case_file_context(case, viewer)
+    identifiers = identifiers_for(case, viewer)
     return render(
         request,
         "cases/case_detail.html",
         {
-            **case_file_context(case, viewer),
+            **case_file,
+            "completeness": case_completeness(case),
+            "data_queries": data_queries(
+                case, viewer, timeline=case_file["timeline"], identifiers=identifiers
+            ),
             "deferral": deferral_panel(case, request.user),
-            "identifiers": identifiers_for(case, viewer),
+            "identifiers": identifiers,
             "documents": visible_documents(case.documents.select_related("agency"), viewer),
             "record_requests": visible_requests(
                 case.record_requests.select_related("agency"), viewer
@@ -196,23 +206,31 @@ def case_edit(request: HttpRequest, code) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def case_status(request: HttpRequest, code) -> HttpResponse:
     case = get_case_for_user(request.user, code, "change_case")
-    form = StatusForm(request.POST or None, case=case)
+    form = StatusForm(
+        request.POST or None,
+        case=case,
+        may_override_completeness=may_override_completeness(case.viewer),
+    )
     stale = False
     done = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        with transaction.atomic():
-            current = Case.objects.select_for_update().get(pk=case.pk)
-            stale = current.version != data["opened_version"]
-            if not stale:
-                done = current.move_to(
-                    data["status"],
-                    by=request.user,
-                    note=data["note"],
-                    exclusion_reason=data["exclusion_reason"],
-                    deferral_reason=data["deferral_reason"],
-                )
-        if not stale:
+        try:
+            with transaction.atomic():
+                current = Case.objects.select_for_update().get(pk=case.pk)
+                stale = current.version != data["opened_version"]
+                if not stale:
+                    done = current.move_to(
+                        data["status"],
+                        by=request.user,
+                        note=data["note"],
+                        exclusion_reason=data["exclusion_reason"],
+                        deferral_reason=data["deferral_reason"],
+                        completeness_reason=data.get("completeness_reason", ""),
+                    )
+        except ValidationError as refused:
+            form.add_error("status", refused)
+        if not stale and not form.errors:
             message = f"Status: {current.get_status_display()}."
             if done:
                 message += " " + " ".join(done)

@@ -52,6 +52,8 @@ POSTERS = {
     "cases:new": "coordinator",
     "cases:overdue_requests": None,
     "cases:sudors_export": None,
+    "cases:completeness_report": None,
+    "cases:open_queries": None,
     "cases:import_start": "coordinator",
     "cases:import_template": None,
     "cases:import_mappings": "coordinator",
