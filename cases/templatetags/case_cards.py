@@ -5,6 +5,7 @@ from django import template
 from django.urls import reverse
 from django.utils import timezone
 
+from cases.completeness import cases_blocked_by_completeness
 from cases.models import Case, DataSharingAgreement, RecordRequest
 from cases.models.agreements import RENEWAL_WINDOW_DAYS
 from ofr.access import active_memberships
@@ -25,17 +26,6 @@ def deferrals_card(context) -> dict:
         "deferrals_due": list(cases.deferrals_due(timezone.localdate())) if team_ids else [],
         "deferrals_asked": list(cases.with_open_deferral_requests()) if team_ids else [],
     }
-
-
-def blocked_by_completeness_count(team_ids: set[int]) -> int | None:
-    """Hook for the cases held back by an incomplete case file
-    (cases/completeness.py: cases_blocked_by_completeness(team)): None until
-    that is wired in, and the work queue hides the row while it is None."""
-    return None
-
-
-# Where the row above links once it is wired: the case list, filtered.
-BLOCKED_BY_COMPLETENESS_URL = None
 
 
 @register.inclusion_tag("_work_queue_rows.html", takes_context=True)
@@ -68,14 +58,16 @@ def case_queue_rows(context) -> dict:
             "deferrals",
         ),
     ]
-    blocked = blocked_by_completeness_count(team_ids)
-    if blocked is not None and BLOCKED_BY_COMPLETENESS_URL:
+    # One row a team: each links to its team's completeness report.
+    teams = {m.team_id: m.team for m in active_memberships(user) if m.team_id in team_ids}
+    for team in sorted(teams.values(), key=lambda team: team.name):
+        label = "Cases blocked by an incomplete case file"
         rows.append(
             QueueRow(
-                "Cases blocked by an incomplete case file",
-                blocked,
-                BLOCKED_BY_COMPLETENESS_URL,
-                "completeness",
+                f"{label} ({team.name})" if len(teams) > 1 else label,
+                len(cases_blocked_by_completeness(team)),
+                reverse("cases:completeness_report", args=[team.code]),
+                "completeness" if len(teams) == 1 else f"completeness-{team.pk}",
             )
         )
     rows.append(

@@ -139,6 +139,12 @@ class HandComputedReportTestCase(OFRTestCase):
         self.a.save()
         blocked = completeness.cases_blocked_by_completeness(self.hill)
         self.assertEqual([case.reference for case in blocked], ["HIL-B", "HIL-C"])
+        self.client.force_login(self.hill_coordinator)
+        home = self.client.get(reverse("home")).content.decode()
+        row = home[home.index('id="queue-completeness"') :]
+        row = row[: row.index("</tr>")]
+        self.assertIn(reverse("cases:completeness_report", args=[self.hill.code]), row)
+        self.assertIn("<strong>2</strong>", row)
 
     def test_the_report_page_shows_the_figures(self):
         self.client.force_login(self.hill_coordinator)
