@@ -131,6 +131,10 @@ def _state_of(item: Field, value) -> str:
     return ANSWERED
 
 
+def not_in_version_label(added_in: int) -> str:
+    return f"Not collected (added in version {added_in})"
+
+
 def item_answer(case: Case, item_name: str, *, version: int | None = None) -> Answer:
     """The answer of one item of the case file, as every page, count and export
     shows it: answered (yes/no or a value), unknown, not collected, not in the
@@ -140,8 +144,7 @@ def item_answer(case: Case, item_name: str, *, version: int | None = None) -> An
     item = fields_by_name()[item_name]
     added_in = version_of(item_name)
     if added_in > (case.form_version if version is None else version):
-        label = f"Not collected (added in version {added_in})"
-        return Answer(item_name, NOT_IN_VERSION, None, label, added_in)
+        return Answer(item_name, NOT_IN_VERSION, None, not_in_version_label(added_in), added_in)
     value = _read(case, item)
     state = _state_of(item, value)
     if state == NOT_COLLECTED:

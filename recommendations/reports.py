@@ -24,6 +24,7 @@ from functools import cached_property
 from django.utils.text import slugify
 
 from cases import valuesets as vs
+from cases.completeness import not_in_version, not_in_version_label
 from cases.exchange.sudors import MAPPING as SUDORS_MAPPING
 from cases.models import Case, Finding
 from ofr.spreadsheets import neutralise
@@ -183,7 +184,15 @@ def _yes_with(answer: str, details: list[str], unrecorded: str) -> list[str]:
 def answer_of(case: Case, item: str) -> list[str]:
     """The rows of SUDORS item `item` (a key of SUDORS_BY_KEY) that the case counts
     under: the one place a case's answer is read, so that a rule about what a
-    case's form version collected can be applied here alone."""
+    case's form version collected is applied here alone."""
+    added_in = [
+        version
+        for name in SUDORS_BY_KEY[item].fields
+        if (version := not_in_version(case, f"circumstances.{name}"))
+    ]
+    if added_in:
+        # Whatever is stored there was never asked of this case: not an answer.
+        return [not_in_version_label(max(added_in))]
     circumstances = case.circumstances
     if item == "bystander_present":
         return [_tristate(circumstances.bystander_present)]
@@ -230,7 +239,8 @@ def case_labels(case: Case) -> dict[str, list[str]]:
 
 def _row_order(title: str, labels) -> list[str]:
     if title in FULL_ROWS:
-        return FULL_ROWS[title]
+        # Then "Not collected (added in version N)" rows, when cases have them.
+        return FULL_ROWS[title] + sorted(set(labels) - set(FULL_ROWS[title]))
     known = ORDER.get(title)
     if known:
         return [label for label in known if label in labels]

@@ -11,6 +11,7 @@ from cases.models import Case
 from meetings.models import AgendaItem, Meeting
 from ofr.models import AccessEvent, Team
 from ofr.roles import Role
+from recommendations import reports
 from tests.base import OFRTestCase, make_member
 
 
@@ -306,6 +307,23 @@ class FormVersionTestCase(OFRTestCase):
         header, first = body.content.decode().splitlines()[:2]
         column = header.split(",").index("PreviousOverdose")
         self.assertEqual(first.split(",")[column], "not_collected")
+
+    def test_the_report_tables_and_csv_count_it_as_not_collected_in_its_version(self):
+        self.case.status = Case.Status.REVIEWED
+        self.case.save()
+        year = self.case.death.date_of_death.year
+        report = reports.annual_report(self.team, year)
+        table = next(t for t in report.sudors if "prior overdose" in t.title.lower())
+        rows = {label: cells for label, cells, _ in table.table.rows}
+        self.assertIn("Not collected (added in version 2)", rows)
+        self.assertEqual(rows["No"][0].value, 0)  # never counted as its stored "no"
+        csv_text = reports.annual_report_csv(report)
+        self.assertIn("Not collected (added in version 2)", csv_text)
+        self.client.force_login(self.coordinator)
+        page = self.client.get(
+            reverse("recommendations:annual_report", args=[self.team.code, year])
+        )
+        self.assertContains(page, "Not collected (added in version 2)")
 
     def test_completeness_counts_it_apart(self):
         tally = completeness.case_completeness(self.case).tally
