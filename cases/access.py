@@ -340,12 +340,12 @@ def _team_with(user, code, perm: str) -> Team:
 
 # --- Data quality (cases/views/quality.py) --------------------------------------
 # The team's completeness report and its list of cases with open data queries
-# go with the right to read the team's aggregate reports (view_aggregates:
-# coordinators, data managers, facilitators, who prepare the review and see
-# the team's cases unsigned). Each page holds only the cases the reader may
+# go with view_data_quality (coordinators, data managers, facilitators, who
+# prepare the review and see the team's cases unsigned; not the governing
+# committee, which reads aggregates but no case). Each page holds only the cases the reader may
 # see (cases_for_user), each as the policy shows it to them; review members
 # see a case's completeness and queries on the case page.
-QUALITY_PERMISSION = "view_aggregates"
+QUALITY_PERMISSION = "view_data_quality"
 
 
 def quality_teams(user) -> list[Team]:

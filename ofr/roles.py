@@ -130,6 +130,8 @@ SECTOR_EXCLUDED_CATEGORIES: dict[str, frozenset[str]] = {
 # - oversee_jurisdiction: read the recommendations and aggregate reports of
 #   every team in or under the team's jurisdictions (no case data).
 # - view_aggregates: read the team's aggregate reports.
+# - view_data_quality: read the team's completeness report and its cases with
+#   open data queries (those who prepare the review and see the cases).
 # - export_cases: take the team's case files out (REDCap export), each case
 #   as the confidentiality policy shows it to the person exporting.
 # - record_endorsements: record the governing committee's decision on a
@@ -144,6 +146,7 @@ TEAM_PERMISSIONS: dict[str, frozenset[str]] = {
             "view_recommendations",
             "change_recommendations",
             "view_aggregates",
+            "view_data_quality",
             "export_cases",
             "record_endorsements",
             "view_agreements",
@@ -155,12 +158,18 @@ TEAM_PERMISSIONS: dict[str, frozenset[str]] = {
             "add_team_case",
             "view_recommendations",
             "view_aggregates",
+            "view_data_quality",
             "export_cases",
             "view_agreements",
         }
     ),
     Role.FACILITATOR: frozenset(
-        {"view_recommendations", "change_recommendations", "view_aggregates"}
+        {
+            "view_recommendations",
+            "change_recommendations",
+            "view_aggregates",
+            "view_data_quality",
+        }
     ),
     Role.MEMBER: frozenset({"view_recommendations"}),
     Role.GUEST: frozenset(),
