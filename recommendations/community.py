@@ -12,6 +12,8 @@ import csv
 import io
 from dataclasses import dataclass
 
+from django.db.models import Count
+
 from ofr.spreadsheets import neutralise
 from recommendations.models import CommunityResource, ResourceKind
 
@@ -37,7 +39,18 @@ def counts_by_kind(team, year: int) -> list[KindCount]:
     """How many of the team's resources were active in `year`, for each kind
     that had any, in the order of ResourceKind. No small-count suppression:
     these count services, not people."""
-    return counts_by_kind_of(resources_of(team, year))
+    counts = dict(
+        CommunityResource.objects.filter(team=team)
+        .active_in(year)
+        .order_by()
+        .values_list("kind")
+        .annotate(n=Count("id"))
+    )
+    return [
+        KindCount(kind, label, counts[kind])
+        for kind, label in ResourceKind.choices
+        if kind in counts
+    ]
 
 
 def counts_by_kind_of(resources) -> list[KindCount]:

@@ -314,8 +314,7 @@ class RecommendationForm(VersionedForm):
             team_id__in=team_ids
         ).order_by("kind", "name", "id")
         self.fields["cited_resources"].label_from_instance = lambda r: (
-            f"{r.name} ({r.get_kind_display()})"
-            + (f", {r.team.name}" if len(team_ids) > 1 else "")
+            f"{r.name} ({r.get_kind_display()})" + (f", {r.team.name}" if len(team_ids) > 1 else "")
         )
         findings = list(
             Finding.objects.filter(case__team_id__in=team_ids)

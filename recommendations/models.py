@@ -209,7 +209,10 @@ class CommunityResource(models.Model):
         help_text="Optional: the agency that runs it, if it is on the system's list.",
     )
     area_served = models.CharField(
-        "county or area served", max_length=200, blank=True, help_text="For example: Riverside County."
+        "county or area served",
+        max_length=200,
+        blank=True,
+        help_text="For example: Riverside County.",
     )
     started_on = models.DateField(
         "started on", help_text="If only the year is known, the first of January of that year."

@@ -425,7 +425,7 @@ def annual_report(team, year: int) -> AnnualReport:
 
 
 def community_services(team, year: int) -> list:
-    """"Community services in <year>": the team's resources active in the year,
+    """ "Community services in <year>": the team's resources active in the year,
     counted by kind. Not suppressed: they count services, not people."""
     return community.counts_by_kind(team, year)
 
