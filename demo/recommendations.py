@@ -1,22 +1,101 @@
 """Demo recommendations: Riverside has one in every state of the
 lifecycle, some overdue, several led by the health department and updated by
 `partner`, and the governing committee's decisions on those adopted;
-Lakeview has three. Everything is fictitious."""
+Lakeview has three. Each team has a few community resources (local
+services by year); the first Riverside recommendation cites its syringe
+services program. Everything is fictitious."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.utils import timezone
 
 from cases.models import Finding
 from meetings.models import Meeting
 from recommendations.models import (
+    CommunityResource,
     Endorsement,
     FundingSource,
     Recommendation,
     RecommendationFinding,
     RecommendationPartner,
+    RecommendationResource,
     WorkPlanTask,
 )
+
+# (team, kind, name, agency key or None, area served, years ago it started,
+#  years ago it ended or None, notes)
+COMMUNITY = [
+    (
+        "riv",
+        "syringe_services",
+        "Riverside Harm Reduction syringe services program",
+        "riv_harm",
+        "Riverside County",
+        4,
+        None,
+        "Fixed site downtown, mobile van twice a week.",
+    ),
+    (
+        "riv",
+        "naloxone_distribution",
+        "Naloxone vending machine at the county jail lobby",
+        "riv_jail",
+        "Riverside County",
+        1,
+        None,
+        "",
+    ),
+    (
+        "riv",
+        "naloxone_distribution",
+        "Library naloxone boxes",
+        "riv_health",
+        "City of Riverside",
+        2,
+        None,
+        "Six branches.",
+    ),
+    ("riv", "moud_provider", "New Path Recovery Center OTP", "riv_treatment", "", 6, None, ""),
+    (
+        "riv",
+        "deflection",
+        "Sheriff's office deflection program",
+        "riv_sheriff",
+        "Riverside County",
+        3,
+        1,
+        "Pilot ended when its grant did.",
+    ),
+    ("riv", "crisis_services", "988 mobile crisis team", None, "Riverside County", 2, None, ""),
+    ("lkv", "naloxone_distribution", "Lakeview naloxone mail-out", "lkv_health", "", 2, None, ""),
+    ("lkv", "drug_checking", "Fentanyl test strip pick-up", "lkv_health", "", 1, None, ""),
+]
+
+
+def build_community(teams: dict, users: dict, agencies: dict) -> dict[str, CommunityResource]:
+    """The teams' community resources, by name."""
+    this_year = timezone.localdate().year
+    built = {}
+    for team_key, kind, name, agency, area, started, ended, notes in COMMUNITY:
+        author = users["coordinator" if team_key == "riv" else "outsider"]
+        resource = CommunityResource(
+            team=teams[team_key],
+            kind=kind,
+            name=name,
+            agency=agencies[agency] if agency else None,
+            area_served=area,
+            started_on=date(this_year - started, 3, 1),
+            ended_on=date(this_year - ended, 6, 30) if ended is not None else None,
+            notes=notes,
+            source="Fictitious demo entry",
+            created_by=author,
+        )
+        resource._history_user = author
+        resource._change_reason = "Demo data"
+        resource.save()
+        built[name] = resource
+    return built
+
 
 # (title, category, level, lead, partners, due in days (negative: overdue),
 #  [(status, days ago, author key, narrative, reason)], statement)
@@ -201,6 +280,7 @@ LAKEVIEW = [
 
 def build_recommendations(riverside, lakeview, users: dict, agencies: dict) -> None:
     today = timezone.localdate()
+    resources = build_community({"riv": riverside, "lkv": lakeview}, users, agencies)
     autumn = Meeting.objects.filter(team=riverside, status=Meeting.Status.CLOSED).first()
     findings = list(
         Finding.objects.filter(case__team=riverside, case__agenda_items__meeting=autumn)
@@ -229,6 +309,13 @@ def build_recommendations(riverside, lakeview, users: dict, agencies: dict) -> N
         recommendation.save()
         for key in partners:
             link = RecommendationPartner(recommendation=recommendation, agency=agencies[key])
+            link._history_user = users["coordinator"]
+            link.save()
+        if number == 0:
+            link = RecommendationResource(
+                recommendation=recommendation,
+                resource=resources["Riverside Harm Reduction syringe services program"],
+            )
             link._history_user = users["coordinator"]
             link.save()
         for finding in findings[number % 3 :: 3][:2]:

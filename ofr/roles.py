@@ -139,6 +139,9 @@ SECTOR_EXCLUDED_CATEGORIES: dict[str, frozenset[str]] = {
 # - view_agreements: read the team's data-sharing agreements with agencies
 #   and download their signed files (those who request and upload records).
 # - manage_agreements: record, edit and renew them.
+# - manage_community_context: record and edit the team's community resources
+#   (naloxone points, MOUD providers, syringe services...); who reads them is
+#   recommendations/access.py's call (community_reader_team_ids).
 TEAM_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.COORDINATOR: frozenset(
         {
@@ -151,6 +154,7 @@ TEAM_PERMISSIONS: dict[str, frozenset[str]] = {
             "record_endorsements",
             "view_agreements",
             "manage_agreements",
+            "manage_community_context",
         }
     ),
     Role.DATA_MANAGER: frozenset(
@@ -161,6 +165,7 @@ TEAM_PERMISSIONS: dict[str, frozenset[str]] = {
             "view_data_quality",
             "export_cases",
             "view_agreements",
+            "manage_community_context",
         }
     ),
     Role.FACILITATOR: frozenset(

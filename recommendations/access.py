@@ -23,11 +23,16 @@ from django.db.models import Q, QuerySet
 from cases.access import ungated_team_ids, viewers_for
 from cases.models import Finding
 from cases.policy import Decision
-from ofr.access import active_memberships, team_ids_with
+from ofr.access import active_memberships, active_team_ids, team_ids_with
 from ofr.audit import DeniedForbidden, DeniedNotFound
 from ofr.models import Jurisdiction, Team
 from ofr.roles import TEAM_PERMISSIONS
-from recommendations.models import Recommendation, RecommendationProgress, progress_of
+from recommendations.models import (
+    CommunityResource,
+    Recommendation,
+    RecommendationProgress,
+    progress_of,
+)
 
 
 def jurisdiction_and_below(jurisdiction_ids: set[int]) -> set[int]:
@@ -219,3 +224,64 @@ def get_selection_report_team_for_user(user, code) -> tuple[Team, bool]:
     (coordinator, data manager, facilitator), so oversight reads it suppressed."""
     team = get_report_team_for_user(user, code)
     return team, team.pk not in ungated_team_ids(user)
+
+
+# --- Community context (a team's local services, no case data) ----------------------
+
+
+def community_reader_team_ids(user) -> set[int]:
+    """Teams whose community resources the user may read: those whose
+    recommendations they read or follow as a partner (the governing committee
+    included), those under their oversight, and those they manage resources
+    for. Service names are public information; the page holds no case data."""
+    return (
+        team_ids_with(user, "view_recommendations")
+        | team_ids_with(user, "update_agency_recommendations")
+        | team_ids_with(user, "manage_community_context")
+        | oversight_team_ids(user)
+    )
+
+
+def community_teams(user, perm: str = "view") -> list[Team]:
+    """The teams whose community context the user may read ("view") or manage
+    ("manage"), by name."""
+    if perm == "manage":
+        team_ids = team_ids_with(user, "manage_community_context")
+    else:
+        team_ids = community_reader_team_ids(user)
+    return list(Team.objects.filter(pk__in=team_ids).order_by("name"))
+
+
+def may_manage_community(user, team: Team) -> bool:
+    return team.pk in team_ids_with(user, "manage_community_context")
+
+
+def get_community_team_for_user(user, code, perm: str = "view") -> Team:
+    """The team if the user may read its community context (else 404), and for
+    "manage" change it (else 403). Sets viewer_may_manage."""
+    team = Team.objects.filter(code=code).first() if user.is_authenticated else None
+    if team is not None and team.pk not in community_reader_team_ids(user):
+        if team.pk in active_team_ids(user):  # a guest of the team
+            raise DeniedForbidden("ofr.team", str(code), f"{perm}_community_context")
+        team = None
+    if team is None:
+        raise DeniedNotFound("ofr.team", str(code), f"{perm}_community_context")
+    team.viewer_may_manage = may_manage_community(user, team)
+    if perm == "manage" and not team.viewer_may_manage:
+        raise DeniedForbidden("ofr.team", str(code), "manage_community_context")
+    return team
+
+
+def get_resource_for_user(user, code, perm: str = "view") -> CommunityResource:
+    """The resource if the user may read its team's community context (else
+    404), and for "manage" change it (else 403)."""
+    resource = (
+        CommunityResource.objects.select_related("team", "agency").filter(code=code).first()
+        if user.is_authenticated
+        else None
+    )
+    if resource is None or resource.team_id not in community_reader_team_ids(user):
+        raise DeniedNotFound("recommendations.communityresource", str(code), perm)
+    if perm == "manage" and not may_manage_community(user, resource.team):
+        raise DeniedForbidden("recommendations.communityresource", str(code), perm)
+    return resource

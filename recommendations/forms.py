@@ -20,12 +20,14 @@ from recommendations.models import (
     NO_LEAD_AGENCY,
     SECTOR_CHOICES,
     Category,
+    CommunityResource,
     EndorsementDecision,
     FundingSource,
     Recommendation,
     RecommendationFinding,
     RecommendationPartner,
     RecommendationQuerySet,
+    RecommendationResource,
     Status,
     WorkPlanTask,
 )
@@ -253,6 +255,13 @@ class RecommendationForm(VersionedForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    cited_resources = forms.ModelMultipleChoiceField(
+        label="Community resources it cites",
+        queryset=CommunityResource.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The team's community context: services the recommendation builds on.",
+    )
 
     class Meta:
         model = Recommendation
@@ -291,6 +300,9 @@ class RecommendationForm(VersionedForm):
             self.fields["linked_findings"].initial = list(
                 self.instance.finding_links.values_list("finding_id", flat=True)
             )
+            self.fields["cited_resources"].initial = list(
+                self.instance.resource_links.values_list("resource_id", flat=True)
+            )
         else:
             del self.fields["opened_version"]
             team_ids = [t.pk for t in teams]
@@ -298,6 +310,12 @@ class RecommendationForm(VersionedForm):
             if len(team_ids) == 1:
                 self.fields["team"].initial = team_ids[0]
         self.fields["lead_agency"].queryset = Agency.objects.order_by("name")
+        self.fields["cited_resources"].queryset = CommunityResource.objects.filter(
+            team_id__in=team_ids
+        ).order_by("kind", "name", "id")
+        self.fields["cited_resources"].label_from_instance = lambda r: (
+            f"{r.name} ({r.get_kind_display()})" + (f", {r.team.name}" if len(team_ids) > 1 else "")
+        )
         findings = list(
             Finding.objects.filter(case__team_id__in=team_ids)
             .active()
@@ -343,6 +361,10 @@ class RecommendationForm(VersionedForm):
                 if finding.case.team_id != team.pk:
                     self.add_error("linked_findings", "A finding of another team's case.")
                     break
+            for resource in cleaned.get("cited_resources") or ():
+                if resource.team_id != team.pk:
+                    self.add_error("cited_resources", "A resource of another team.")
+                    break
         return cleaned
 
     def save_links(self, recommendation: Recommendation, *, by) -> None:
@@ -361,6 +383,14 @@ class RecommendationForm(VersionedForm):
                 RecommendationFinding,
                 "finding",
                 {f.pk: f for f in self.cleaned_data["linked_findings"]},
+                recommendation,
+                by,
+            )
+            sync_links(
+                recommendation.resource_links,
+                RecommendationResource,
+                "resource",
+                {r.pk: r for r in self.cleaned_data["cited_resources"]},
                 recommendation,
                 by,
             )
@@ -446,3 +476,39 @@ class FundingForm(USWDSFormMixin, forms.ModelForm):
         if amount is not None and amount < 0:
             raise forms.ValidationError("An amount cannot be negative.")
         return amount
+
+
+class CommunityResourceForm(VersionedForm):
+    """A community resource of the team (the view sets the team)."""
+
+    class Meta:
+        model = CommunityResource
+        fields = [
+            "kind",
+            "name",
+            "agency",
+            "area_served",
+            "started_on",
+            "ended_on",
+            "notes",
+            "source",
+        ]
+        widgets = {"started_on": DateInput(), "ended_on": DateInput()}
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if not self.instance.pk:
+            del self.fields["opened_version"]
+        self.fields["agency"].queryset = Agency.objects.order_by("name")
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        # Read by partners and oversight: no decedent's name gets in.
+        guard = TextGuard(self.user, team=self.instance.team)
+        for name in ("name", "notes"):
+            problem = guard.problem(cleaned.get(name, "")) if cleaned.get(name) else ""
+            if problem:
+                self.add_error(name, problem)
+                break
+        return cleaned

@@ -157,6 +157,106 @@ class RecommendationQuerySet(models.QuerySet):
         return self.filter(lead_agency__sector=sector)
 
 
+class ResourceKind(models.TextChoices):
+    """Services the team records as its community context. The ASTHO takeaways
+    (naloxone, syringe services, deflection and diversion) and the services
+    recommendations most often name; "other" keeps the list open."""
+
+    NALOXONE_DISTRIBUTION = "naloxone_distribution", "Naloxone distribution"
+    MOUD_PROVIDER = "moud_provider", "MOUD provider"
+    SYRINGE_SERVICES = "syringe_services", "Syringe services program"
+    DEFLECTION = "deflection", "Deflection or diversion program"
+    DRUG_CHECKING = "drug_checking", "Drug checking"
+    RECOVERY_HOUSING = "recovery_housing", "Recovery housing"
+    CRISIS_SERVICES = "crisis_services", "Crisis services"
+    OTHER = "other", "Other"
+
+
+def year_bounds(year: int) -> tuple[date, date]:
+    return date(year, 1, 1), date(year, 12, 31)
+
+
+def latest_resource_year() -> int:
+    """Resources are recorded up to the end of next year (a service planned to open)."""
+    return timezone.localdate().year + 1
+
+
+class CommunityResourceQuerySet(models.QuerySet):
+    def active_in(self, year: int) -> CommunityResourceQuerySet:
+        """Running at some point of `year`: started by its end, not ended before its start."""
+        first, last = year_bounds(year)
+        return self.filter(started_on__lte=last).filter(
+            Q(ended_on__isnull=True) | Q(ended_on__gte=first)
+        )
+
+
+class CommunityResource(models.Model):
+    """A local service the team records as community context, with the dates it
+    ran. A resource belongs to every year its dates span, so the page of a year
+    lists what was available then without copying rows from year to year."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="community_resources")
+    kind = models.CharField(max_length=30, choices=ResourceKind.choices)
+    name = models.CharField(max_length=200, help_text="The service's public name.")
+    agency = models.ForeignKey(
+        Agency,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="provider agency",
+        help_text="Optional: the agency that runs it, if it is on the system's list.",
+    )
+    area_served = models.CharField(
+        "county or area served",
+        max_length=200,
+        blank=True,
+        help_text="For example: Riverside County.",
+    )
+    started_on = models.DateField(
+        "started on", help_text="If only the year is known, the first of January of that year."
+    )
+    ended_on = models.DateField("ended on", null=True, blank=True, help_text="Empty while it runs.")
+    notes = models.CharField(
+        max_length=500, blank=True, help_text="Short, public information only: no case details."
+    )
+    source = models.CharField(
+        max_length=500, blank=True, help_text="A web address or a citation for the information."
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    objects = CommunityResourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["team", "kind", "name", "id"]
+        indexes = [models.Index(fields=["team", "started_on"], name="community_team_started")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors = {}
+        latest = latest_resource_year()
+        for name in ("started_on", "ended_on"):
+            day = getattr(self, name)
+            if day and not 1900 <= day.year <= latest:
+                errors[name] = f"Give a date between 1900 and the end of {latest}."
+        if self.started_on and self.ended_on and self.ended_on < self.started_on:
+            errors.setdefault("ended_on", "It cannot end before it started.")
+        if errors:
+            raise ValidationError(errors)
+
+    def is_active_in(self, year: int) -> bool:
+        first, last = year_bounds(year)
+        return self.started_on <= last and (self.ended_on is None or self.ended_on >= first)
+
+
 class Recommendation(models.Model):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="recommendations")
@@ -180,6 +280,9 @@ class Recommendation(models.Model):
     adopted_on = models.DateField(null=True, blank=True)
     findings = models.ManyToManyField(
         Finding, through="RecommendationFinding", related_name="recommendations"
+    )
+    cites_resources = models.ManyToManyField(
+        CommunityResource, through="RecommendationResource", related_name="cited_by"
     )
     status = models.CharField(max_length=30, choices=Status.choices, default=Status.PROPOSED)
     status_reason = models.CharField(
@@ -342,6 +445,26 @@ class RecommendationFinding(models.Model):
 
     def __str__(self) -> str:
         return f"Finding {self.finding_id} behind {self.recommendation}"
+
+
+class RecommendationResource(models.Model):
+    """A community resource the recommendation cites (one of its team's)."""
+
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="resource_links"
+    )
+    resource = models.ForeignKey(CommunityResource, on_delete=models.PROTECT, related_name="+")
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recommendation", "resource"], name="recommendation_resource_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recommendation} cites {self.resource}"
 
 
 def evidence_path(update: ProgressUpdate, filename: str) -> str:

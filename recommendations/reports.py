@@ -28,6 +28,7 @@ from cases.completeness import not_in_version, not_in_version_label
 from cases.exchange.sudors import MAPPING as SUDORS_MAPPING
 from cases.models import Case, Finding
 from ofr.spreadsheets import neutralise
+from recommendations import community
 from recommendations.charts import Bar, bar_chart_svg
 from recommendations.models import Recommendation
 from recommendations.suppression import SuppressedTable, display, suppress, suppress_series
@@ -373,6 +374,7 @@ class AnnualReport:
     footnote: str
     county_substance: ReportTable | None = None
     sudors: list[ReportTable] = field(default_factory=list)
+    community: list = field(default_factory=list)  # community.KindCount, see community_services
 
     @property
     def case_tables(self) -> list[ReportTable]:
@@ -428,7 +430,14 @@ def annual_report(team, year: int) -> AnnualReport:
         footnote=tables[0].table.footnote if tables else "",
         county_substance=county_by_substance(cases, threshold),
         sudors=sudors,
+        community=community_services(team, year),
     )
+
+
+def community_services(team, year: int) -> list:
+    """ "Community services in <year>": the team's resources active in the year,
+    counted by kind. Not suppressed: they count services, not people."""
+    return community.counts_by_kind(team, year)
 
 
 @dataclass(frozen=True)
@@ -481,6 +490,11 @@ def annual_report_csv(report: AnnualReport) -> str:
     row("Reviewed deaths", display_count(report))
     for part in report.case_tables:
         _write_table(row, part)
+    if report.community:
+        row()
+        row(f"Community services in {report.year} (active resources, by kind)")
+        for entry in report.community:
+            row(entry.label, entry.count)
     row()
     row("Recommendations (titles, statements and updates are in the PDF)")
     row("Category", "Level", "Lead agency", "Status", "Adopted", "Due", "Updates", "Latest update")

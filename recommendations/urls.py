@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recommendations import views
+from recommendations import community_views, views
 
 app_name = "recommendations"
 
@@ -45,6 +45,23 @@ urlpatterns = [
         name="selection_report_csv",
     ),
     path("public/<uuid:team>/", views.public_recommendations, name="public"),
+    path("community/", community_views.community_index, name="community_index"),
+    path(
+        "community/<uuid:team>/<int:year>/",
+        community_views.community_list,
+        name="community",
+    ),
+    path(
+        "community/<uuid:team>/<int:year>/resources.csv",
+        community_views.community_csv,
+        name="community_csv",
+    ),
+    path("community/<uuid:team>/new/", community_views.community_new, name="community_new"),
+    path(
+        "community/resources/<uuid:code>/edit/",
+        community_views.community_edit,
+        name="community_edit",
+    ),
     path("<uuid:code>/", views.recommendation_detail, name="detail"),
     path("<uuid:code>/edit/", views.recommendation_edit, name="edit"),
     path("<uuid:code>/history/", views.recommendation_history, name="history"),

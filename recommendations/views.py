@@ -180,6 +180,8 @@ def recommendation_detail(request: HttpRequest, code) -> HttpResponse:
             "tasks": [(task, task.is_overdue(today)) for task in tasks],
             "funding": list(recommendation.funding.all()),
             "endorsements": list(recommendation.endorsements.select_related("recorded_by")),
+            "cited_resources": list(recommendation.cites_resources.order_by("kind", "name", "id")),
+            "this_year": today.year,
         },
     )
 

@@ -36,7 +36,7 @@ from cases.models import (
 from meetings.models import AgendaItem, Attendance, Meeting
 from ofr.models import Agency
 from ofr.roles import Role, Sector
-from recommendations.models import RecommendationFinding
+from recommendations.models import CommunityResource, RecommendationFinding, RecommendationResource
 from tests.base import PART2_TEXT, make_member, make_user
 from tests.pdf import pdf_pages
 
@@ -830,3 +830,22 @@ class LeakCast:
         saved(recommendation, by=cls.coordinator, reason="Due date set")
         cls.task.due_on = date(2026, 2, 28)
         saved(cls.task, by=cls.coordinator, reason="Due date set")
+        # A community resource the recommendation cites (services, no canary:
+        # its pages must show none of the case canaries either).
+        cls.community_resource = saved(
+            CommunityResource(
+                team=cls.team,
+                kind="syringe_services",
+                name="Riverside syringe services program",
+                agency=cls.health,
+                started_on=date(2024, 1, 1),
+                notes="Mobile van twice a week.",
+            ),
+            by=cls.coordinator,
+            reason="Community resource recorded",
+        )
+        link = RecommendationResource(
+            recommendation=recommendation, resource=cls.community_resource
+        )
+        link._history_user = cls.coordinator
+        link.save()

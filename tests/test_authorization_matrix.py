@@ -16,6 +16,7 @@ from cases.models import DataSharingAgreement, DeferralRequest, PendingImport
 from meetings.models import PacketCopy
 from ofr.models import AccessEvent
 from ofr.roles import Role
+from recommendations.models import CommunityResource
 from tests.base import PDF_BYTES, OFRTestCase, make_member
 
 ANON = "anonymous"
@@ -287,6 +288,20 @@ for name in (
 ):
     MATRIX[name] = RECOMMENDATION_EDITORS
 
+# Community context: the team's readers of recommendations (the partner and
+# the governing committee included) and oversight read it; coordinators and
+# data managers manage it; the outsider has its own team's index only.
+COMMUNITY_READERS = {**expect(200, outsider=404, admin=404), ANON: LOGIN}
+COMMUNITY_MANAGERS = {
+    **expect(403, coordinator=200, data_manager=200, outsider=404, admin=404),
+    ANON: LOGIN,
+}
+MATRIX["recommendations:community_index"] = {**expect(200, admin=403), ANON: LOGIN}
+MATRIX["recommendations:community"] = COMMUNITY_READERS
+MATRIX["recommendations:community_csv"] = COMMUNITY_READERS
+MATRIX["recommendations:community_new"] = COMMUNITY_MANAGERS
+MATRIX["recommendations:community_edit"] = COMMUNITY_MANAGERS
+
 # API keys: a team's coordinators (the outsider coordinates its own team).
 KEY_MANAGERS = {**expect(403, coordinator=200, outsider=200), ANON: LOGIN}
 MATRIX["api:list"] = KEY_MANAGERS
@@ -389,6 +404,12 @@ class AuthorizationMatrixTestCase(OFRTestCase):
         )
         cls.agreement.file.save("signed.pdf", ContentFile(PDF_BYTES), save=False)
         cls.agreement.save()
+        cls.community_resource = CommunityResource.objects.create(
+            team=cls.team,
+            kind="syringe_services",
+            name="Riverside syringe services program",
+            started_on=date(2024, 1, 1),
+        )
         cls.api_key, _ = ApiKey.issue(
             team=cls.team,
             agency=cls.health,
@@ -432,12 +453,19 @@ class AuthorizationMatrixTestCase(OFRTestCase):
             return reverse(name, kwargs={"year": 2025})
         if name == "recommendations:public":
             return reverse(name, kwargs={"team": self.team.code})
+        if name in ("recommendations:community", "recommendations:community_csv"):
+            return reverse(name, kwargs={"team": self.team.code, "year": 2025})
+        if name == "recommendations:community_new":
+            return reverse(name, kwargs={"team": self.team.code})
+        if name == "recommendations:community_edit":
+            return reverse(name, kwargs={"code": self.community_resource.code})
         if name.startswith(("recommendations:annual_report", "recommendations:selection_report")):
             return reverse(name, kwargs={"team": self.team.code, "year": 2025})
         if name.startswith("recommendations:") and name not in (
             "recommendations:list",
             "recommendations:new",
             "recommendations:dashboard",
+            "recommendations:community_index",
         ):
             kwargs = {"code": self.recommendation.code}
             if name == "recommendations:download_evidence":

@@ -242,6 +242,13 @@ ENTRIES: dict[str, list[dict]] = {
     "recommendations:endorse": RECOMMENDATION,
     "recommendations:download_evidence": [{"code": "recommendation", "update": "update"}],
     "recommendations:edit_task": [{"code": "recommendation", "task": "task"}],
+    # Community context: services, no case data; the cast's resource is cited
+    # by the recommendation, so its page shows it too.
+    "recommendations:community_index": [{}],
+    "recommendations:community": REPORT,
+    "recommendations:community_csv": REPORT,
+    "recommendations:community_new": [{"team": "team"}],
+    "recommendations:community_edit": [{"code": "community_resource"}],
     "api:list": [{}],
     "api:new": [{}],
     "api:revoke": [{"code": "api_key"}],

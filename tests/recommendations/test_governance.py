@@ -19,8 +19,9 @@ from tests.base import OFRTestCase, make_member, make_recommendations
 
 # Session, user, memberships, the recommendation, its partner agencies, the
 # cases behind it, its updates, tasks, funding, committee decisions, and the
-# findings behind it (none shown to the committee) as the detail page reads them.
-COMMITTEE_DETAIL_QUERIES = 11
+# findings behind it (none shown to the committee) as the detail page reads
+# them, and the community resources it cites.
+COMMITTEE_DETAIL_QUERIES = 12
 
 
 class GovernanceTestCase(OFRTestCase):

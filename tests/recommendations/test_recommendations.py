@@ -27,7 +27,7 @@ from recommendations.models import (
 from tests.base import PDF_BYTES, OFRTestCase, full_disk, replace_stored
 
 LIST_QUERIES = 6  # session, user, memberships, the teams to filter by, count, the page
-DETAIL_QUERIES = 11  # with the governing committee's decisions
+DETAIL_QUERIES = 12  # with the governing committee's decisions and cited resources
 
 
 class RecommendationsTestCase(OFRTestCase):

@@ -504,6 +504,6 @@ class PublishableNarrativesTestCase(ReportFixture):
 
 
 # Session, user, team, memberships, cases, toxicology; the annual report adds
-# findings, recommendations and their updates.
+# findings, recommendations and their updates, and the community services by kind.
 YEARS_QUERIES = 6
-REPORT_QUERIES = YEARS_QUERIES + 3
+REPORT_QUERIES = YEARS_QUERIES + 4
