@@ -18,8 +18,8 @@ from django.db.models import Exists, OuterRef
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext
 
 from ofr.audit import client_ip
 from ofr.models import AccessEvent, UserSession

@@ -128,7 +128,9 @@ class LanguageTestCase(OFRTestCase):
         self.client.force_login(self.coordinator)
         response = self.client.get(reverse("cases:list"), headers={"accept-language": "es"})
         self.assertContains(response, '<html lang="es">')
-        self.assertContains(response, '<main id="main-content" class="usa-section ofr-main" lang="en">')
+        self.assertContains(
+            response, '<main id="main-content" class="usa-section ofr-main" lang="en">'
+        )
         translated = self.client.get(reverse("account"), headers={"accept-language": "es"})
         self.assertContains(
             translated, '<main id="main-content" class="usa-section ofr-main" lang="es">'
