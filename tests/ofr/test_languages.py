@@ -59,11 +59,12 @@ class LanguageTestCase(OFRTestCase):
 
     def test_the_switch_sets_the_language_and_returns_to_the_page(self):
         page = self.client.get(self.public_url)
-        # The footer's form: a labelled select, each language named in itself.
+        # The footer's form: labelled, a button a language, each named in itself.
         self.assertContains(page, f'action="{reverse("set_language")}"')
+        self.assertContains(page, 'aria-labelledby="ofr-language-label"')
         self.assertContains(page, f'name="next" value="{self.public_url}"')
-        self.assertContains(page, '<label class="usa-label" for="ofr-language-select">')
-        self.assertContains(page, 'lang="es">Español</option>')
+        self.assertContains(page, 'name="language" value="es" lang="es">Español</button>')
+        self.assertContains(page, '<span class="ofr-language__current" lang="en"')
         response = self.client.post(
             reverse("set_language"), {"language": "es", "next": self.public_url}
         )
@@ -71,7 +72,8 @@ class LanguageTestCase(OFRTestCase):
         self.assertEqual(self.client.cookies[settings.LANGUAGE_COOKIE_NAME].value, "es")
         spanish = self.client.get(self.public_url)
         self.assertContains(spanish, '<html lang="es">')
-        self.assertContains(spanish, "Cambiar de idioma")
+        self.assertContains(spanish, 'id="ofr-language-label">Idioma</span>')
+        self.assertContains(spanish, 'name="language" value="en" lang="en">English</button>')
         # The cookie wins over the browser's language.
         self.assertContains(
             self.client.get(self.public_url, headers={"accept-language": "en"}),
