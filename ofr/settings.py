@@ -415,6 +415,11 @@ CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# The language chosen with the footer's switch: like the others, HTTPS-only
+# where cookies are, and unread by scripts (the pages have none that need it).
+LANGUAGE_COOKIE_SECURE = SECURE_COOKIES
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 if SECURE_COOKIES:
     # The __Host- prefix pins the cookies to this host, path / and HTTPS.
     SESSION_COOKIE_NAME = "__Host-sessionid"
