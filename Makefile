@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 PDFTOTEXT := /usr/bin/pdftotext
+MSGFMT := /usr/bin/msgfmt
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 export DEBUG ?= 1
 
@@ -36,10 +37,16 @@ test: test-unit test-browser
 # a test class stays on one worker, so its setUpTestData runs once.
 UNIT_WORKERS ?= auto
 
-test-unit: $(VENV)/.installed $(PDFTOTEXT)
+test-unit: $(VENV)/.installed $(PDFTOTEXT) $(MSGFMT)
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) scripts/check-translations
 	$(PY) -m pytest -n $(UNIT_WORKERS) --dist loadscope $(PYTEST_ARGS)
+
+# The translation check runs makemessages (xgettext) and msgfmt: GNU gettext.
+$(MSGFMT):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq gettext >/dev/null
 
 # Debian's Chromium, never a browser downloaded by Playwright.
 $(CHROMIUM):

@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from ofr import second_factor
@@ -79,11 +80,14 @@ def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
     ended = end_sessions(request.user, keep=request.session.session_key)
     record(request, Action.SIGNED_OUT_ALL, detail=sessions_ended(ended))
     if ended:
-        messages.success(
-            request, f"You have been signed out of {ended} other session{'s' if ended > 1 else ''}."
+        text = ngettext(
+            "You have been signed out of %(count)d other session.",
+            "You have been signed out of %(count)d other sessions.",
+            ended,
         )
+        messages.success(request, text % {"count": ended})
     else:
-        messages.info(request, "You were not signed in anywhere else.")
+        messages.info(request, gettext("You were not signed in anywhere else."))
     return redirect("account")
 
 
@@ -101,7 +105,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         renew_key(old_key, session.session_key)
         record(self.request, Action.PASSWORD_CHANGED, detail=sessions_ended(ended))
-        messages.success(self.request, "Your password has been changed.")
+        messages.success(self.request, gettext("Your password has been changed."))
         return response
 
     def form_invalid(self, form: PasswordChangeForm) -> HttpResponse:
@@ -153,8 +157,10 @@ class PasswordResetView(auth_views.PasswordResetView):
             self.record(address, detail="refused: too many requests for this address this hour")
             form.add_error(
                 None,
-                "There have been too many requests for this address in the last hour. "
-                "Please try again later, or use a link that has already arrived.",
+                gettext(
+                    "There have been too many requests for this address in the last hour. "
+                    "Please try again later, or use a link that has already arrived."
+                ),
             )
             return self.render_to_response(self.get_context_data(form=form), status=429)
         self.extra_email_context = {

@@ -16,6 +16,7 @@ from django.forms.renderers import TemplatesSetting
 from django.forms.widgets import Input
 from django.template import loader
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from ofr.passwords import send_later
 
@@ -283,7 +284,7 @@ class PasswordChangeForm(USWDSFormMixin, auth_forms.PasswordChangeForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["old_password"].label = "Current password"
+        self.fields["old_password"].label = gettext_lazy("Current password")
 
 
 class SetPasswordForm(USWDSFormMixin, auth_forms.SetPasswordForm):

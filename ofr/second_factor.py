@@ -23,6 +23,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import login as otp_login
 from django_otp.oath import TOTP
@@ -233,7 +234,9 @@ def check_code(request: HttpRequest, device: SecondFactor, text: str) -> Outcome
         return Outcome(False, locked=True)
     allowed, _ = device.verify_is_allowed()
     if not allowed:
-        return Outcome(False, "Too many wrong codes in a row: wait a few seconds and try again.")
+        return Outcome(
+            False, gettext("Too many wrong codes in a row: wait a few seconds and try again.")
+        )
     digits = text.strip().replace(" ", "")
     if digits.isdigit():
         if verify_totp(device, digits):
@@ -256,7 +259,7 @@ def check_code(request: HttpRequest, device: SecondFactor, text: str) -> Outcome
     if locked_until(device):
         record(request, Action.LOCKED_OUT, user=user, detail="second factor")
         return Outcome(False, locked=True)
-    return Outcome(False, "That code is not right, or was already used. Try the next one.")
+    return Outcome(False, gettext("That code is not right, or was already used. Try the next one."))
 
 
 def _passed(request: HttpRequest, device: SecondFactor) -> Outcome:

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from ofr import second_factor
@@ -22,9 +23,11 @@ from ofr.views import locked_out
 
 class CodeForm(USWDSFormMixin, forms.Form):
     code = forms.CharField(
-        label="Code",
+        label=gettext_lazy("Code"),
         max_length=40,
-        help_text="The six digits your authenticator app shows now, or one of your recovery codes.",
+        help_text=gettext_lazy(
+            "The six digits your authenticator app shows now, or one of your recovery codes."
+        ),
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
         ),
@@ -33,9 +36,9 @@ class CodeForm(USWDSFormMixin, forms.Form):
 
 class EnrolForm(CodeForm):
     code = forms.CharField(
-        label="Code from the app",
+        label=gettext_lazy("Code from the app"),
         max_length=10,
-        help_text="The six digits the app shows for this account.",
+        help_text=gettext_lazy("The six digits the app shows for this account."),
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
 
@@ -64,7 +67,9 @@ def enrol(request: HttpRequest) -> HttpResponse:
         return redirect(next_page(request))
     form = EnrolForm(request.POST or None)
     if form.is_valid() and not device.verify_is_allowed()[0]:
-        form.add_error("code", "Too many wrong codes in a row: wait a few seconds and try again.")
+        form.add_error(
+            "code", gettext("Too many wrong codes in a row: wait a few seconds and try again.")
+        )
     elif form.is_valid():
         codes = second_factor.confirm_enrolment(request, device, form.cleaned_data["code"])
         if codes is not None:
@@ -76,7 +81,9 @@ def enrol(request: HttpRequest) -> HttpResponse:
             )
         form.add_error(
             "code",
-            "That code is not right. Check the app shows this account, then try the next code.",
+            gettext(
+                "That code is not right. Check the app shows this account, then try the next code."
+            ),
         )
     return render(
         request,

@@ -19,6 +19,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext
 
 from ofr.audit import client_ip
 from ofr.models import AccessEvent, UserSession
@@ -49,8 +50,8 @@ def describe_browser(user_agent: str) -> str:
     browser = next((name for token, name in BROWSERS if token in user_agent), "")
     system = next((name for token, name in SYSTEMS if token in user_agent), "")
     if browser and system:
-        return f"{browser} on {system}"
-    return browser or system or user_agent[:40] or "Unknown browser"
+        return gettext("%(browser)s on %(system)s") % {"browser": browser, "system": system}
+    return browser or system or user_agent[:40] or gettext("Unknown browser")
 
 
 def lapsed(session: Mapping, now: float) -> bool:

@@ -1,12 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import set_language
 
 from api.endpoints import api as partner_api
-from ofr import account_views, second_factor_views, views
+from ofr import account_views, second_factor, second_factor_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # Django's language switch (what django.conf.urls.i18n holds), reachable
+    # before the second step too: its pages are translated.
+    path("i18n/setlang/", second_factor.exempt(set_language), name="set_language"),
     path("accounts/login/", views.login, name="login"),
     path("accounts/logout/", views.logout, name="logout"),
     path("accounts/two-factor/enrol/", second_factor_views.enrol, name="second_factor_enrol"),

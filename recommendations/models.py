@@ -18,7 +18,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from cases.models import Finding
@@ -30,18 +31,18 @@ from ofr.roles import Sector
 class Category(models.TextChoices):
     """The six takeaways of the ASTHO focus groups (docs/sources.md, last section), refined."""
 
-    NALOXONE_DISTRIBUTION = "naloxone_distribution", "Naloxone distribution"
-    FENTANYL_TEST_STRIPS = "fentanyl_test_strips", "Fentanyl test strips"
-    SYRINGE_SERVICES = "syringe_services", "Syringe services"
-    GOOD_SAMARITAN = "good_samaritan", "Good Samaritan law"
-    DEFLECTION_DIVERSION = "deflection_diversion", "Deflection and diversion"
-    QUICK_RESPONSE_TEAMS = "quick_response_teams", "Quick response teams"
-    DATA_SHARING = "data_sharing", "Data sharing"
-    TRAINING_STIGMA = "training_stigma", "Training and stigma reduction"
-    TREATMENT_MOUD = "treatment_moud", "Treatment access and MOUD"
-    REENTRY = "reentry", "Re-entry"
-    FUNDING = "funding", "Funding"
-    OTHER = "other", "Other"
+    NALOXONE_DISTRIBUTION = "naloxone_distribution", _("Naloxone distribution")
+    FENTANYL_TEST_STRIPS = "fentanyl_test_strips", _("Fentanyl test strips")
+    SYRINGE_SERVICES = "syringe_services", _("Syringe services")
+    GOOD_SAMARITAN = "good_samaritan", _("Good Samaritan law")
+    DEFLECTION_DIVERSION = "deflection_diversion", _("Deflection and diversion")
+    QUICK_RESPONSE_TEAMS = "quick_response_teams", _("Quick response teams")
+    DATA_SHARING = "data_sharing", _("Data sharing")
+    TRAINING_STIGMA = "training_stigma", _("Training and stigma reduction")
+    TREATMENT_MOUD = "treatment_moud", _("Treatment access and MOUD")
+    REENTRY = "reentry", _("Re-entry")
+    FUNDING = "funding", _("Funding")
+    OTHER = "other", _("Other")
 
 
 class Level(models.TextChoices):
@@ -53,13 +54,13 @@ class Level(models.TextChoices):
 
 
 class Status(models.TextChoices):
-    PROPOSED = "proposed", "Proposed"
-    ADOPTED = "adopted", "Adopted"
-    IN_PROGRESS = "in_progress", "In progress"
-    IMPLEMENTED = "implemented", "Implemented"
-    PARTIALLY_IMPLEMENTED = "partially_implemented", "Partially implemented"
-    NOT_IMPLEMENTED = "not_implemented", "Not implemented"
-    NO_LONGER_APPLICABLE = "no_longer_applicable", "No longer applicable"
+    PROPOSED = "proposed", _("Proposed")
+    ADOPTED = "adopted", _("Adopted")
+    IN_PROGRESS = "in_progress", _("In progress")
+    IMPLEMENTED = "implemented", _("Implemented")
+    PARTIALLY_IMPLEMENTED = "partially_implemented", _("Partially implemented")
+    NOT_IMPLEMENTED = "not_implemented", _("Not implemented")
+    NO_LONGER_APPLICABLE = "no_longer_applicable", _("No longer applicable")
 
 
 # The four outcomes close a recommendation; an implemented one is still
@@ -391,7 +392,9 @@ class Recommendation(models.Model):
                 update._change_reason = f"Reported through API key {api_key_name}"
             update.save()
             if new_status != self.status or reason.strip():
-                label = Status(new_status).label
+                # The history's change reason stays in English, whoever's language.
+                with translation.override("en"):
+                    label = str(Status(new_status).label)
                 self.status = new_status
                 if needs_reason:
                     self.status_reason = reason.strip()[:300]

@@ -40,6 +40,8 @@ def expect(default, **by_role):
 MATRIX = {
     "home": {**expect(200), ANON: 200},
     "healthz": {**expect(200), ANON: 200},  # no sign-in, nothing confidential
+    # Django's language switch: a GET changes nothing and goes back home.
+    "set_language": {**expect(302), ANON: 302},
     "login": {**expect(302), ANON: 200},  # signed-in users are sent home
     "logout": {**expect(405), ANON: 405},  # POST only
     # A person's own account: every signed-in person, and only their own data.

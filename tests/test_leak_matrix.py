@@ -113,6 +113,7 @@ DOCUMENTS = [
 ENTRIES: dict[str, list[dict]] = {
     "home": [{}],
     "healthz": [{}],
+    "set_language": [{}],
     "login": [{}],
     "logout": [{}],
     "admin_login": [{}],

@@ -33,6 +33,7 @@ ANON = authorization.ANON
 POSTERS = {
     "home": None,
     "healthz": None,
+    "set_language": ANON,  # the footer's language switch, on every page
     "login": ANON,
     "logout": "coordinator",
     "account": None,
