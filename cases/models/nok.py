@@ -136,6 +136,10 @@ class NokInterview(models.Model):
         return f"Next-of-kin interview {str(self.code)[:8]}"
 
     @property
+    def consent_written(self) -> bool | None:
+        return self.consent_kind == self.ConsentKind.WRITTEN if self.consent_kind else None
+
+    @property
     def do_not_contact(self) -> bool:
         return self.do_not_contact_on is not None
 

@@ -284,3 +284,26 @@ class NokInterviewFlowTestCase(OFRTestCase):
             client.get(self.url("nok_interview", interview))
         with self.assertNumQueries(5):
             client.get(reverse("cases:nok_mine"))
+
+    def test_redcap_export_holds_interviews_only_for_their_readers(self):
+        from cases.exchange.fields import DEIDENTIFIED, FULL
+        from cases.exchange.redcap import case_rows
+
+        interview = self.assign()
+        interview.notes = NOTES
+        interview.save_as(by=self.interviewer, reason="Notes")
+
+        def nok_rows(user, level):
+            case = get_case_for_user(user, self.case.code)
+            rows = case_rows(case, case.viewer, level)
+            return rows, [r for r in rows if r.get("redcap_repeat_instrument") == "nok_interview"]
+
+        rows, nok = nok_rows(self.coordinator, FULL)
+        self.assertEqual(len(nok), 1)
+        self.assertEqual(nok[0]["nok_notes"], NOTES)
+        rows, nok = nok_rows(self.data_manager, FULL)
+        self.assertEqual(nok, [])
+        self.assertNotIn(NOTES, str(rows))
+        rows, nok = nok_rows(self.coordinator, DEIDENTIFIED)
+        self.assertEqual(nok, [])
+        self.assertNotIn(NOTES, str(rows))
