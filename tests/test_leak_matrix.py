@@ -195,7 +195,9 @@ ENTRIES: dict[str, list[dict]] = {
             "nok_do_not_contact",
         )
     },
-    "cases:nok_letter": [{"code": "case", "item": "nok_interview", "lang": f"={lang}"} for lang in ("en", "es")],
+    "cases:nok_letter": [
+        {"code": "case", "item": "nok_interview", "lang": f"={lang}"} for lang in ("en", "es")
+    ],
     "cases:nok_consent_form": [{"code": "case", "item": "nok_interview", "lang": "=es"}],
     "cases:nok_assign": ON_CASE,
     "cases:nok_mine": [{}],

@@ -168,6 +168,7 @@ def notes(name, form, label, source, *, note="") -> Field:
 
 PART2_FLAG = "tp_part2"
 
+
 def _full_only(field: Field) -> Field:
     return replace(field, full_only=True)
 
@@ -191,7 +192,12 @@ NOK_FIELDS: tuple[Field, ...] = tuple(
         date("nok_interviewed_on", "nok_interview", "Date of the interview", "nok.interviewed_on"),
         choice("nok_mode", "nok_interview", "How", "nok.mode", NokInterview.Mode),
         yesno("nok_consent_written", "nok_interview", "Written consent", "nok.consent_written"),
-        yesno("nok_do_not_contact", "nok_interview", "Family asked not to be contacted", "nok.do_not_contact"),
+        yesno(
+            "nok_do_not_contact",
+            "nok_interview",
+            "Family asked not to be contacted",
+            "nok.do_not_contact",
+        ),
         *(
             tristate(f"nok_{name}"[:26], "nok_interview", label.capitalize(), f"nok.{name}")
             for name, label in INTERVIEW_TOPICS.items()

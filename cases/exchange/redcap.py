@@ -4,8 +4,9 @@ project) and the records, "flat" import format with repeating instruments.
 Both come from the field table (cases/exchange/fields.py). Every case's content
 goes through the confidentiality policy (cases/policy.py): identifiers only from
 identifiers_for, touchpoints only those visible_timeline shows the viewer, and
-a touchpoint (or next-of-kin interview) the viewer may not see is left out altogether (a placeholder row
-would only say that something is hidden, and REDCap has nowhere to show it).
+a touchpoint (or next-of-kin interview) the viewer may not see is left out
+altogether (a placeholder row would only say that something is hidden, and
+REDCap has nowhere to show it).
 """
 
 from __future__ import annotations

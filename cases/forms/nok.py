@@ -32,7 +32,9 @@ class AttemptForm(USWDSFormMixin, forms.ModelForm):
         model = NokOutreachAttempt
         fields = ["date", "channel", "outcome", "note"]
         widgets = {"date": DATE}
-        help_texts = {"note": "What to remember for the next try. Only the interviewer's team reads it."}
+        help_texts = {
+            "note": "What to remember for the next try. Only the interviewer's team reads it."
+        }
 
 
 class ConsentForm(USWDSFormMixin, forms.ModelForm):
@@ -66,7 +68,10 @@ class InterviewForm(USWDSFormMixin, forms.ModelForm):
         model = NokInterview
         fields = ["interviewed_on", "mode", "place", *INTERVIEW_TOPICS, "notes"]
         widgets = {"interviewed_on": DATE}
-        help_texts = {"notes": "What the family told. Only the interviewer, coordinators and facilitators read it."}
+        help_texts = {
+            "notes": "What the family told. Only the interviewer, coordinators and "
+            "facilitators read it."
+        }
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -81,7 +86,8 @@ class DebriefForm(USWDSFormMixin, forms.ModelForm):
         widgets = {"debriefed_on": DATE}
         labels = {"debriefed": "I have debriefed after this interview"}
         help_texts = {
-            "debriefed": "Your self-care step. Coordinators see only how many interviews were debriefed."
+            "debriefed": "Your self-care step. Coordinators see only how many "
+            "interviews were debriefed."
         }
 
 
@@ -117,5 +123,6 @@ class TouchpointForm(USWDSFormMixin, forms.ModelForm):
         labels = {"system": "System or sector", "missed_opportunity": "Missed opportunity"}
         help_texts = {
             "date": "For a month or year only, enter its first day and choose the precision.",
-            "description": "What the contact was. No names, and nothing only the family could know.",
+            "description": "What the contact was. No names, and nothing only the "
+            "family could know.",
         }

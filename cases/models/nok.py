@@ -147,7 +147,8 @@ class NokInterview(models.Model):
     def topics(self) -> list[tuple[str, str]]:
         """(label, answer) of each structured topic."""
         return [
-            (label, getattr(self, f"get_{name}_display")()) for name, label in INTERVIEW_TOPICS.items()
+            (label, getattr(self, f"get_{name}_display")())
+            for name, label in INTERVIEW_TOPICS.items()
         ]
 
     # --- Changes, each with its history row's author and reason ---------------------

@@ -21,7 +21,10 @@ NOTES = "NOK-NOTES-SECRET The sister said he had been turned away from detox twi
 PLACE = "NOK-PLACE-SECRET kitchen table"
 FAMILY = "NOK-FAMILY-SECRET Dana"
 ATTEMPT_NOTE = "NOK-ATTEMPT-SECRET call after six"
-TOUCHPOINTS = ("Turned away from a detox bed (family account).", "ED visit after a fall, per sister.")
+TOUCHPOINTS = (
+    "Turned away from a detox bed (family account).",
+    "ED visit after a fall, per sister.",
+)
 
 
 def flag_interviewer(user, team) -> None:

@@ -13,8 +13,8 @@ from django.utils import timezone
 from cases.models import Case, DataSharingAgreement
 from demo.case_files import build_case_file
 from demo.meetings import build_meetings
-from demo.recommendations import build_recommendations
 from demo.nok import build_nok_interview
+from demo.recommendations import build_recommendations
 from demo.second_factor import DEMO_SECOND_FACTOR_SECRET, demo_key
 from ofr.models import Agency, Jurisdiction, Membership, SecondFactor, Team, TeamJurisdiction
 from ofr.roles import Role, Sector
