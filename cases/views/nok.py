@@ -55,6 +55,8 @@ def interview_url(interview: NokInterview, anchor: str = "") -> str:
 
 
 def _form_page(request, form, *, case, title: str, cancel_url: str, status: int = 200):
+    # A form shows what it edits (the interview's consent, topics, notes): a read.
+    record(request, Action.VIEW, case, detail=f"next-of-kin form: {title}")
     return render(
         request,
         "cases/versioned_form.html",
