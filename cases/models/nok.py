@@ -188,8 +188,10 @@ class NokInterview(models.Model):
         self.save_as(by=by, reason="Interview recorded")
 
     def record_do_not_contact(self, *, by) -> None:
+        """The wish blocks outreach; an interview already held stays interviewed."""
         self.do_not_contact_by = by
-        self.status = self.Status.DO_NOT_CONTACT
+        if self.status != self.Status.INTERVIEWED:
+            self.status = self.Status.DO_NOT_CONTACT
         self.save_as(by=by, reason="Family asked not to be contacted")
 
     def clean(self) -> None:
