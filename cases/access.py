@@ -24,7 +24,14 @@ from cases.models import (
     CaseUserObjectPermission,
     DataSharingAgreement,
 )
-from cases.policy import CaseViewer, ItemIndex
+from cases.policy import (
+    CaseViewer,
+    ItemIndex,
+    may_manage_interviews,
+    may_see_interview,
+    may_send_outreach,
+    may_work_interview,
+)
 from ofr.access import (
     active_group_ids,
     active_memberships,
@@ -300,6 +307,67 @@ def get_item_for_user(user, case_code, model, item_code, perm: str = "view_case"
     item.case = case
     item.decision = decision
     return item
+
+
+# --- Next-of-kin interviews (cases/views/nok.py; the rules are cases/policy.py's) ---
+
+# What a page does with an interview -> who may do it, beyond reading it.
+INTERVIEW_ACTIONS = {
+    "view": may_see_interview,
+    "work": may_work_interview,  # outreach, consent, the interview, debrief, touchpoints
+    "outreach": may_send_outreach,  # letters and consent forms
+    "manage": lambda viewer, interview: may_manage_interviews(viewer),  # do-not-contact
+}
+
+
+def get_interview_for_user(user, case_code, item_code, action: str = "view"):
+    """A next-of-kin interview, if the user may see its case and read it (else
+    404: those who may not read it do not learn it exists) and may do `action`
+    on it (else 403). The case, with its viewer, is on `interview.case`."""
+    from cases.models import NokInterview
+
+    case = get_case_for_user(user, case_code, "view_case")
+    interview = (
+        NokInterview.objects.select_related("interviewer").filter(case=case, code=item_code).first()
+    )
+    if interview is None or not may_see_interview(case.viewer, interview):
+        raise DeniedNotFound("cases.nokinterview", item_code, action)
+    if not INTERVIEW_ACTIONS[action](case.viewer, interview):
+        raise DeniedForbidden("cases.nokinterview", item_code, action)
+    interview.case = case
+    return interview
+
+
+def get_case_for_assigning(user, case_code) -> Case:
+    """The case, for assigning a next-of-kin interview: coordinators (else 403)."""
+    case = get_case_for_user(user, case_code, "view_case")
+    if not may_manage_interviews(case.viewer):
+        raise DeniedForbidden("cases.case", case_code, "assign_nok_interview")
+    return case
+
+
+def trained_interviewers(team_id: int):
+    """Users with an active membership on the team flagged as trained next-of-kin interviewers."""
+    from django.contrib.auth import get_user_model
+
+    from ofr.models import Membership
+
+    flagged = Membership.objects.active().filter(team_id=team_id, nok_interviewer=True)
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, pk__in=flagged.values("user_id"))
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def is_nok_interviewer(user) -> bool:
+    return any(m.nok_interviewer for m in active_memberships(user))
+
+
+def nok_coordinated_teams(user) -> list[Team]:
+    """Teams on which the user assigns interviews (and sees how many were debriefed)."""
+    teams = {m.team_id: m.team for m in active_memberships(user) if m.role == Role.COORDINATOR}
+    return sorted(teams.values(), key=lambda team: team.name)
 
 
 def team_roles(user, team_id: int) -> set[str]:

@@ -45,6 +45,7 @@ from cases.models import (
     DeferralRequest,
     Finding,
     FindingEvent,
+    NokInterview,
     Note,
     RecordRequest,
     SourceDocument,
@@ -57,6 +58,7 @@ from ofr.roles import (
     CASE_PERMISSIONS,
     DEFERRAL_DECIDING_ROLES,
     PART2_EXEMPTING_ROLES,
+    Role,
     SensitiveCategory,
     category_permission,
 )
@@ -90,6 +92,7 @@ AUTHOR_FIELDS = {
     Finding: "proposed_by_id",
     RecordRequest: "created_by_id",
     DeferralRequest: "requested_by_id",
+    NokInterview: "interviewer_id",
 }
 
 
@@ -204,6 +207,8 @@ def categories_of(item, index: ItemIndex) -> tuple[str, ...]:
         return _distinct([item.sensitivity, *events])
     if model is DeferralRequest:
         return (SensitiveCategory.LE_INVESTIGATIVE,)
+    if model is NokInterview:
+        return (SensitiveCategory.NOK_INTERVIEW,)
     if model is FindingEvent:
         finding_id = item.finding_id
         linked = index.finding_events(finding_id)
@@ -500,6 +505,43 @@ def identifiers_for(case: Case, viewer: CaseViewer) -> DecedentIdentifiers | Non
     if Case.identifiers.is_cached(case):  # fetched with the case, for a viewer who sees them
         return case.identifiers
     return DecedentIdentifiers.objects.get(case=case)
+
+
+# --- Next-of-kin interviews -----------------------------------------------------
+# An interview (its outreach attempts, consent, topics and notes) is next-of-kin
+# interview material: its interviewer (the item's author) reads it, and those
+# whose role holds the category on the team (coordinators and facilitators,
+# ofr/roles.py); nobody else learns it exists, not even by a placeholder (the
+# case page names no family). What the family told reaches the rest of the
+# team as the touchpoints the interviewer extracts, which are not restricted.
+# Only the interviewer works the interview (outreach, consent, the interview,
+# the debrief); coordinators assign it and record a do-not-contact wish.
+NOK_ASSIGNING_ROLES = frozenset({Role.COORDINATOR})
+
+
+def may_see_interview(viewer: CaseViewer, interview: NokInterview) -> bool:
+    return viewer.may("view_case") and viewer.decide(interview).shown
+
+
+def may_work_interview(viewer: CaseViewer, interview: NokInterview) -> bool:
+    return may_see_interview(viewer, interview) and interview.interviewer_id == viewer.user_id
+
+
+def may_manage_interviews(viewer: CaseViewer) -> bool:
+    """Assign interviews on the case and record a family's do-not-contact wish."""
+    return viewer.may("view_case") and bool(viewer.roles & NOK_ASSIGNING_ROLES)
+
+
+def may_send_outreach(viewer: CaseViewer, interview: NokInterview) -> bool:
+    """Outreach letters and consent forms: the interviewer and the coordinators."""
+    return may_see_interview(viewer, interview) and (
+        interview.interviewer_id == viewer.user_id or may_manage_interviews(viewer)
+    )
+
+
+def visible_interviews(interviews, viewer: CaseViewer) -> list[NokInterview]:
+    """The interviews the viewer may read; the others are left out entirely."""
+    return [interview for interview in interviews if may_see_interview(viewer, interview)]
 
 
 # --- History ----------------------------------------------------------------

@@ -7,6 +7,7 @@ from cases.views import (
     documents,
     exports,
     imports,
+    nok,
     quality,
     records,
     sections,
@@ -119,4 +120,35 @@ urlpatterns += [
         "quality/<uuid:team>/completeness/", quality.completeness_report, name="completeness_report"
     ),
     path("quality/<uuid:team>/queries/", quality.open_queries, name="open_queries"),
+]
+# Next-of-kin interviews (cases/views/nok.py)
+urlpatterns += [
+    path("nok/mine/", nok.my_interviews, name="nok_mine"),
+    path("<uuid:code>/nok/new/", nok.assign_interview, name="nok_assign"),
+    path("<uuid:code>/nok/<uuid:item>/", nok.interview_detail, name="nok_interview"),
+    path("<uuid:code>/nok/<uuid:item>/attempts/new/", nok.add_attempt, name="nok_attempt"),
+    path("<uuid:code>/nok/<uuid:item>/consent/", nok.record_consent, name="nok_consent"),
+    path(
+        "<uuid:code>/nok/<uuid:item>/consent/download/",
+        nok.download_consent,
+        name="nok_consent_download",
+    ),
+    path("<uuid:code>/nok/<uuid:item>/interview/", nok.record_interview, name="nok_record"),
+    path("<uuid:code>/nok/<uuid:item>/debrief/", nok.record_debrief, name="nok_debrief"),
+    path(
+        "<uuid:code>/nok/<uuid:item>/do-not-contact/",
+        nok.do_not_contact,
+        name="nok_do_not_contact",
+    ),
+    path(
+        "<uuid:code>/nok/<uuid:item>/touchpoints/new/",
+        nok.add_touchpoint,
+        name="nok_touchpoint",
+    ),
+    path("<uuid:code>/nok/<uuid:item>/letter-<str:lang>.pdf", nok.nok_letter, name="nok_letter"),
+    path(
+        "<uuid:code>/nok/<uuid:item>/consent-form-<str:lang>.pdf",
+        nok.nok_consent_form,
+        name="nok_consent_form",
+    ),
 ]

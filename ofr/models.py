@@ -231,6 +231,9 @@ class Membership(models.Model):
     )
     starts_on = models.DateField(default=timezone.localdate)
     ends_on = models.DateField(null=True, blank=True)
+    # Trained to interview a decedent's family (the BJA next-of-kin guide):
+    # only such members are assigned next-of-kin interviews (cases/models/nok.py).
+    nok_interviewer = models.BooleanField("trained next-of-kin interviewer", default=False)
     history = HistoricalRecords()
 
     objects = MembershipQuerySet.as_manager()

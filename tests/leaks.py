@@ -27,6 +27,8 @@ from cases.models import (
     DeferralRequest,
     Finding,
     FindingEvent,
+    NokInterview,
+    NokOutreachAttempt,
     Note,
     PendingImport,
     RecordRequest,
@@ -188,6 +190,8 @@ def download(document: str, case: str = "case") -> str:
 
 
 AGREEMENT_DOWNLOAD = "cases:download_agreement[agreement]"
+NOK_INTERVIEW = "cases:nok_interview[case,nok_interview]"
+NOK_CONSENT = "cases:nok_consent_download[case,nok_interview]"
 
 CANARIES: tuple[Canary, ...] = (
     # AGREEMENT
@@ -259,6 +263,17 @@ CANARIES: tuple[Canary, ...] = (
     Canary(
         "nok_doc_file", NOK_DOCUMENT, "next-of-kin transcript content", download("nok_document")
     ),
+    # The next-of-kin interview the reviewer (a trained interviewer) holds: every
+    # free-text field, its outreach note and its signed consent form.
+    Canary("nok_family_name", NOK_NOTE, "consenting family member's name", NOK_INTERVIEW),
+    Canary("nok_relationship", NOK_NOTE, "family member's relationship", NOK_INTERVIEW),
+    Canary("nok_place", NOK_NOTE, "where the interview took place", NOK_INTERVIEW),
+    Canary("nok_notes", NOK_NOTE, "interview notes", NOK_INTERVIEW),
+    Canary("nok_attempt_note", NOK_NOTE, "outreach attempt note", NOK_INTERVIEW),
+    Canary("nok_consent_name", NOK_NOTE, "signed consent form's file name", NOK_CONSENT),
+    Canary("nok_consent_file", NOK_NOTE, "signed consent form's content", NOK_CONSENT),
+    # What the interviewer extracted onto the timeline: the team's to see.
+    Canary("nok_touchpoint", CASE, "touchpoint extracted from the interview", DETAIL),
     # LE_DEFERRED
     Canary("ledef_event", LE_DEFERRED, "deferred case's investigative touchpoint", DEFERRED_DETAIL),
     Canary(
@@ -657,6 +672,8 @@ class LeakCast:
             sensitivity="nok_interview",
         )
 
+        cls.build_nok_interview()
+
         # Saved unrestricted, then re-filed as Part 2: the canary lives on in history.
         cls.refiled_note = Note(case=case, author=coordinator, text=T["refiled_note"])
         saved(cls.refiled_note, by=coordinator, reason="Note added")
@@ -672,6 +689,59 @@ class LeakCast:
         )
         cls.refiled_document.sensitivity = "part2_sud"
         saved(cls.refiled_document, by=coordinator, reason="Re-filed as Part 2")
+
+    @classmethod
+    def build_nok_interview(cls) -> None:
+        """The reviewer, a trained interviewer, interviewed the decedent's
+        sister: canaries in every free-text field, the attempt's note and the
+        signed consent form; one touchpoint extracted onto the timeline."""
+        reviewer = cls.reviewer
+        membership = reviewer.memberships.get(team=cls.team)
+        membership.nok_interviewer = True
+        saved(membership, by=cls.admin, reason="Trained as a next-of-kin interviewer")
+        data = f"{T['nok_consent_file']} Signed by the sister.\n".encode()
+        interview = NokInterview(
+            case=cls.case,
+            interviewer=reviewer,
+            assigned_by=cls.coordinator,
+            status=NokInterview.Status.INTERVIEWED,
+            consent_name=T["nok_family_name"],
+            consent_relationship=T["nok_relationship"],
+            consent_kind="written",
+            consent_on=date(2025, 5, 10),
+            consent_original_name=f"{T['nok_consent_name']}.txt",
+            consent_extension=".txt",
+            consent_content_type="text/plain",
+            consent_size=len(data),
+            consent_sha256=hashlib.sha256(data).hexdigest(),
+            interviewed_on=date(2025, 5, 20),
+            mode="in_person",
+            place=T["nok_place"],
+            treatment_barriers="yes",
+            notes=f"{T['nok_notes']} The sister described the detox waiting list.",
+        )
+        interview.consent_file.save("consent.txt", ContentFile(data), save=False)
+        saved(interview, by=reviewer, reason="Interview recorded")
+        cls.nok_interview = interview
+        attempt = NokOutreachAttempt(
+            interview=interview,
+            date=date(2025, 5, 2),
+            channel="phone",
+            outcome="reached_agreed",
+            note=T["nok_attempt_note"],
+            recorded_by=reviewer,
+        )
+        saved(attempt, by=reviewer, reason="Outreach attempt recorded")
+        cls.nok_touchpoint = TimelineEvent(
+            case=cls.case,
+            date=date(2025, 1, 5),
+            system="sud_treatment",
+            touchpoint_type="other",
+            description=f"{T['nok_touchpoint']} Turned away from a detox bed.",
+            from_nok_interview=interview,
+            created_by=reviewer,
+        )
+        saved(cls.nok_touchpoint, by=reviewer, reason="Touchpoint from next-of-kin interview added")
 
     @classmethod
     def build_leak_people(cls) -> None:

@@ -12,7 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from api.models import ApiKey
 from cases.imports.targets import default_columns
-from cases.models import DataSharingAgreement, DeferralRequest, PendingImport
+from cases.models import DataSharingAgreement, DeferralRequest, NokInterview, PendingImport
 from meetings.models import PacketCopy
 from ofr.models import AccessEvent
 from ofr.roles import Role
@@ -186,6 +186,33 @@ AGREEMENT_TEAM = {
 MATRIX["cases:agreement_edit"] = AGREEMENT_TEAM
 MATRIX["cases:download_agreement"] = {**AGREEMENT_TEAM, "data_manager": 200}
 
+# Next-of-kin interviews (the cast's is the facilitator's, a trained
+# interviewer): its interviewer, the coordinators and the facilitators read it;
+# other case roles get 404 (they do not learn it exists). The interviewer
+# works it (outreach, consent, interview, debrief, touchpoints); coordinators
+# assign interviews and record a do-not-contact wish; letters and consent forms
+# go to the interviewer and the coordinators.
+NOK_READERS = {**expect(404, coordinator=200, facilitator=200), ANON: LOGIN}
+NOK_WORK = {**NOK_READERS, "coordinator": 403}
+MATRIX["cases:nok_interview"] = NOK_READERS
+MATRIX["cases:nok_consent_download"] = NOK_READERS
+for name in ("cases:nok_attempt", "cases:nok_consent", "cases:nok_record", "cases:nok_debrief"):
+    MATRIX[name] = NOK_WORK
+MATRIX["cases:nok_touchpoint"] = NOK_WORK
+MATRIX["cases:nok_do_not_contact"] = {**NOK_READERS, "facilitator": 403}
+MATRIX["cases:nok_letter"] = NOK_READERS
+MATRIX["cases:nok_consent_form"] = NOK_READERS
+MATRIX["cases:nok_assign"] = {
+    **expect(404, coordinator=200, facilitator=403, data_manager=403, reviewer=403, officer=403),
+    ANON: LOGIN,
+}
+# The list of one's interviews: trained interviewers and coordinators (the
+# outsider coordinates its own team).
+MATRIX["cases:nok_mine"] = {
+    **expect(403, coordinator=200, facilitator=200, outsider=200),
+    ANON: LOGIN,
+}
+
 # Meetings: coordinators, data managers and facilitators see the team's
 # meetings; reviewer and officer are on the cast meeting's roster (signed).
 # Coordinators and facilitators manage meetings.
@@ -333,6 +360,19 @@ ITEMS = {
     "cases:edit_document": "document",
     "cases:download_document": "document",
     "cases:decline_deferral": "deferral_request",
+    **{
+        f"cases:{name}": "nok_interview"
+        for name in (
+            "nok_interview",
+            "nok_consent_download",
+            "nok_attempt",
+            "nok_consent",
+            "nok_record",
+            "nok_debrief",
+            "nok_touchpoint",
+            "nok_do_not_contact",
+        )
+    },
 }
 
 # Django's admin has hundreds of generated URLs; admin:index stands for them all
@@ -412,6 +452,26 @@ class AuthorizationMatrixTestCase(OFRTestCase):
             name="Riverside syringe services program",
             started_on=date(2024, 1, 1),
         )
+        # The facilitator, a trained interviewer, interviews the family; the
+        # signed consent form is stored.
+        membership = cls.facilitator.memberships.get(team=cls.team)
+        membership.nok_interviewer = True
+        membership.save()
+        cls.nok_interview = NokInterview(
+            case=cls.case,
+            interviewer=cls.facilitator,
+            assigned_by=cls.coordinator,
+            consent_name="A sister",
+            consent_kind="written",
+            consent_on=date.today(),
+            consent_original_name="consent.pdf",
+            consent_extension=".pdf",
+            consent_content_type="application/pdf",
+            consent_size=len(PDF_BYTES),
+            consent_sha256=hashlib.sha256(PDF_BYTES).hexdigest(),
+        )
+        cls.nok_interview.consent_file.save("consent.pdf", ContentFile(PDF_BYTES), save=False)
+        cls.nok_interview.save()
         cls.api_key, _ = ApiKey.issue(
             team=cls.team,
             agency=cls.health,
@@ -481,6 +541,8 @@ class AuthorizationMatrixTestCase(OFRTestCase):
             return reverse(name, kwargs={"code": self.pending_import.code})
         if name == "password_reset_confirm":
             return reverse(name, kwargs={"uidb64": "MQ", "token": "not-a-token"})
+        if name in ("cases:nok_letter", "cases:nok_consent_form"):
+            return reverse(name, args=[self.case.code, self.nok_interview.code, "es"])
         if name in ITEMS:
             item = getattr(self, ITEMS[name])
             return reverse(name, kwargs={"code": self.case.code, "item": item.code})

@@ -182,6 +182,26 @@ ENTRIES: dict[str, list[dict]] = {
         {"code": "case", "item": "part2_document"},
     ],
     "cases:ask_deferral": ON_CASES,
+    # The reviewer's next-of-kin interview, every page of it.
+    **{
+        f"cases:{name}": items("nok_interview")
+        for name in (
+            "nok_interview",
+            "nok_consent_download",
+            "nok_attempt",
+            "nok_consent",
+            "nok_record",
+            "nok_debrief",
+            "nok_touchpoint",
+            "nok_do_not_contact",
+        )
+    },
+    "cases:nok_letter": [
+        {"code": "case", "item": "nok_interview", "lang": f"={lang}"} for lang in ("en", "es")
+    ],
+    "cases:nok_consent_form": [{"code": "case", "item": "nok_interview", "lang": "=es"}],
+    "cases:nok_assign": ON_CASE,
+    "cases:nok_mine": [{}],
     # Exports carry every case of the team the person may see, at both levels.
     **{
         f"cases:redcap_{name}": [{"team": "team", "?level": f"={level}"} for level in LEVELS]

@@ -16,6 +16,9 @@ flag it as an identifier, and whether it is free text. Two export levels:
   into free text), dates reduced to the first of their month, ages above 89
   given as 90 (as HIPAA's Safe Harbor rule asks).
 
+Next-of-kin interviews are their own repeating form, at the full level only
+and only those the exporting person may read (cases/policy.py).
+
 What is not here is not exported: notes, findings, record requests and
 documents (the review's deliberations and the records behind them stay in the
 system; docs/decisions.md "Exports for REDCap").
@@ -23,12 +26,12 @@ system; docs/decisions.md "Exports for REDCap").
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import models
 
 from cases import valuesets as vs
-from cases.models import Case
+from cases.models import INTERVIEW_TOPICS, Case, NokInterview
 from cases.policy import PART2_NOTICE
 from ofr.roles import SensitiveCategory
 
@@ -66,6 +69,8 @@ FORMS = (
     Form("circumstances", "Circumstances"),
     Form("toxicology", "Toxicology", repeating=True),
     Form("touchpoints", "Touchpoints", repeating=True),
+    # Full exports only, and only the interviews the exporting person may read.
+    Form("nok_interview", "Next-of-kin interview", repeating=True),
 )
 FORMS_BY_NAME = {form.name: form for form in FORMS}
 
@@ -84,9 +89,10 @@ class Field:
     free_text: bool = False
     branching: str = ""
     top_age: bool = False  # de-identified: ages above 89 become 90
+    full_only: bool = False  # never at the de-identified level, coded or not
 
     def exported_at(self, level: str) -> bool:
-        return level == FULL or not (self.identifier or self.free_text)
+        return level == FULL or not (self.identifier or self.free_text or self.full_only)
 
     @property
     def is_date(self) -> bool:
@@ -161,6 +167,50 @@ def notes(name, form, label, source, *, note="") -> Field:
 
 
 PART2_FLAG = "tp_part2"
+
+
+def _full_only(field: Field) -> Field:
+    return replace(field, full_only=True)
+
+
+NOK_NOTE = (
+    "Next-of-kin interview: full export only, and only interviews the exporting "
+    "person may read (cases/policy.py)."
+)
+# --- next-of-kin interview (repeating: one instance per interview the viewer may read) ---
+NOK_FIELDS: tuple[Field, ...] = tuple(
+    _full_only(field)
+    for field in (
+        choice(
+            "nok_status",
+            "nok_interview",
+            "Status",
+            "nok.status",
+            NokInterview.Status,
+            note=NOK_NOTE,
+        ),
+        date("nok_interviewed_on", "nok_interview", "Date of the interview", "nok.interviewed_on"),
+        choice("nok_mode", "nok_interview", "How", "nok.mode", NokInterview.Mode),
+        yesno("nok_consent_written", "nok_interview", "Written consent", "nok.consent_written"),
+        yesno(
+            "nok_do_not_contact",
+            "nok_interview",
+            "Family asked not to be contacted",
+            "nok.do_not_contact",
+        ),
+        *(
+            tristate(f"nok_{name}"[:26], "nok_interview", label.capitalize(), f"nok.{name}")
+            for name, label in INTERVIEW_TOPICS.items()
+        ),
+        notes(
+            "nok_notes",
+            "nok_interview",
+            "Interview notes",
+            "nok.notes",
+            note="Free text told by the family: full export only.",
+        ),
+    )
+)
 
 FIELDS: tuple[Field, ...] = (
     # --- case ---
@@ -485,6 +535,7 @@ FIELDS: tuple[Field, ...] = (
         "touchpoint.description",
         note="Free text, possibly from protected records: full export only.",
     ),
+    *NOK_FIELDS,
 )
 
 

@@ -4,8 +4,9 @@ project) and the records, "flat" import format with repeating instruments.
 Both come from the field table (cases/exchange/fields.py). Every case's content
 goes through the confidentiality policy (cases/policy.py): identifiers only from
 identifiers_for, touchpoints only those visible_timeline shows the viewer, and
-a touchpoint the viewer may not see is left out altogether (a placeholder row
-would only say that something is hidden, and REDCap has nowhere to show it).
+a touchpoint (or next-of-kin interview) the viewer may not see is left out
+altogether (a placeholder row would only say that something is hidden, and
+REDCap has nowhere to show it).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from cases.exchange.fields import (
     forms_for,
 )
 from cases.models import Case, TimelineEvent
-from cases.policy import CaseViewer, identifiers_for, visible_timeline
+from cases.policy import CaseViewer, identifiers_for, visible_interviews, visible_timeline
 from ofr.spreadsheets import neutralise
 
 # Cases whose touchpoints are fetched together: a query or two a batch, and a
@@ -114,7 +115,11 @@ def repeating_instruments_csv(level: str = FULL) -> str:
     """The instruments to make repeating, in the CSV that REDCap's Project Setup
     (Repeating instruments and events, Upload) and its API take for a classic
     project; the custom label names each instance in REDCap's lists."""
-    labels = {"toxicology": "[tox_substance]", "touchpoints": "[tp_date] [tp_system]"}
+    labels = {
+        "toxicology": "[tox_substance]",
+        "touchpoints": "[tp_date] [tp_system]",
+        "nok_interview": "[nok_status]",
+    }
     rows = [(form.name, labels.get(form.name, "")) for form in forms_for(level) if form.repeating]
     return _csv([REPEATING_HEADER, *rows])
 
@@ -219,6 +224,12 @@ def case_rows(case: Case, viewer: CaseViewer, level: str) -> list[dict[str, str]
     for number, item in enumerate(shown, start=1):
         roots = {"touchpoint": item.event, "policy": SimpleNamespace(part2=bool(item.notice))}
         rows.append(_repeat_row(record_id, "touchpoints", number, roots, level))
+    if level == FULL:
+        # Next-of-kin interviews: only those the viewer may read; prefetched by
+        # records_csv when it exports.
+        interviews = visible_interviews(case.nok_interviews.all(), viewer)
+        for number, interview in enumerate(interviews, start=1):
+            rows.append(_repeat_row(record_id, "nok_interview", number, {"nok": interview}, level))
     return rows
 
 
@@ -262,7 +273,9 @@ def _batches(cases, viewers, level: str, columns: list[str]) -> Iterator[str]:
         # Touchpoints (and, at the full level, identifiers: every viewer sees
         # them, checked above) for a batch at a time, not a query a case.
         fetch = [Prefetch("timeline_events", TimelineEvent.objects.select_related("agency"))]
-        prefetch_related_objects(batch, *fetch, *(["identifiers"] if level == FULL else []))
+        if level == FULL:
+            fetch += ["identifiers", "nok_interviews"]
+        prefetch_related_objects(batch, *fetch)
         rows = []
         for case in batch:
             for row in case_rows(case, viewers[case.pk], level):

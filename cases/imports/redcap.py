@@ -17,6 +17,10 @@ from cases.imports.targets import REPEAT_TARGETS_BY_KEY, TARGETS_BY_KEY, Target
 REPEAT_INSTRUMENT, REPEAT_INSTANCE = REPEAT_COLUMNS
 # Exported facts that the system works out again and so are not read back.
 DERIVED = {"toxicology.substance_class", "policy.part2", "policy.notice"}
+# Repeating forms the export writes that are not read back: next-of-kin
+# interviews belong to their interviewer and the team's coordinators, and an
+# import could not say who interviewed (interviews are assigned in the system).
+NOT_READ_BACK_FORMS = {"nok_interview"}
 # Free text (summaries, touchpoint descriptions) runs longer than a spreadsheet's cells.
 MAX_CELL = 20_000
 
@@ -90,6 +94,8 @@ def redcap_sheet(table: list[list[str]]) -> Sheet:
             raise ImportFileError(f"Row {line} has no record_id.")
         record = records.setdefault(record_id, {"line": line, "main": {}, "repeats": {}})
         form = cells.get(REPEAT_INSTRUMENT, "")
+        if form in NOT_READ_BACK_FORMS:
+            continue
         if not form:
             if record["main"]:
                 raise ImportFileError(f"Row {line}: record {record_id} has a second main row.")

@@ -27,6 +27,7 @@ from cases.models.items import (
     document_path,
     sensitivity_field,
 )
+from cases.models.nok import INTERVIEW_TOPICS, NokInterview, NokOutreachAttempt
 from cases.models.sections import (
     ChoiceListValidator,
     Circumstances,
@@ -57,6 +58,9 @@ __all__ = [
     "FindingEvent",
     "IdentifierLookup",
     "ImportMapping",
+    "INTERVIEW_TOPICS",
+    "NokInterview",
+    "NokOutreachAttempt",
     "Note",
     "PendingImport",
     "RecordRequest",

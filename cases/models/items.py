@@ -117,6 +117,16 @@ class TimelineEvent(models.Model):
     sensitivity = sensitivity_field()
     not_part2_reason = not_part2_reason_field()
     missed_opportunity = models.BooleanField(default=False)
+    # A touchpoint the family told of: its source is shown to every viewer of
+    # the touchpoint, the interview only to those who may read it.
+    from_nok_interview = models.ForeignKey(
+        "NokInterview",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="touchpoints",
+        verbose_name="from next-of-kin interview",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )

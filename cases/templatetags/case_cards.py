@@ -28,6 +28,29 @@ def deferrals_card(context) -> dict:
     }
 
 
+@register.inclusion_tag("cases/nok/_home_card.html", takes_context=True)
+def nok_card(context) -> dict:
+    """A link to "My next-of-kin interviews", for trained interviewers and coordinators."""
+    from cases.access import is_nok_interviewer, nok_coordinated_teams
+    from cases.models import NokInterview
+
+    user = context["request"].user
+    interviewer = is_nok_interviewer(user)
+    if not interviewer and not nok_coordinated_teams(user):
+        return {"show": False}
+    open_statuses = [
+        NokInterview.Status.ASSIGNED,
+        NokInterview.Status.OUTREACH,
+        NokInterview.Status.CONSENTED,
+    ]
+    assigned = (
+        NokInterview.objects.filter(interviewer=user, status__in=open_statuses).count()
+        if interviewer
+        else 0
+    )
+    return {"show": True, "assigned": assigned}
+
+
 @register.inclusion_tag("_work_queue_rows.html", takes_context=True)
 def case_queue_rows(context) -> dict:
     """The case file's rows of the coordinator's work queue: overdue record

@@ -30,7 +30,9 @@ from cases.history import case_file_history
 from cases.models import Case
 from cases.policy import (
     identifiers_for,
+    may_manage_interviews,
     visible_documents,
+    visible_interviews,
     visible_requests,
 )
 from cases.views.deferral import deferral_panel
@@ -182,8 +184,20 @@ def case_detail(request: HttpRequest, code) -> HttpResponse:
             "record_requests": visible_requests(
                 case.record_requests.select_related("agency"), viewer
             ),
+            "nok": nok_panel(case, viewer),
         },
     )
+
+
+def nok_panel(case: Case, viewer) -> dict:
+    """The case's next-of-kin interviews the viewer may read (others are left
+    out, unnamed), and whether they may assign one."""
+    interviews = visible_interviews(case.nok_interviews.select_related("interviewer"), viewer)
+    return {
+        "interviews": interviews,
+        "visible_ids": {interview.pk for interview in interviews},
+        "may_assign": may_manage_interviews(viewer),
+    }
 
 
 @login_required

@@ -8,7 +8,7 @@ from ofr.models import AccessEvent
 from tests.base import OFRTestCase
 
 # The reviewer is a member: one more query checks they signed for a meeting with the case.
-DETAIL_QUERIES = 19
+DETAIL_QUERIES = 20
 
 
 class CaseDetailTestCase(OFRTestCase):
@@ -64,7 +64,7 @@ class CaseDetailTestCase(OFRTestCase):
         # session, user, case with its sections, memberships, groups, permissions,
         # access event (savepoint, [advisory lock,] chain head, insert,
         # release), timeline, notes, Part 2 programs, findings, their events,
-        # documents, toxicology, record requests.
+        # documents, toxicology, record requests, next-of-kin interviews.
         expected = DETAIL_QUERIES + (1 if connection.vendor == "postgresql" else 0)
         with self.assertNumQueries(expected):
             self.client.get(self.url())

@@ -38,13 +38,16 @@ class RedcapDemoExportTestCase(TestCase):
                 records = self.download("redcap_records", level)
                 repeating = self.download("redcap_repeating", level)
                 self.assertEqual(check(dictionary, records, repeating), [])
+                # Next-of-kin interviews: the full level only (the demo has one).
+                nok = ["nok_interview,[nok_status]"] if level == FULL else []
                 self.assertEqual(
                     repeating.splitlines()[1:],
-                    ["toxicology,[tox_substance]", "touchpoints,[tp_date] [tp_system]"],
+                    ["toxicology,[tox_substance]", "touchpoints,[tp_date] [tp_system]", *nok],
                 )
                 rows = list(csv.DictReader(io.StringIO(records)))
                 instruments = {row["redcap_repeat_instrument"] for row in rows}
-                self.assertEqual(instruments, {"", "toxicology", "touchpoints"})
+                nok_rows = {"nok_interview"} if level == FULL else set()
+                self.assertEqual(instruments, {"", "toxicology", "touchpoints", *nok_rows})
                 cases = {row["record_id"] for row in rows}
                 self.assertEqual(len(cases), self.team.cases.count())
 

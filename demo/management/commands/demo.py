@@ -13,6 +13,7 @@ from django.utils import timezone
 from cases.models import Case, DataSharingAgreement
 from demo.case_files import build_case_file
 from demo.meetings import build_meetings
+from demo.nok import build_nok_interview
 from demo.recommendations import build_recommendations
 from demo.second_factor import DEMO_SECOND_FACTOR_SECRET, demo_key
 from ofr.models import Agency, Jurisdiction, Membership, SecondFactor, Team, TeamJurisdiction
@@ -274,6 +275,7 @@ class Command(BaseCommand):
                     overdue=reference == "RIV-2025-007",
                 )
         build_meetings(riverside, users)
+        build_nok_interview(riverside, users)
         build_recommendations(riverside, lakeview, users, agency)
         build_agreements({riverside: users["coordinator"], lakeview: users["outsider"]}, agency)
 
@@ -321,7 +323,11 @@ def build_agreements(coordinators: dict, agency: dict) -> None:
 USERS = [
     ("coordinator", "Riverside coordinator"),
     ("facilitator", "Riverside facilitator"),
-    ("reviewer", "Riverside member, county health department (public health)"),
+    (
+        "reviewer",
+        "Riverside member, county health department (public health); "
+        "trained next-of-kin interviewer",
+    ),
     ("officer", "Riverside member, sheriff's office (law enforcement)"),
     ("partner", "Agency partner, Riverside health department (recommendations only)"),
     ("oversight", "State oversight (aggregates only)"),
