@@ -263,6 +263,7 @@ class NokInterviewFlowTestCase(OFRTestCase):
         spanish = nok_document_html("letter", interview, viewer, "es")
         self.assertIn("We are very sorry for your loss.", english)
         self.assertIn("Lamentamos mucho su pérdida.", spanish)
+        self.assertIn('<html lang="es">', spanish)
         self.assertIn("Jordan Example", spanish)  # the coordinator sees identifiers
         consent = nok_document_html("consent", interview, viewer, "es")
         self.assertIn("Consentimiento", consent)
