@@ -13,7 +13,7 @@ may appear at all; it asks nothing of the application's policy code.
 Every named URL pattern has entries here saying how to fill it with the
 fixture's ids (several per pattern: the Part 2 item, the next-of-kin items, the
 deferred case's items, the re-filed items, the plain ones); a new pattern
-without an entry fails. Each of the 13 roles GETs every entry (no redirects
+without an entry fails. Each of the 14 roles GETs every entry (no redirects
 followed, whatever the status) and every canary in the body (PDFs as text,
 downloads as bytes) and in the headers is checked against the oracle. Beside
 the pages: every recipient's packet HTML (two laid out as real PDFs, read back
@@ -23,12 +23,12 @@ a name search, and the admin (index, each registered model's list, each
 object's change and history pages). Positive controls make the test able to
 fail the other way: each role finds what it may see.
 
-Size: 13 roles × 168 URL entries = 2,184 requests, each read through 2
+Size: 14 roles × 197 URL entries = 2,758 requests, each read through 2
 channels (the body: page, PDF text or download bytes; and the headers), so
-4,368 reads, each searched for all 42 canaries and judged by the oracle. Beside
+5,516 reads, each searched for all 50 canaries and judged by the oracle. Beside
 them: 6 packets' HTML and 2 laid-out packet PDFs, a real letter and a real
 annual-report PDF, the name search, 2 e-mails, about 1,400 log records, about
-1,000 access events and about 260 admin pages. About 22 s on SQLite (the two
+1,000 access events and about 260 admin pages. About 25 s on SQLite (the two
 packet layouts run side by side in their child processes; letters and reports
 in the crawl come back as the HTML WeasyPrint would lay out).
 """
