@@ -8,6 +8,7 @@ from django.utils import timezone
 from cases.access import trained_interviewers
 from cases.forms.documents import ACCEPT
 from cases.models import INTERVIEW_TOPICS, NokInterview, NokOutreachAttempt, TimelineEvent
+from ofr.concurrency import VersionedForm
 from ofr.files import inspect_upload
 from ofr.forms import USWDSFormMixin
 
@@ -37,7 +38,7 @@ class AttemptForm(USWDSFormMixin, forms.ModelForm):
         }
 
 
-class ConsentForm(USWDSFormMixin, forms.ModelForm):
+class ConsentForm(VersionedForm):
     signed_form = forms.FileField(
         label="Signed consent form",
         required=False,
@@ -63,7 +64,7 @@ class ConsentForm(USWDSFormMixin, forms.ModelForm):
         return upload
 
 
-class InterviewForm(USWDSFormMixin, forms.ModelForm):
+class InterviewForm(VersionedForm):
     class Meta:
         model = NokInterview
         fields = ["interviewed_on", "mode", "place", *INTERVIEW_TOPICS, "notes"]
@@ -79,7 +80,7 @@ class InterviewForm(USWDSFormMixin, forms.ModelForm):
         self.fields["mode"].required = True
 
 
-class DebriefForm(USWDSFormMixin, forms.ModelForm):
+class DebriefForm(VersionedForm):
     class Meta:
         model = NokInterview
         fields = ["debriefed", "debriefed_on"]
@@ -91,7 +92,7 @@ class DebriefForm(USWDSFormMixin, forms.ModelForm):
         }
 
 
-class DoNotContactForm(USWDSFormMixin, forms.ModelForm):
+class DoNotContactForm(VersionedForm):
     class Meta:
         model = NokInterview
         fields = ["do_not_contact_on"]

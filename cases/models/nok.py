@@ -15,12 +15,13 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from cases.models.case import Case
 from cases.models.sections import tristate
+from ofr.concurrency import EditConflict, changes_since
 from ofr.files import get_private_storage
 
 DO_NOT_CONTACT_REFUSAL = (
@@ -153,12 +154,19 @@ class NokInterview(models.Model):
 
     # --- Changes, each with its history row's author and reason ---------------------
 
-    def save_as(self, *, by, reason: str) -> None:
-        if self.pk is not None:
-            self.version += 1
-        self._history_user = by
-        self._change_reason = reason
-        self.save()
+    def save_as(self, *, by, reason: str, opened_version: int | None = None) -> None:
+        """Save with history. With `opened_version` (the version a form was
+        opened at), refuse with EditConflict, saving nothing, when someone has
+        saved the interview since: the row is locked while it is compared."""
+        with transaction.atomic():
+            if self.pk is not None:
+                current = type(self).objects.select_for_update().get(pk=self.pk)
+                if opened_version is not None and current.version != opened_version:
+                    raise EditConflict(current, *changes_since(current, opened_version))
+                self.version = current.version + 1
+            self._history_user = by
+            self._change_reason = reason
+            self.save()
 
     def record_attempt(self, attempt: NokOutreachAttempt, *, by) -> None:
         """Save an outreach attempt (refused after a do-not-contact wish) and
@@ -178,21 +186,23 @@ class NokInterview(models.Model):
             return
         self.save_as(by=by, reason="Outreach attempt recorded")
 
-    def record_consent(self, *, by) -> None:
+    def record_consent(self, *, by, opened_version: int | None = None) -> None:
         if self.status in (self.Status.ASSIGNED, self.Status.OUTREACH, self.Status.DECLINED):
             self.status = self.Status.CONSENTED
-        self.save_as(by=by, reason="Consent recorded")
+        self.save_as(by=by, reason="Consent recorded", opened_version=opened_version)
 
-    def record_interview(self, *, by) -> None:
+    def record_interview(self, *, by, opened_version: int | None = None) -> None:
         self.status = self.Status.INTERVIEWED
-        self.save_as(by=by, reason="Interview recorded")
+        self.save_as(by=by, reason="Interview recorded", opened_version=opened_version)
 
-    def record_do_not_contact(self, *, by) -> None:
+    def record_do_not_contact(self, *, by, opened_version: int | None = None) -> None:
         """The wish blocks outreach; an interview already held stays interviewed."""
         self.do_not_contact_by = by
         if self.status != self.Status.INTERVIEWED:
             self.status = self.Status.DO_NOT_CONTACT
-        self.save_as(by=by, reason="Family asked not to be contacted")
+        self.save_as(
+            by=by, reason="Family asked not to be contacted", opened_version=opened_version
+        )
 
     def clean(self) -> None:
         errors = {}

@@ -36,6 +36,7 @@ from cases.models import NokInterview, NokOutreachAttempt, TimelineEvent
 from cases.nok_letters import LANGUAGES, nok_document_filename, nok_document_pdf
 from cases.policy import may_manage_interviews, may_send_outreach, may_work_interview
 from ofr.audit import Action, DeniedForbidden, record
+from ofr.concurrency import EditConflict
 from ofr.files import (
     FileUnavailable,
     StorageFailed,
@@ -54,15 +55,21 @@ def interview_url(interview: NokInterview, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-def _form_page(request, form, *, case, title: str, cancel_url: str, status: int = 200):
+def _form_page(
+    request, form, *, case, title: str, cancel_url: str, status: int = 200, conflict=None
+):
+    """The form again; with a conflict (someone saved the interview since the
+    form was opened: nothing saved), what changed and by whom, with a 409."""
     # A form shows what it edits (the interview's consent, topics, notes): a read.
     record(request, Action.VIEW, case, detail=f"next-of-kin form: {title}")
-    return render(
-        request,
-        "cases/versioned_form.html",
-        {"form": form, "case": case, "title": title, "conflict": None, "cancel_url": cancel_url},
-        status=status,
-    )
+    context = {
+        "form": form,
+        "case": case,
+        "title": title,
+        "conflict": conflict,
+        "cancel_url": cancel_url,
+    }
+    return render(request, "cases/versioned_form.html", context, status=409 if conflict else status)
 
 
 @login_required
@@ -136,10 +143,11 @@ def record_consent(request: HttpRequest, code, item) -> HttpResponse:
     form = ConsentForm(
         request.POST if posted else None, request.FILES if posted else None, instance=interview
     )
-    status = 200
+    status, conflict = 200, None
     if posted and form.is_valid():
         interview = form.save(commit=False)
         upload, info = form.cleaned_data.get("signed_form"), form.upload_info
+        opened = form.cleaned_data["opened_version"]
         try:
             if upload and info is not None:
                 interview.consent_original_name = (upload.name or "")[-255:]
@@ -150,9 +158,11 @@ def record_consent(request: HttpRequest, code, item) -> HttpResponse:
                 with committed_with_file(
                     interview.consent_file, upload, f"consent{info.extension}"
                 ):
-                    interview.record_consent(by=request.user)
+                    interview.record_consent(by=request.user, opened_version=opened)
             else:
-                interview.record_consent(by=request.user)
+                interview.record_consent(by=request.user, opened_version=opened)
+        except EditConflict as error:
+            conflict = error
         except (StorageFailed, DatabaseError) as failure:
             logger.exception("Consent form for case %s could not be stored", interview.case.code)
             form.add_error(None, getattr(failure, "message", "The file could not be stored."))
@@ -167,6 +177,7 @@ def record_consent(request: HttpRequest, code, item) -> HttpResponse:
         title="Record the family's consent",
         cancel_url=interview_url(interview, "consent"),
         status=status,
+        conflict=conflict,
     )
 
 
@@ -202,16 +213,23 @@ def download_consent(request: HttpRequest, code, item) -> HttpResponse:
 def record_interview(request: HttpRequest, code, item) -> HttpResponse:
     interview = get_interview_for_user(request.user, code, item, "work")
     form = InterviewForm(request.POST or None, instance=interview)
+    conflict = None
     if request.method == "POST" and form.is_valid():
-        form.save(commit=False).record_interview(by=request.user)
-        messages.success(request, "Interview recorded.")
-        return redirect(interview_url(interview, "interview"))
+        opened = form.cleaned_data["opened_version"]
+        try:
+            form.save(commit=False).record_interview(by=request.user, opened_version=opened)
+        except EditConflict as error:
+            conflict = error
+        else:
+            messages.success(request, "Interview recorded.")
+            return redirect(interview_url(interview, "interview"))
     return _form_page(
         request,
         form,
         case=interview.case,
         title="Record the interview",
         cancel_url=interview_url(interview, "interview"),
+        conflict=conflict,
     )
 
 
@@ -220,16 +238,25 @@ def record_interview(request: HttpRequest, code, item) -> HttpResponse:
 def record_debrief(request: HttpRequest, code, item) -> HttpResponse:
     interview = get_interview_for_user(request.user, code, item, "work")
     form = DebriefForm(request.POST or None, instance=interview)
+    conflict = None
     if request.method == "POST" and form.is_valid():
-        form.save(commit=False).save_as(by=request.user, reason="Debrief recorded")
-        messages.success(request, "Debrief recorded.")
-        return redirect(interview_url(interview, "debrief"))
+        opened = form.cleaned_data["opened_version"]
+        try:
+            form.save(commit=False).save_as(
+                by=request.user, reason="Debrief recorded", opened_version=opened
+            )
+        except EditConflict as error:
+            conflict = error
+        else:
+            messages.success(request, "Debrief recorded.")
+            return redirect(interview_url(interview, "debrief"))
     return _form_page(
         request,
         form,
         case=interview.case,
         title="Your debrief",
         cancel_url=interview_url(interview, "debrief"),
+        conflict=conflict,
     )
 
 
@@ -238,16 +265,23 @@ def record_debrief(request: HttpRequest, code, item) -> HttpResponse:
 def do_not_contact(request: HttpRequest, code, item) -> HttpResponse:
     interview = get_interview_for_user(request.user, code, item, "manage")
     form = DoNotContactForm(request.POST or None, instance=interview)
+    conflict = None
     if request.method == "POST" and form.is_valid():
-        form.save(commit=False).record_do_not_contact(by=request.user)
-        messages.success(request, "The family's wish not to be contacted is recorded.")
-        return redirect(interview_url(interview))
+        opened = form.cleaned_data["opened_version"]
+        try:
+            form.save(commit=False).record_do_not_contact(by=request.user, opened_version=opened)
+        except EditConflict as error:
+            conflict = error
+        else:
+            messages.success(request, "The family's wish not to be contacted is recorded.")
+            return redirect(interview_url(interview))
     return _form_page(
         request,
         form,
         case=interview.case,
         title="The family asked not to be contacted",
         cancel_url=interview_url(interview),
+        conflict=conflict,
     )
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.access import get_case_for_user
-from cases.models import NokInterview, NokOutreachAttempt, TimelineEvent
+from cases.models import INTERVIEW_TOPICS, NokInterview, NokOutreachAttempt, TimelineEvent
 from cases.nok_letters import nok_document_html
 from meetings.models import Attendance
 from ofr.models import AccessEvent, Membership
@@ -89,6 +89,7 @@ class NokInterviewFlowTestCase(OFRTestCase):
                     "consent_relationship": "sister",
                     "consent_kind": "written",
                     "consent_on": "2025-05-10",
+                    "opened_version": interview.version,
                     "signed_form": SimpleUploadedFile("consent.pdf", PDF_BYTES, "application/pdf"),
                 },
             )
@@ -119,7 +120,8 @@ class NokInterviewFlowTestCase(OFRTestCase):
         response = client.post(
             self.url("nok_record", interview),
             {"interviewed_on": "2025-05-20", "mode": "in_person", "place": PLACE, "notes": NOTES}
-            | topics,
+            | topics
+            | {"opened_version": interview.version},
         )
         self.assertEqual(response.status_code, 302)
         interview.refresh_from_db()
@@ -178,7 +180,7 @@ class NokInterviewFlowTestCase(OFRTestCase):
         interview = self.assign()
         response = self.as_user(self.coordinator).post(
             self.url("nok_do_not_contact", interview),
-            {"do_not_contact_on": timezone.localdate().isoformat()},
+            {"do_not_contact_on": timezone.localdate().isoformat(), "opened_version": 1},
         )
         self.assertEqual(response.status_code, 302)
         interview.refresh_from_db()
@@ -230,6 +232,34 @@ class NokInterviewFlowTestCase(OFRTestCase):
         self.assertEqual(response.status_code, 200)
         self.assertFalse(NokInterview.objects.exists())
 
+    def test_a_form_opened_before_someone_else_saved_is_refused(self):
+        interview = self.assign()
+        interview.consent_kind, interview.consent_name = "verbal", "Someone"
+        interview.consent_on = date(2025, 5, 1)
+        interview.record_consent(by=self.interviewer)
+        opened = interview.version
+        # The coordinator records the family's wish while the interviewer has
+        # the interview form open.
+        self.as_user(self.coordinator).post(
+            self.url("nok_do_not_contact", interview),
+            {"do_not_contact_on": timezone.localdate().isoformat(), "opened_version": opened},
+        )
+        response = self.as_user(self.interviewer).post(
+            self.url("nok_record", interview),
+            {
+                "interviewed_on": "2025-05-20",
+                "mode": "phone",
+                "notes": "Stale notes",
+                "opened_version": opened,
+            }
+            | dict.fromkeys(INTERVIEW_TOPICS, "unknown"),
+        )
+        self.assertEqual(response.status_code, 409, response.context["form"].errors)
+        self.assertContains(response, "saved this while you were editing", status_code=409)
+        interview.refresh_from_db()
+        self.assertEqual(interview.status, NokInterview.Status.DO_NOT_CONTACT)
+        self.assertEqual(interview.notes, "")
+
     def test_coordinators_see_debriefs_as_a_count_only(self):
         interview = self.assign()
         interview.consent_kind, interview.consent_name = "verbal", "Someone"
@@ -238,7 +268,7 @@ class NokInterviewFlowTestCase(OFRTestCase):
         client = self.as_user(self.interviewer)
         response = client.post(
             self.url("nok_debrief", interview),
-            {"debriefed": "on", "debriefed_on": "2025-05-02"},
+            {"debriefed": "on", "debriefed_on": "2025-05-02", "opened_version": interview.version},
         )
         self.assertEqual(response.status_code, 302)
         page = client.get(reverse("cases:nok_mine"))
