@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from ofr.audit import Action, DeniedForbidden, record
@@ -123,12 +124,12 @@ def community_new(request: HttpRequest, team) -> HttpResponse:
         resource._change_reason = "Community resource recorded"
         with transaction.atomic():
             resource.save()
-        messages.success(request, f"{resource.name}: saved.")
+        messages.success(request, gettext("%(name)s: saved.") % {"name": resource.name})
         return redirect(list_url(team_obj, year_of(resource)))
     return render_form(
         request,
         form,
-        title=f"Record a community resource: {team_obj.name}",
+        title=gettext("Record a community resource: %(team)s") % {"team": team_obj.name},
         cancel_url=list_url(team_obj, timezone.localdate().year),
     )
 
@@ -145,12 +146,12 @@ def community_edit(request: HttpRequest, code) -> HttpResponse:
         except EditConflict as error:
             conflict = error
         else:
-            messages.success(request, f"{resource.name}: saved.")
+            messages.success(request, gettext("%(name)s: saved.") % {"name": resource.name})
             return redirect(list_url(resource.team, year_of(resource)))
     return render_form(
         request,
         form,
-        title=f"Edit: {resource.name}",
+        title=gettext("Edit: %(title)s") % {"title": resource.name},
         cancel_url=list_url(resource.team, year_of(resource)),
         conflict=conflict,
     )

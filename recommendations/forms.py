@@ -7,6 +7,8 @@ from django import forms
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from cases.access import viewers_for
 from cases.models import Finding
@@ -40,25 +42,25 @@ class RecommendationFilterForm(USWDSFormMixin, forms.Form):
     `from_query`."""
 
     status = forms.ChoiceField(
-        label="Status", required=False, choices=[("", "Any status"), *Status.choices]
+        label=_("Status"), required=False, choices=[("", _("Any status")), *Status.choices]
     )
     category = forms.ChoiceField(
-        label="Category", required=False, choices=[("", "Any category"), *Category.choices]
+        label=_("Category"), required=False, choices=[("", _("Any category")), *Category.choices]
     )
     sector = forms.ChoiceField(
-        label="Lead agency's sector",
+        label=_("Lead agency's sector"),
         required=False,
-        choices=[("", "Any sector"), *SECTOR_CHOICES],
+        choices=[("", _("Any sector")), *SECTOR_CHOICES],
     )
-    team = forms.ChoiceField(label="Team", required=False)
-    open = forms.BooleanField(label="Open only", required=False)
-    overdue = forms.BooleanField(label="Overdue only", required=False)
-    implemented = forms.BooleanField(label="Implemented in the last 12 months", required=False)
+    team = forms.ChoiceField(label=_("Team"), required=False)
+    open = forms.BooleanField(label=_("Open only"), required=False)
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    implemented = forms.BooleanField(label=_("Implemented in the last 12 months"), required=False)
 
     def __init__(self, data, *, teams: list[Team]) -> None:
         super().__init__(data, auto_id="filter-%s")
         self.teams = {str(team.code): team for team in teams}
-        self.fields["team"].choices = [("", "All teams")] + [
+        self.fields["team"].choices = [("", gettext("All teams"))] + [
             (code, team.name) for code, team in self.teams.items()
         ]
         if len(teams) < 2:
@@ -121,33 +123,33 @@ class TrackingForm(USWDSFormMixin, forms.Form):
     }
     DEFAULT_SORT = "due"
     COLUMNS = (
-        ("title", "Recommendation"),
-        ("lead", "Lead agency"),
-        ("status", "Status"),
-        ("due", "Due"),
-        ("updated", "Last update"),
+        ("title", _("Recommendation")),
+        ("lead", _("Lead agency")),
+        ("status", _("Status")),
+        ("due", _("Due")),
+        ("updated", _("Last update")),
     )
 
     # The dashboard's own team choice, so that filtering keeps it.
-    team = forms.ChoiceField(label="Team", required=False)
+    team = forms.ChoiceField(label=_("Team"), required=False)
     status = forms.ChoiceField(
-        label="Status", required=False, choices=[("", "Any status"), *Status.choices]
+        label=_("Status"), required=False, choices=[("", _("Any status")), *Status.choices]
     )
-    lead = forms.ChoiceField(label="Lead agency", required=False)
-    overdue = forms.BooleanField(label="Overdue only", required=False)
+    lead = forms.ChoiceField(label=_("Lead agency"), required=False)
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     sort = forms.ChoiceField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, data, *, leads: list[Agency], teams: list[Team]) -> None:
         super().__init__(data, auto_id="tracking-%s")
-        self.fields["team"].choices = [("", "All teams")] + [
+        self.fields["team"].choices = [("", gettext("All teams"))] + [
             (str(team.code), team.name) for team in teams
         ]
         if len(teams) < 2:
             del self.fields["team"]
         self.fields["lead"].choices = [
-            ("", "Any lead agency"),
+            ("", gettext("Any lead agency")),
             *((str(agency.pk), agency.name) for agency in leads),
-            (NO_LEAD_AGENCY, "No lead agency yet"),
+            (NO_LEAD_AGENCY, gettext("No lead agency yet")),
         ]
         self.fields["sort"].choices = [
             (key, key) for column in self.SORTS for key in (column, f"-{column}")
@@ -212,14 +214,14 @@ class TrackingForm(USWDSFormMixin, forms.Form):
 
 class EndorsementForm(USWDSFormMixin, forms.Form):
     decision = forms.ChoiceField(
-        label="The committee's decision", choices=EndorsementDecision.choices
+        label=_("The committee's decision"), choices=EndorsementDecision.choices
     )
-    decided_on = forms.DateField(label="Date of the decision", widget=DateInput())
+    decided_on = forms.DateField(label=_("Date of the decision"), widget=DateInput())
     notes = forms.CharField(
-        label="Notes",
+        label=_("Notes"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Needed unless it was endorsed as it stands: the changes asked for, or why.",
+        help_text=_("Needed unless it was endorsed as it stands: the changes asked for, or why."),
     )
 
     def __init__(self, *args, recommendation: Recommendation, user, **kwargs) -> None:
@@ -236,7 +238,9 @@ class EndorsementForm(USWDSFormMixin, forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("decision") in DECISIONS_NEEDING_NOTES and not data.get("notes"):
-            self.add_error("notes", "Say what the committee asked to change, or why it decided so.")
+            self.add_error(
+                "notes", gettext("Say what the committee asked to change, or why it decided so.")
+            )
         return data
 
 
@@ -244,23 +248,23 @@ class RecommendationForm(VersionedForm):
     """A recommendation, its partners and the findings behind it."""
 
     partners = forms.ModelMultipleChoiceField(
-        label="Partner agencies",
+        label=_("Partner agencies"),
         queryset=Agency.objects.order_by("name"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     linked_findings = forms.ModelMultipleChoiceField(
-        label="Findings behind it",
+        label=_("Findings behind it"),
         queryset=Finding.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     cited_resources = forms.ModelMultipleChoiceField(
-        label="Community resources it cites",
+        label=_("Community resources it cites"),
         queryset=CommunityResource.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="The team's community context: services the recommendation builds on.",
+        help_text=_("The team's community context: services the recommendation builds on."),
     )
 
     class Meta:
@@ -359,11 +363,11 @@ class RecommendationForm(VersionedForm):
                     break
             for finding in cleaned.get("linked_findings") or ():
                 if finding.case.team_id != team.pk:
-                    self.add_error("linked_findings", "A finding of another team's case.")
+                    self.add_error("linked_findings", gettext("A finding of another team's case."))
                     break
             for resource in cleaned.get("cited_resources") or ():
                 if resource.team_id != team.pk:
-                    self.add_error("cited_resources", "A resource of another team.")
+                    self.add_error("cited_resources", gettext("A resource of another team."))
                     break
         return cleaned
 
@@ -411,23 +415,23 @@ def sync_links(links, model, field: str, wanted: dict, recommendation, by) -> No
 
 
 class ProgressUpdateForm(USWDSFormMixin, forms.Form):
-    reported_on = forms.DateField(label="Date of the update", widget=DateInput())
-    new_status = forms.ChoiceField(label="Status after this update")
+    reported_on = forms.DateField(label=_("Date of the update"), widget=DateInput())
+    new_status = forms.ChoiceField(label=_("Status after this update"))
     narrative = forms.CharField(
-        label="What happened",
+        label=_("What happened"),
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="Needed for every update, and for every change of status.",
+        help_text=_("Needed for every update, and for every change of status."),
     )
     reason = forms.CharField(
-        label="Reason",
+        label=_("Reason"),
         max_length=300,
         required=False,
-        help_text="Needed when it is not implemented or no longer applies.",
+        help_text=_("Needed when it is not implemented or no longer applies."),
     )
     evidence = forms.FileField(
-        label="Evidence (optional)",
+        label=_("Evidence (optional)"),
         required=False,
-        help_text="A PDF, image or plain-text file: minutes, a policy, a report.",
+        help_text=_("A PDF, image or plain-text file: minutes, a policy, a report."),
     )
 
     def __init__(self, *args, recommendation: Recommendation, user, **kwargs) -> None:
@@ -474,7 +478,7 @@ class FundingForm(USWDSFormMixin, forms.ModelForm):
     def clean_amount(self):
         amount = self.cleaned_data.get("amount")
         if amount is not None and amount < 0:
-            raise forms.ValidationError("An amount cannot be negative.")
+            raise forms.ValidationError(gettext("An amount cannot be negative."))
         return amount
 
 

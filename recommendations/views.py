@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from cases.views.editing import edit_versioned
@@ -142,12 +143,15 @@ def recommendation_new(request: HttpRequest) -> HttpResponse:
             recommendation._change_reason = "Recommendation proposed"
             recommendation.save()
             form.save_links(recommendation, by=request.user)
-        messages.success(request, f"Recommendation proposed: {recommendation.title}.")
+        messages.success(
+            request,
+            gettext("Recommendation proposed: %(title)s.") % {"title": recommendation.title},
+        )
         return redirect(detail_url(recommendation))
     return render(
         request,
         "recommendations/form.html",
-        {"form": form, "title": "Propose a recommendation"},
+        {"form": form, "title": gettext("Propose a recommendation")},
         status=400 if form.errors else 200,
     )
 
@@ -200,14 +204,16 @@ def recommendation_edit(request: HttpRequest, code) -> HttpResponse:
         except EditConflict as error:
             conflict = error
         else:
-            messages.success(request, f"{recommendation.title}: saved.")
+            messages.success(
+                request, gettext("%(title)s: saved.") % {"title": recommendation.title}
+            )
             return redirect(detail_url(recommendation))
     return render(
         request,
         "cases/versioned_form.html",
         {
             "form": form,
-            "title": f"Edit: {recommendation.title}",
+            "title": gettext("Edit: %(title)s") % {"title": recommendation.title},
             "conflict": conflict,
             "cancel_url": detail_url(recommendation),
         },
@@ -248,7 +254,7 @@ def add_update(request: HttpRequest, code) -> HttpResponse:
             form.add_error(None, failure.message)
             status = 503
         else:
-            messages.success(request, "Update recorded.")
+            messages.success(request, gettext("Update recorded."))
             return redirect(detail_url(recommendation, "updates"))
     return render(
         request,
@@ -299,12 +305,12 @@ def add_task(request: HttpRequest, code) -> HttpResponse:
         task = form.save(commit=False)
         task._history_user = request.user
         task.save()
-        messages.success(request, "Task added to the work plan.")
+        messages.success(request, gettext("Task added to the work plan."))
         return redirect(detail_url(recommendation, "tasks"))
     return render(
         request,
         "recommendations/small_form.html",
-        {"recommendation": recommendation, "form": form, "title": "Add a work-plan task"},
+        {"recommendation": recommendation, "form": form, "title": gettext("Add a work-plan task")},
         status=400 if form.errors else 200,
     )
 
@@ -322,7 +328,7 @@ def edit_task(request: HttpRequest, code, task) -> HttpResponse:
         request,
         form,
         case=None,
-        title=f"Work-plan task: {item.task}",
+        title=gettext("Work-plan task: %(task)s") % {"task": item.task},
         reason="Task edited",
         success_url=detail_url(recommendation, "tasks"),
         cancel_url=detail_url(recommendation, "tasks"),
@@ -338,12 +344,15 @@ def add_funding(request: HttpRequest, code) -> HttpResponse:
         funding = form.save(commit=False)
         funding._history_user = request.user
         funding.save()
-        messages.success(request, f"Funding source added: {funding.get_kind_display()}.")
+        messages.success(
+            request,
+            gettext("Funding source added: %(kind)s.") % {"kind": funding.get_kind_display()},
+        )
         return redirect(detail_url(recommendation, "funding"))
     return render(
         request,
         "recommendations/small_form.html",
-        {"recommendation": recommendation, "form": form, "title": "Add a funding source"},
+        {"recommendation": recommendation, "form": form, "title": gettext("Add a funding source")},
         status=400 if form.errors else 200,
     )
 
@@ -375,7 +384,9 @@ def record_endorsement(request: HttpRequest, code) -> HttpResponse:
                 form.add_error(field if field in form.fields else None, errors)
         else:
             messages.success(
-                request, f"Committee decision recorded: {endorsement.get_decision_display()}."
+                request,
+                gettext("Committee decision recorded: %(decision)s.")
+                % {"decision": endorsement.get_decision_display()},
             )
             return redirect(detail_url(recommendation, "endorsement"))
     return render(
@@ -384,7 +395,7 @@ def record_endorsement(request: HttpRequest, code) -> HttpResponse:
         {
             "recommendation": recommendation,
             "form": form,
-            "title": "Record the governing committee's decision",
+            "title": gettext("Record the governing committee's decision"),
         },
         status=400 if form.errors else 200,
     )
@@ -535,19 +546,31 @@ def recommendation_history(request: HttpRequest, code) -> HttpResponse:
     recommendation = get_recommendation_for_user(request.user, code)
     pk = recommendation.pk
     sources = [
-        (Recommendation, Recommendation.history.filter(id=pk), lambda r: "Recommendation"),
-        (ProgressUpdate, ProgressUpdate.history.filter(recommendation_id=pk), lambda r: "Update"),
-        (WorkPlanTask, WorkPlanTask.history.filter(recommendation_id=pk), lambda r: "Task"),
-        (FundingSource, FundingSource.history.filter(recommendation_id=pk), lambda r: "Funding"),
+        (Recommendation, Recommendation.history.filter(id=pk), lambda r: gettext("Recommendation")),
+        (
+            ProgressUpdate,
+            ProgressUpdate.history.filter(recommendation_id=pk),
+            lambda r: gettext("Update"),
+        ),
+        (
+            WorkPlanTask,
+            WorkPlanTask.history.filter(recommendation_id=pk),
+            lambda r: gettext("Task"),
+        ),
+        (
+            FundingSource,
+            FundingSource.history.filter(recommendation_id=pk),
+            lambda r: gettext("Funding"),
+        ),
         (
             Endorsement,
             Endorsement.history.filter(recommendation_id=pk),
-            lambda r: "Committee decision",
+            lambda r: gettext("Committee decision"),
         ),
         (
             RecommendationPartner,
             RecommendationPartner.history.filter(recommendation_id=pk),
-            lambda r: "Partner agency",
+            lambda r: gettext("Partner agency"),
         ),
     ]
     # Links only to the findings the confidentiality policy shows this reader.
@@ -558,7 +581,7 @@ def recommendation_history(request: HttpRequest, code) -> HttpResponse:
             (
                 RecommendationFinding,
                 RecommendationFinding.history.filter(recommendation_id=pk, finding_id__in=shown),
-                lambda r: "Finding behind it",
+                lambda r: gettext("Finding behind it"),
             )
         )
     entries = merged_entries(sources)
