@@ -22,7 +22,8 @@ from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from cases.models.case import Case, CaseUserObjectPermission
@@ -119,15 +120,15 @@ class MeetingQuerySet(models.QuerySet):
 
 class Meeting(models.Model):
     class Kind(models.TextChoices):
-        CASE_REVIEW = "case_review", "Case review"
-        RECOMMENDATION_UPDATE = "recommendation_update", "Recommendation update"
-        PUBLIC_SUMMARY = "public_summary", "Public summary"
+        CASE_REVIEW = "case_review", _("Case review")
+        RECOMMENDATION_UPDATE = "recommendation_update", _("Recommendation update")
+        PUBLIC_SUMMARY = "public_summary", _("Public summary")
 
     class Status(models.TextChoices):
-        PLANNED = "planned", "Planned"
-        IN_SESSION = "in_session", "In session"
-        ADJOURNED = "adjourned", "Adjourned"
-        CLOSED = "closed", "Closed"
+        PLANNED = "planned", _("Planned")
+        IN_SESSION = "in_session", _("In session")
+        ADJOURNED = "adjourned", _("Adjourned")
+        CLOSED = "closed", _("Closed")
 
     TRANSITIONS: dict[str, set[str]] = {
         Status.PLANNED: {Status.IN_SESSION},
@@ -145,7 +146,7 @@ class Meeting(models.Model):
     place = models.CharField(max_length=200, blank=True)
     video_link = models.URLField(blank=True)
     minutes = models.TextField(
-        blank=True, help_text="Non-identifying minutes: no names, dates of birth or addresses."
+        blank=True, help_text=_("Non-identifying minutes: no names, dates of birth or addresses.")
     )
     closing_note = models.TextField(
         blank=True, help_text="Why the meeting was closed with packet copies outstanding."
@@ -217,7 +218,8 @@ class Meeting(models.Model):
             self.status = status
             self.version += 1
             self._history_user = by
-            label = self.Status(status).label
+            with translation.override("en"):  # the history stays in English
+                label = str(self.Status(status).label)
             self._change_reason = f"Status: {label}" + (f" ({note})" if note else "")
             self.save()
             if status == self.Status.CLOSED:
@@ -377,12 +379,13 @@ class AgendaItem(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="agenda_items")
     position = models.PositiveSmallIntegerField()
     discussion_notes = models.TextField(
-        blank=True, help_text="Non-identifying minutes of the discussion of this case."
+        blank=True, help_text=_("Non-identifying minutes of the discussion of this case.")
     )
     recommendation_ideas = models.TextField(
         blank=True,
-        help_text="Recommendations the team proposed, one per line, to be written up as "
-        "recommendations.",
+        help_text=_(
+            "Recommendations the team proposed, one per line, to be written up as recommendations."
+        ),
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(
@@ -478,9 +481,9 @@ class Attendance(models.Model):
     invited for this meeting only."""
 
     class Kind(models.TextChoices):
-        MEMBER = "member", "Team member"
-        GUEST = "guest", "Guest"
-        OBSERVER = "observer", "Observer"
+        MEMBER = "member", _("Team member")
+        GUEST = "guest", _("Guest")
+        OBSERVER = "observer", _("Observer")
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendances")
     user = models.ForeignKey(
@@ -686,15 +689,15 @@ class PacketCopy(models.Model):
     downloaded by its recipient or the facilitator, then collected or destroyed."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RENDERING = "rendering", "Rendering"
-        READY = "ready", "Ready"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RENDERING = "rendering", _("Rendering")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
 
     class Disposition(models.TextChoices):
-        OUTSTANDING = "outstanding", "Outstanding"
-        COLLECTED = "collected", "Collected"
-        DESTROYED = "destroyed", "Destroyed"
+        OUTSTANDING = "outstanding", _("Outstanding")
+        COLLECTED = "collected", _("Collected")
+        DESTROYED = "destroyed", _("Destroyed")
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="packet_copies")
@@ -762,7 +765,9 @@ class PacketCopy(models.Model):
         self.disposition_by = by
         self.disposition_note = note.strip()[:300]
         self._history_user = by
-        self._change_reason = f"Copy {self.number}: {self.Disposition(disposition).label.lower()}"
+        with translation.override("en"):  # the history stays in English
+            label = str(self.Disposition(disposition).label).lower()
+        self._change_reason = f"Copy {self.number}: {label}"
         self.save()
 
     def delete_file(self, *, by, reason: str) -> None:

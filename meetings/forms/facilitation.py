@@ -6,6 +6,7 @@ decedent's legal name or aliases, or the date of birth in a common format
 (cases.policy.TextGuard, which also decides what the writer is told)."""
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from cases.forms.timeline import FindingForm
 from cases.policy import TextGuard
@@ -25,9 +26,9 @@ class QuickFindingForm(FindingForm):
     the case carrying viewer_permissions."""
 
     confirmed = forms.BooleanField(
-        label="Confirmed by the team",
+        label=gettext_lazy("Confirmed by the team"),
         required=False,
-        help_text="Tick when the team agreed on this finding in the meeting.",
+        help_text=gettext_lazy("Tick when the team agreed on this finding in the meeting."),
     )
 
     def __init__(self, *args, guard: TextGuard | None = None, **kwargs) -> None:
@@ -50,8 +51,8 @@ class DiscussionForm(VersionedForm):
         model = AgendaItem
         fields = ["discussion_notes", "recommendation_ideas"]
         labels = {
-            "discussion_notes": "Discussion notes",
-            "recommendation_ideas": "Recommendation ideas",
+            "discussion_notes": gettext_lazy("Discussion notes"),
+            "recommendation_ideas": gettext_lazy("Recommendation ideas"),
         }
         widgets = {
             "discussion_notes": forms.Textarea(attrs={"rows": 6}),

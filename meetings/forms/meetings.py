@@ -5,6 +5,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_lazy
 
 from cases.models import Case
 from cases.policy import TextGuard
@@ -49,8 +50,16 @@ class MeetingForm(VersionedForm):
         model = Meeting
         fields = ["team", "title", "kind", "starts_at", "place", "video_link", "minutes"]
         widgets = {"starts_at": DateTimeInput(), "minutes": forms.Textarea(attrs={"rows": 6})}
-        labels = {"starts_at": "Date and time", "kind": "Type of meeting"}
-        help_texts = {"video_link": "Leave empty for an in-person meeting."}
+        labels = {
+            "team": gettext_lazy("Team"),
+            "title": gettext_lazy("Title"),
+            "kind": gettext_lazy("Type of meeting"),
+            "starts_at": gettext_lazy("Date and time"),
+            "place": gettext_lazy("Place"),
+            "video_link": gettext_lazy("Video link"),
+            "minutes": gettext_lazy("Minutes"),
+        }
+        help_texts = {"video_link": gettext_lazy("Leave empty for an in-person meeting.")}
 
     def __init__(self, *args, teams=(), guard: TextGuard | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -95,7 +104,7 @@ class MeetingForm(VersionedForm):
         cleaned = super().clean()
         place, link = cleaned.get("place"), cleaned.get("video_link")
         if "place" in cleaned and "video_link" in cleaned and not place and not link:
-            self.add_error("place", "Give a place or a video link.")
+            self.add_error("place", gettext("Give a place or a video link."))
         kind = cleaned.get("kind")
         if (
             self.instance.pk
@@ -104,18 +113,20 @@ class MeetingForm(VersionedForm):
         ):
             self.add_error(
                 "kind",
-                "A public summary carries no cases: take the cases off the agenda first.",
+                gettext("A public summary carries no cases: take the cases off the agenda first."),
             )
         return cleaned
 
 
 class MeetingStatusForm(USWDSFormMixin, forms.Form):
-    status = forms.ChoiceField(label="New status")
+    status = forms.ChoiceField(label=gettext_lazy("New status"))
     note = forms.CharField(
-        label="Note",
+        label=gettext_lazy("Note"),
         max_length=300,
         required=False,
-        help_text="Needed to close a meeting with packet copies outstanding: say why.",
+        help_text=gettext_lazy(
+            "Needed to close a meeting with packet copies outstanding: say why."
+        ),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     opened_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
@@ -132,7 +143,7 @@ class AgendaCaseForm(USWDSFormMixin, forms.Form):
     """Put a case on the agenda: the team's cases that are ready for review.
     Whether this meeting may take the case is Meeting.add_to_agenda's to say."""
 
-    case = forms.UUIDField(label="Case", widget=forms.Select)
+    case = forms.UUIDField(label=gettext_lazy("Case"), widget=forms.Select)
 
     def __init__(self, *args, meeting: Meeting, cases, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -141,14 +152,14 @@ class AgendaCaseForm(USWDSFormMixin, forms.Form):
         ready = cases.filter(team=meeting.team, status=Case.Status.READY_FOR_REVIEW).exclude(
             pk__in=on_agenda
         )
-        self.fields["case"].widget.choices = [("", "Choose a case")] + [
+        self.fields["case"].widget.choices = [("", gettext("Choose a case"))] + [
             (str(c.code), c.reference) for c in ready.order_by("reference")
         ]
 
     def clean_case(self) -> Case:
         case = self.cases.filter(code=self.cleaned_data["case"]).first()
         if case is None:
-            raise forms.ValidationError("That case is not one of this team's cases.")
+            raise forms.ValidationError(gettext("That case is not one of this team's cases."))
         return case
 
 
@@ -160,7 +171,7 @@ class AddMembersForm(USWDSFormMixin, forms.Form):
     """Put team members on the roster."""
 
     users = forms.ModelMultipleChoiceField(
-        label="Team members",
+        label=gettext_lazy("Team members"),
         queryset=get_user_model().objects.none(),
         widget=forms.CheckboxSelectMultiple,
     )
@@ -186,15 +197,15 @@ class InviteGuestForm(USWDSFormMixin, forms.Form):
     """A guest or observer for this meeting only, by their account's user name or e-mail."""
 
     account = forms.CharField(
-        label="User name or e-mail of the guest's account",
+        label=gettext_lazy("User name or e-mail of the guest's account"),
         max_length=254,
-        help_text="The system administrator creates accounts for guests.",
+        help_text=gettext_lazy("The system administrator creates accounts for guests."),
     )
     kind = forms.ChoiceField(
-        label="Attends as",
+        label=gettext_lazy("Attends as"),
         choices=[
-            (Attendance.Kind.GUEST, "Guest (takes part in the review)"),
-            (Attendance.Kind.OBSERVER, "Observer"),
+            (Attendance.Kind.GUEST, gettext_lazy("Guest (takes part in the review)")),
+            (Attendance.Kind.OBSERVER, gettext_lazy("Observer")),
         ],
         widget=forms.RadioSelect,
         initial=Attendance.Kind.GUEST,
@@ -213,59 +224,67 @@ class InviteGuestForm(USWDSFormMixin, forms.Form):
         )
         if user is None:
             raise forms.ValidationError(
-                "No active account has that user name or e-mail. Ask the system administrator "
-                "to create one first."
+                gettext(
+                    "No active account has that user name or e-mail. Ask the system administrator "
+                    "to create one first."
+                )
             )
         if Attendance.objects.filter(meeting=self.meeting, user=user).exists():
-            raise forms.ValidationError("That person is already on the roster.")
+            raise forms.ValidationError(gettext("That person is already on the roster."))
         members = Membership.objects.filter(team=self.meeting.team, user=user).active()
         if members.exclude(role="guest").exists():
             raise forms.ValidationError(
-                "That person is a member of the team: add them as a team member."
+                gettext("That person is a member of the team: add them as a team member.")
             )
         return user
 
 
 class SignatureForm(USWDSFormMixin, forms.Form):
     typed_name = forms.CharField(
-        label="Type your full name", max_length=200, help_text="As on your account."
+        label=gettext_lazy("Type your full name"),
+        max_length=200,
+        help_text=gettext_lazy("As on your account."),
     )
     confirm = forms.BooleanField(
-        label="I have read this confidentiality agreement and I agree to it for this meeting.",
+        label=gettext_lazy(
+            "I have read this confidentiality agreement and I agree to it for this meeting."
+        ),
         required=True,
-        error_messages={"required": "Tick the box to confirm that you agree."},
+        error_messages={"required": gettext_lazy("Tick the box to confirm that you agree.")},
     )
 
 
 class AgreementForm(USWDSFormMixin, forms.Form):
     text_limits = {"text": 50_000}  # an agreement of several pages
     text = forms.CharField(
-        label="Agreement text",
+        label=gettext_lazy("Agreement text"),
         widget=forms.Textarea(attrs={"rows": 12}),
-        help_text="Saving makes a new version. Signatures keep the version they signed.",
+        help_text=gettext_lazy(
+            "Saving makes a new version. Signatures keep the version they signed."
+        ),
     )
 
 
 class DisposeCopyForm(USWDSFormMixin, forms.Form):
     disposition = forms.ChoiceField(
-        label="The copy was",
+        label=gettext_lazy("The copy was"),
         choices=[
-            (PacketCopy.Disposition.COLLECTED, "Collected"),
-            (PacketCopy.Disposition.DESTROYED, "Destroyed"),
+            (PacketCopy.Disposition.COLLECTED, gettext_lazy("Collected")),
+            (PacketCopy.Disposition.DESTROYED, gettext_lazy("Destroyed")),
         ],
     )
-    note = forms.CharField(label="Note", max_length=300, required=False)
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=300, required=False)
 
 
 class PacketRecipientForm(USWDSFormMixin, forms.Form):
     """A manager's choice of recipient: the roster's signed attendees."""
 
-    recipient = forms.ChoiceField(label="Prepare a packet for")
+    recipient = forms.ChoiceField(label=gettext_lazy("Prepare a packet for"))
 
     def __init__(self, *args, signed: list, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["recipient"].choices = [(u.get_username(), display_name(u)) for u in signed]
-        self.fields["recipient"].error_messages["invalid_choice"] = (
+        self.fields["recipient"].error_messages["invalid_choice"] = gettext(
             "Choose someone on the roster who has signed the confidentiality agreement for this "
             "meeting."
         )
@@ -276,13 +295,13 @@ class MeetingRecordForm(USWDSFormMixin, forms.Form):
     or one progress update reported here (or both)."""
 
     adopted = forms.ModelChoiceField(
-        label="Recommendation adopted at this meeting",
+        label=gettext_lazy("Recommendation adopted at this meeting"),
         queryset=Recommendation.objects.none(),
         to_field_name="code",
         required=False,
     )
     reported = forms.ModelChoiceField(
-        label="Progress update reported at this meeting",
+        label=gettext_lazy("Progress update reported at this meeting"),
         queryset=ProgressUpdate.objects.none(),
         to_field_name="code",
         required=False,
@@ -309,5 +328,5 @@ class MeetingRecordForm(USWDSFormMixin, forms.Form):
     def clean(self) -> dict:
         data = super().clean()
         if not self.errors and not data.get("adopted") and not data.get("reported"):
-            raise forms.ValidationError("Choose a recommendation, an update, or both.")
+            raise forms.ValidationError(gettext("Choose a recommendation, an update, or both."))
         return data

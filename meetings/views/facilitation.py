@@ -14,6 +14,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from cases.access import get_case_for_user
@@ -28,7 +29,9 @@ from ofr.audit import Action, DeniedNotFound, record
 from ofr.concurrency import EditConflict, save_versioned
 from recommendations.access import open_recommendations
 
-CLOSED_MESSAGE = "The meeting is closed: its cases can no longer be changed in facilitator mode."
+CLOSED_MESSAGE = gettext_lazy(
+    "The meeting is closed: its cases can no longer be changed in facilitator mode."
+)
 
 
 def case_url(meeting: Meeting, agenda_item: AgendaItem, anchor: str = "") -> str:
@@ -55,10 +58,10 @@ def review_problem(case: Case) -> str:
     """Why the case cannot be marked reviewed now, or "" (mark_reviewed checks again)."""
     if case.status in (Case.Status.READY_FOR_REVIEW, Case.Status.REVIEWED):
         return ""
-    return (
-        f"Case {case.reference} is {case.get_status_display().lower()}: only a case that is "
+    return gettext(
+        "Case %(reference)s is %(status)s: only a case that is "
         "ready for review can be marked reviewed."
-    )
+    ) % {"reference": case.reference, "status": case.get_status_display().lower()}
 
 
 def facilitation_page(
@@ -155,7 +158,10 @@ def quick_finding(request: HttpRequest, code, item) -> HttpResponse:
         if confirmed:
             finding.confirm(by=request.user)
     messages.success(
-        request, "Finding recorded and confirmed." if confirmed else "Finding recorded as proposed."
+        request,
+        gettext("Finding recorded and confirmed.")
+        if confirmed
+        else gettext("Finding recorded as proposed."),
     )
     return redirect(case_url(meeting, agenda_item, f"finding-{finding.code}"))
 
@@ -188,7 +194,7 @@ def save_discussion(request: HttpRequest, code, item) -> HttpResponse:
                 conflict=conflict,
                 status=409,
             )
-        messages.success(request, "Discussion notes saved.")
+        messages.success(request, gettext("Discussion notes saved."))
         return redirect(case_url(meeting, agenda_item, "discussion"))
     return facilitation_page(
         request, meeting, agenda, agenda_item, discussion_form=form, status=400
@@ -208,15 +214,19 @@ def mark_reviewed(request: HttpRequest, code, item) -> HttpResponse:
         agenda_item.mark_reviewed(by=request.user)
     except ValidationError as error:
         messages.error(
-            request, f"Not marked reviewed: {' '.join(error.messages)} Nothing was changed."
+            request,
+            gettext("Not marked reviewed: %(problems)s Nothing was changed.")
+            % {"problems": " ".join(error.messages)},
         )
         return redirect(case_url(meeting, agenda_item))
-    messages.success(request, f"Case {agenda_item.case.reference} reviewed.")
+    messages.success(
+        request, gettext("Case %(reference)s reviewed.") % {"reference": agenda_item.case.reference}
+    )
     # The next case not yet reviewed, after this one first, then from the top.
     index = agenda.index(agenda_item)
     rest = agenda[index + 1 :] + agenda[:index]
     following = next((a for a in rest if a.reviewed_at is None), None)
     if following is None:
-        messages.info(request, "Every case on the agenda is reviewed.")
+        messages.info(request, gettext("Every case on the agenda is reviewed."))
         return redirect("meetings:detail", meeting.code)
     return redirect(case_url(meeting, following))

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from cases.access import cases_for_user, ungated_team_ids
@@ -113,7 +114,7 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
         meeting._history_user = request.user
         meeting._change_reason = "Meeting planned"
         meeting.save()
-        messages.success(request, f"Meeting planned: {meeting.title}.")
+        messages.success(request, gettext("Meeting planned: %(title)s.") % {"title": meeting.title})
         return redirect(meeting_url(meeting))
     return render(request, "meetings/meeting_form.html", {"form": form, "meeting": None})
 
@@ -175,7 +176,7 @@ def meeting_detail(request: HttpRequest, code) -> HttpResponse:
 def meeting_edit(request: HttpRequest, code) -> HttpResponse:
     meeting = get_meeting_for_user(request.user, code, "manage_meeting")
     if meeting.is_closed:
-        messages.error(request, "The meeting is closed and can no longer change.")
+        messages.error(request, gettext("The meeting is closed and can no longer change."))
         return redirect(meeting_url(meeting))
     form = MeetingForm(
         request.POST or None, instance=meeting, guard=TextGuard(request.user, team=meeting.team)
@@ -184,7 +185,7 @@ def meeting_edit(request: HttpRequest, code) -> HttpResponse:
         request,
         form,
         case=None,
-        title=f"Meeting details: {meeting.title}",
+        title=gettext("Meeting details: %(title)s") % {"title": meeting.title},
         reason="Meeting details edited",
         success_url=meeting_url(meeting),
         cancel_url=meeting_url(meeting),
@@ -210,7 +211,9 @@ def meeting_status(request: HttpRequest, code) -> HttpResponse:
         else:
             if not stale:
                 messages.success(
-                    request, f"The meeting is now {current.get_status_display().lower()}."
+                    request,
+                    gettext("The meeting is now %(status)s.")
+                    % {"status": current.get_status_display().lower()},
                 )
                 return redirect(meeting_url(meeting))
     return render(
@@ -231,22 +234,22 @@ def meeting_status(request: HttpRequest, code) -> HttpResponse:
 def meeting_history(request: HttpRequest, code) -> HttpResponse:
     meeting = get_meeting_for_user(request.user, code, "manage_meeting")
     sources = [
-        (Meeting, Meeting.history.filter(id=meeting.pk), lambda r: "Meeting"),
+        (Meeting, Meeting.history.filter(id=meeting.pk), lambda r: gettext("Meeting")),
         (
             AgendaItem,
             AgendaItem.history.filter(meeting_id=meeting.pk),
-            lambda r: "Agenda",
+            lambda r: gettext("Agenda"),
         ),
-        (Attendance, Attendance.history.filter(meeting_id=meeting.pk), lambda r: "Roster"),
+        (Attendance, Attendance.history.filter(meeting_id=meeting.pk), lambda r: gettext("Roster")),
         (
             Signature,
             Signature.history.filter(attendance__meeting=meeting),
-            lambda r: "Signature",
+            lambda r: gettext("Signature"),
         ),
         (
             PacketCopy,
             PacketCopy.history.filter(meeting_id=meeting.pk),
-            lambda r: f"Packet copy {r.number}",
+            lambda r: gettext("Packet copy %(number)s") % {"number": r.number},
         ),
     ]
     entries = merged_entries(sources)
@@ -271,7 +274,10 @@ def add_agenda_case(request: HttpRequest, code) -> HttpResponse:
         except ValidationError as error:
             put_errors_on(form, error)
         else:
-            messages.success(request, f"Case {case.reference} is on the agenda.")
+            messages.success(
+                request,
+                gettext("Case %(reference)s is on the agenda.") % {"reference": case.reference},
+            )
             return redirect(meeting_url(meeting))
     # The team's other open cases, with why they are not ready (their recorded
     # status reason) and the month of death: month and year only, since an
@@ -307,7 +313,7 @@ def move_agenda_case(request: HttpRequest, code, item) -> HttpResponse:
             pass
         else:
             return redirect(meeting_url(meeting) + "#agenda")
-    messages.error(request, "The agenda could not be changed.")
+    messages.error(request, gettext("The agenda could not be changed."))
     return redirect(meeting_url(meeting))
 
 
@@ -321,7 +327,11 @@ def remove_agenda_case(request: HttpRequest, code, item) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, error.messages[0])
         return redirect(meeting_url(meeting))
-    messages.success(request, f"Case {agenda_item.case.reference} is off the agenda.")
+    messages.success(
+        request,
+        gettext("Case %(reference)s is off the agenda.")
+        % {"reference": agenda_item.case.reference},
+    )
     return redirect(meeting_url(meeting) + "#agenda")
 
 
@@ -336,7 +346,7 @@ def add_attendee(request: HttpRequest, code) -> HttpResponse:
     members_form = AddMembersForm(request.POST if which == "members" else None, meeting=meeting)
     guest_form = InviteGuestForm(request.POST if which == "guest" else None, meeting=meeting)
     if meeting.is_closed and request.method == "POST":
-        messages.error(request, "The meeting is closed; its roster cannot change.")
+        messages.error(request, gettext("The meeting is closed; its roster cannot change."))
         return redirect(meeting_url(meeting))
     if which == "members" and members_form.is_valid():
         try:
@@ -346,7 +356,13 @@ def add_attendee(request: HttpRequest, code) -> HttpResponse:
         else:
             count = len(added)
             messages.success(
-                request, f"{count} member{'s' if count != 1 else ''} added to the roster."
+                request,
+                ngettext(
+                    "%(count)d member added to the roster.",
+                    "%(count)d members added to the roster.",
+                    count,
+                )
+                % {"count": count},
             )
             return redirect(meeting_url(meeting) + "#roster")
     if which == "guest" and guest_form.is_valid():
@@ -359,7 +375,9 @@ def add_attendee(request: HttpRequest, code) -> HttpResponse:
             put_errors_on(guest_form, error)
         else:
             messages.success(
-                request, f"{user.get_full_name() or user.username} is invited to this meeting only."
+                request,
+                gettext("%(name)s is invited to this meeting only.")
+                % {"name": user.get_full_name() or user.username},
             )
             return redirect(meeting_url(meeting) + "#roster")
     return render(
@@ -379,9 +397,12 @@ def remove_attendee(request: HttpRequest, code, attendance) -> HttpResponse:
     if meeting.is_closed or row.signature_or_none is not None:
         messages.error(
             request,
-            f"{name} has signed the agreement for this meeting; the signature stays on record."
+            gettext(
+                "%(name)s has signed the agreement for this meeting; the signature stays on record."
+            )
+            % {"name": name}
             if not meeting.is_closed
-            else "The meeting is closed; its roster cannot change.",
+            else gettext("The meeting is closed; its roster cannot change."),
         )
         return redirect(meeting_url(meeting) + "#roster")
     with transaction.atomic():
@@ -390,7 +411,7 @@ def remove_attendee(request: HttpRequest, code, attendance) -> HttpResponse:
         row._history_user = request.user
         row._change_reason = "Taken off the roster"
         row.delete()
-    messages.success(request, f"{name} is off the roster.")
+    messages.success(request, gettext("%(name)s is off the roster.") % {"name": name})
     return redirect(meeting_url(meeting) + "#roster")
 
 
@@ -403,11 +424,11 @@ def sign_agreement(request: HttpRequest, code) -> HttpResponse:
     form = SignatureForm(request.POST or None)
     problem = ""
     if attendance is None:
-        problem = "You are not on this meeting's roster: ask the coordinator to add you."
+        problem = gettext("You are not on this meeting's roster: ask the coordinator to add you.")
     elif meeting.viewer_has_signed:
-        problem = "You have already signed the agreement for this meeting."
+        problem = gettext("You have already signed the agreement for this meeting.")
     elif meeting.is_closed:
-        problem = "The meeting is closed; there is nothing left to sign."
+        problem = gettext("The meeting is closed; there is nothing left to sign.")
     if request.method == "POST" and not problem and form.is_valid():
         try:
             attendance.sign(
@@ -418,9 +439,11 @@ def sign_agreement(request: HttpRequest, code) -> HttpResponse:
         except ValidationError as error:
             form.add_error("typed_name" if "name" in error.messages[0] else None, error)
         except IntegrityError:
-            problem = "You have already signed the agreement for this meeting."
+            problem = gettext("You have already signed the agreement for this meeting.")
         else:
-            messages.success(request, "Signed. You can now open the meeting's cases and packet.")
+            messages.success(
+                request, gettext("Signed. You can now open the meeting's cases and packet.")
+            )
             return redirect(meeting_url(meeting))
     bad = request.method == "POST" and (problem or form.errors)
     return render(
@@ -471,7 +494,11 @@ def edit_agreement(request: HttpRequest, team) -> HttpResponse:
         except ValidationError as error:
             form.add_error("text", error)
         else:
-            messages.success(request, f"Version {agreement.version} of the agreement is in force.")
+            messages.success(
+                request,
+                gettext("Version %(version)s of the agreement is in force.")
+                % {"version": agreement.version},
+            )
             return redirect(reverse("meetings:list"))
     versions = team_obj.agreements.order_by("-version")
     return render(
@@ -494,7 +521,7 @@ def dispose_copy(request: HttpRequest, code, copy) -> HttpResponse:
         raise Http404("No such copy")
     form = DisposeCopyForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose whether the copy was collected or destroyed.")
+        messages.error(request, gettext("Choose whether the copy was collected or destroyed."))
         return redirect(meeting_url(meeting) + "#copies")
     try:
         packet_copy.dispose(
@@ -504,7 +531,12 @@ def dispose_copy(request: HttpRequest, code, copy) -> HttpResponse:
         messages.error(request, error.messages[0])
     else:
         messages.success(
-            request, f"Copy {packet_copy.number}: {packet_copy.get_disposition_display().lower()}."
+            request,
+            gettext("Copy %(number)s: %(disposition)s.")
+            % {
+                "number": packet_copy.number,
+                "disposition": packet_copy.get_disposition_display().lower(),
+            },
         )
     return redirect(meeting_url(meeting) + "#copies")
 
@@ -528,7 +560,7 @@ def record_at_meeting(request: HttpRequest, code) -> HttpResponse:
             for field, problems in error.message_dict.items():
                 form.add_error("adopted" if field == "recommendation" else "reported", problems)
         else:
-            messages.success(request, "Recorded at this meeting.")
+            messages.success(request, gettext("Recorded at this meeting."))
             return redirect(meeting_url(meeting) + "#recommendations")
     return render(
         request,

@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from meetings.access import (
@@ -34,7 +35,7 @@ from ofr.audit import Action, DeniedForbidden, record, record_denied
 from ofr.files import FileUnavailable, send_stored_file
 
 GET_OR_POST = ["GET", "HEAD", "POST"]
-OWN_PACKET_ONLY = "You may only ask for your own packet."
+OWN_PACKET_ONLY = gettext_lazy("You may only ask for your own packet.")
 
 
 def signed_attendees(meeting: Meeting) -> list:
@@ -99,7 +100,8 @@ def request_packet(request: HttpRequest, code) -> HttpResponse:
                 )
                 messages.success(
                     request,
-                    f"Copy {packet_copy.number} is being prepared for {display_name(recipient)}.",
+                    gettext("Copy %(number)s is being prepared for %(name)s.")
+                    % {"number": packet_copy.number, "name": display_name(recipient)},
                 )
                 return redirect(status_url(packet_copy))
     return render(
@@ -128,7 +130,11 @@ def posted_recipient(request: HttpRequest, meeting: Meeting, form) -> tuple:
     if meeting.is_closed:
         return None, packet_recipient_problem(meeting, request.user, requested_by=request.user), 400
     if form is None:
-        return None, "Nobody on the roster has signed the confidentiality agreement yet.", 400
+        return (
+            None,
+            gettext("Nobody on the roster has signed the confidentiality agreement yet."),
+            400,
+        )
     if not form.is_valid():
         return None, "", 400
     username = form.cleaned_data["recipient"]
