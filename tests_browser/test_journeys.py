@@ -8,6 +8,7 @@ import pytest
 from axes.utils import reset as reset_lockouts
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
+from playwright.sync_api import expect
 
 from demo.management.commands.demo import DEMO_PASSWORD
 
@@ -40,8 +41,7 @@ def test_keyboard_sign_in_find_a_case_open_it_and_sign_out(visitor):
     page.keyboard.type(code_now("reviewer"))
     page.keyboard.press("Enter")
     wait_for_path(page, "/")
-    assert page.get_by_text("Welcome, Priya Raman.").is_visible()
-
+    expect(page.get_by_text("Welcome, Priya Raman.")).to_be_visible()
     page.get_by_role("navigation", name="Primary navigation").get_by_role(
         "link", name="Cases"
     ).click()
@@ -60,7 +60,7 @@ def test_keyboard_sign_in_find_a_case_open_it_and_sign_out(visitor):
 
     page.get_by_role("button", name="Sign out").click()
     wait_for_path(page, "/accounts/login/")
-    assert page.get_by_text("You have signed out.").is_visible()
+    expect(page.get_by_text("You have signed out.")).to_be_visible()
     page.go_back()  # the case page is not served from the browser's cache
     page.reload()
     assert "/accounts/login/" in page.url
@@ -79,7 +79,7 @@ def test_idle_session_ends_and_sign_in_returns_to_the_page(visitor):
 
     page.reload()
     assert "/accounts/login/" in page.url
-    assert page.get_by_text("Your session has ended. Please sign in again.").is_visible()
+    expect(page.get_by_text("Your session has ended. Please sign in again.")).to_be_visible()
     page.get_by_label("Username").fill("coordinator")
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_label("Password").press("Enter")
@@ -101,8 +101,10 @@ def test_locked_out_user_sees_why_and_what_to_do(visitor, facilitator_unlocked):
     for attempt in range(settings.AXES_FAILURE_LIMIT):
         visitor.sign_in(facilitator_unlocked, password=f"wrong-password-{attempt}")
     assert page.get_by_role("heading", level=1).inner_text() == "Sign-in locked"
-    assert page.get_by_role("alert").get_by_text("too many failed sign-in attempts").is_visible()
-    assert page.get_by_text("You can try again after 15 minutes.").is_visible()
+    expect(
+        page.get_by_role("alert").get_by_text("too many failed sign-in attempts")
+    ).to_be_visible()
+    expect(page.get_by_text("You can try again after 15 minutes.")).to_be_visible()
     assert page_problems(page) == []
 
     # The right password does not get through while locked.
@@ -129,7 +131,7 @@ def test_phone_menu_opens_and_reaches_the_cases(phone_visitor):
     nav = page.get_by_role("navigation", name="Primary navigation")
     assert not nav.is_visible()
     page.get_by_role("button", name="Menu").click()
-    assert nav.is_visible()
+    expect(nav).to_be_visible()
     nav.get_by_role("link", name="Cases").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Cases"
     assert page_problems(page) == []
@@ -180,8 +182,8 @@ def test_coordinator_edits_a_section_and_reads_it_in_the_history(visitor):
     page.get_by_role("link", name="Edit death details").click()
     page.get_by_label("County of injury").fill("Riverside County (edited)")
     page.get_by_role("button", name="Save").press("Enter")
-    assert page.get_by_text("Death: saved.").is_visible()
-    assert page.locator("#death").get_by_text("Riverside County (edited)").is_visible()
+    expect(page.get_by_text("Death: saved.")).to_be_visible()
+    expect(page.locator("#death").get_by_text("Riverside County (edited)")).to_be_visible()
     page.get_by_role("link", name="Change history of case RIV-2025-002").click()
     first_change = page.locator("tbody tr").first
     assert "Death edited" in first_change.inner_text()

@@ -2,6 +2,8 @@
 the public switches the language with the footer's form (no script needed),
 and the page comes back in Spanish, says so (lang="es") and stays accessible."""
 
+from playwright.sync_api import expect
+
 from .checks import page_problems
 from .conftest import Visitor
 
@@ -25,10 +27,10 @@ def test_the_public_page_switches_to_spanish(browser, site):
         assert page.evaluate("document.documentElement.lang") == "es"
         assert heading.inner_text() == "Riverside County OFR Team: recomendaciones"
         assert "Las recomendaciones que el equipo decidió" in page.locator("main").inner_text()
-        assert page.get_by_role("link", name="Iniciar sesión").is_visible()
+        expect(page.get_by_role("link", name="Iniciar sesión")).to_be_visible()
         # The switch now speaks Spanish, and offers English back.
-        assert page.get_by_role("form", name="Idioma").is_visible()
-        assert page.get_by_role("button", name="English").is_visible()
+        expect(page.get_by_role("form", name="Idioma")).to_be_visible()
+        expect(page.get_by_role("button", name="English")).to_be_visible()
         assert page_problems(page) == []
 
         # The choice is kept: the sign-in page follows it.

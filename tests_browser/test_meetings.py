@@ -7,6 +7,8 @@ after the crawler (file order)."""
 import subprocess
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 from .checks import page_problems
 from .conftest import Visitor
 
@@ -38,7 +40,7 @@ def test_officer_signs_before_opening_the_meetings_cases(browser, site):
     page = officer.page
     try:
         officer.sign_in("officer")
-        assert page.get_by_text("agreement not signed yet").is_visible()
+        expect(page.get_by_text("agreement not signed yet")).to_be_visible()
         open_meeting(page)
         assert page.get_by_role("link", name="RIV-2025-004").count() == 0
         response = page.goto(f"/cases/{case.code}/")
@@ -53,8 +55,7 @@ def test_officer_signs_before_opening_the_meetings_cases(browser, site):
         page.locator("label", has_text="I have read this confidentiality agreement").click()
         assert page.get_by_label("I have read this confidentiality agreement").is_checked()
         page.get_by_role("button", name="Sign for this meeting").click()
-        assert page.get_by_text("Signed. You can now open the meeting's cases").is_visible()
-
+        expect(page.get_by_text("Signed. You can now open the meeting's cases")).to_be_visible()
         page.get_by_role("link", name="RIV-2025-004").click()
         assert "RIV-2025-004" in page.get_by_role("heading", level=1).inner_text()
         text = page.locator("main").inner_text()
@@ -143,9 +144,9 @@ def test_facilitator_downloads_numbered_copies_and_marks_them_collected(browser,
             page.get_by_role("link", name="Change status").click()
             page.get_by_label("New status").select_option(label=status)
             page.get_by_role("button", name="Change status").click()
-            assert page.get_by_text(f"The meeting is now {status.lower()}").is_visible()
+            expect(page.get_by_text(f"The meeting is now {status.lower()}")).to_be_visible()
         page.get_by_role("button", name=f"Mark copy {numbers[0]} collected").click()
-        assert page.get_by_text(f"Copy {numbers[0]}: collected.").is_visible()
+        expect(page.get_by_text(f"Copy {numbers[0]}: collected.")).to_be_visible()
         copy = PacketCopy.objects.get(meeting__title=PLANNED, number=numbers[0])
         assert copy.disposition == "collected"
         assert page_problems(page) == []

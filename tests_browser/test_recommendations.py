@@ -3,6 +3,8 @@ recommendation and reaches nothing else; oversight sees both teams' roll-up and
 no case data; an annual report opens without decedent names; the governing
 committee records a decision and reaches no case."""
 
+from playwright.sync_api import expect
+
 from .checks import page_problems
 from .conftest import Visitor
 
@@ -22,8 +24,8 @@ def test_partner_updates_a_health_department_recommendation_and_nothing_else(bro
         page.get_by_role("link", name="Add a progress update").click()
         page.get_by_label("What happened").fill("Kits restocked at every station.")
         page.get_by_role("button", name="Record the update").click()
-        assert page.get_by_text("Update recorded.").is_visible()
-        assert page.get_by_text("Kits restocked at every station.").is_visible()
+        expect(page.get_by_text("Update recorded.")).to_be_visible()
+        expect(page.get_by_text("Kits restocked at every station.")).to_be_visible()
         assert page_problems(page) == []
 
         assert page.goto(f"/recommendations/{sheriffs.code}/").status == 404
@@ -74,8 +76,12 @@ def test_the_governing_committee_records_its_decision_and_sees_no_case(browser, 
         page.get_by_label("The committee's decision").select_option("returned")
         page.get_by_label("Notes").fill("Say how the coaches are funded after the first year.")
         page.get_by_role("button", name="Save").click()
-        assert page.get_by_text("Committee decision recorded: Returned to the team.").is_visible()
-        assert page.get_by_text("Say how the coaches are funded after the first year.").is_visible()
+        expect(
+            page.get_by_text("Committee decision recorded: Returned to the team.")
+        ).to_be_visible()
+        expect(
+            page.get_by_text("Say how the coaches are funded after the first year.")
+        ).to_be_visible()
         assert page_problems(page) == []
         assert page.goto("/cases/").status == 403
         assert page.goto(f"/cases/{Case.objects.first().code}/").status == 404

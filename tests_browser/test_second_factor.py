@@ -8,6 +8,7 @@ from datetime import date
 
 from django.contrib.auth.models import User
 from django.test import override_settings
+from playwright.sync_api import expect
 
 from demo.management.commands.demo import DEMO_PASSWORD
 from demo.second_factor import code_for_step, demo_key
@@ -51,7 +52,7 @@ def test_enrol_then_sign_in_with_a_recovery_code(visitor):
     # Nothing else is reachable yet.
     page.goto("/cases/")
     assert "/accounts/two-factor/enrol/" in page.url
-    assert page.locator("figure.ofr-qr svg").is_visible()
+    expect(page.locator("figure.ofr-qr svg")).to_be_visible()
     assert page_problems(page) == []
     secret = page.locator("#secret").inner_text()
     key = b32decode(secret.replace(" ", "")).hex()
@@ -59,7 +60,7 @@ def test_enrol_then_sign_in_with_a_recovery_code(visitor):
         "000000" if code_for_step(key, now_step()) != "000000" else "111111"
     )
     page.get_by_role("button", name="Confirm").click()
-    assert page.get_by_text("That code is not right").is_visible()
+    expect(page.get_by_text("That code is not right")).to_be_visible()
     time.sleep(1.2)  # wrong codes are throttled: 1 s after the first
     page.get_by_label("Code from the app").fill(code_for_step(key, now_step()))
     page.get_by_role("button", name="Confirm").click()
@@ -84,7 +85,7 @@ def test_enrol_then_sign_in_with_a_recovery_code(visitor):
     password_step(visitor, "enrolling")
     page.get_by_label("Code").fill(codes[0])
     page.get_by_role("button", name="Continue").click()
-    assert page.get_by_text("That code is not right, or was already used").is_visible()
+    expect(page.get_by_text("That code is not right, or was already used")).to_be_visible()
 
 
 def test_a_run_of_wrong_codes_locks_signing_in(visitor):
@@ -115,16 +116,16 @@ def test_change_the_password_from_the_account_page(visitor):
     page = visitor.page
     visitor.sign_in("changing")
     page.goto("/accounts/")
-    assert page.get_by_text("Recovery codes left").is_visible()
+    expect(page.get_by_text("Recovery codes left")).to_be_visible()
     page.get_by_role("link", name="Change your password").click()
     page.get_by_label("Current password").fill(DEMO_PASSWORD)
     page.locator("#id_new_password1").fill(NEW_PASSWORD)
     page.locator("#id_new_password2").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Change password").click()
-    assert page.get_by_text("Your password has been changed.").is_visible()
+    expect(page.get_by_text("Your password has been changed.")).to_be_visible()
     assert page_problems(page) == []
     page.get_by_role("button", name="Sign out", exact=True).click()
     visitor.sign_in("changing", password=NEW_PASSWORD)
     page.goto("/accounts/")
-    assert page.get_by_role("heading", level=1).is_visible()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
     assert "/accounts/login/" not in page.url and "/two-factor/" not in page.url
