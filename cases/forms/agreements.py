@@ -3,6 +3,7 @@
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext, gettext_lazy
 
 from cases import valuesets as vs
 from cases.forms.documents import ACCEPT
@@ -21,13 +22,13 @@ class AgreementForm(VersionedForm):
     kept when given on an edit (the old one stays in the history)."""
 
     record_types = forms.MultipleChoiceField(
-        label="Record types it covers",
+        label=gettext_lazy("Record types it covers"),
         choices=vs.RecordType.choices,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one record type."},
+        error_messages={"required": gettext_lazy("Choose at least one record type.")},
     )
     file = forms.FileField(
-        label="Signed agreement",
+        label=gettext_lazy("Signed agreement"),
         required=False,
         allow_empty_file=True,  # inspect_upload says "This file is empty." itself
         widget=forms.FileInput(attrs={"accept": ACCEPT}),
@@ -66,13 +67,16 @@ class AgreementForm(VersionedForm):
                 pk__in=[t.pk for t in teams]
             )
         self.fields["agency"].queryset = Agency.objects.order_by("name")
-        self.fields["agency"].empty_label = "- Choose an agency -"
-        keeps = " It replaces the file kept now." if self.instance.sha256 else ""
+        self.fields["agency"].empty_label = gettext("- Choose an agency -")
+        keeps = " " + gettext("It replaces the file kept now.") if self.instance.sha256 else ""
         self.fields["file"].help_text = (
-            "The signed copy: a PDF, PNG or JPEG image, or a plain-text file, up to "
-            f"{filesizeformat(settings.OFR_MAX_UPLOAD_BYTES)}. Only the team's coordinators "
-            f"and data managers can download it; each download is recorded.{keeps}"
-        )
+            gettext(
+                "The signed copy: a PDF, PNG or JPEG image, or a plain-text file, up to "
+                "%(size)s. Only the team's coordinators "
+                "and data managers can download it; each download is recorded."
+            )
+            % {"size": filesizeformat(settings.OFR_MAX_UPLOAD_BYTES)}
+        ) + keeps
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")

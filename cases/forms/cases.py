@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from cases import valuesets as vs
 from cases.access import cases_for_user
@@ -29,7 +30,9 @@ class ReferenceMixin:
         if team and reference:
             clash = Case.objects.filter(team=team, reference=reference).exclude(pk=self.instance.pk)
             if clash.exists():
-                self.add_error("reference", "This team already has a case with this reference.")
+                self.add_error(
+                    "reference", gettext("This team already has a case with this reference.")
+                )
         return cleaned
 
 
@@ -58,21 +61,24 @@ class NewCaseForm(ReferenceMixin, USWDSFormMixin, forms.ModelForm):
 
 
 class StatusForm(USWDSFormMixin, forms.Form):
-    status = forms.ChoiceField(label="New status")
+    status = forms.ChoiceField(label=gettext_lazy("New status"))
     exclusion_reason = forms.ChoiceField(
-        label="Reason for exclusion",
+        label=gettext_lazy("Reason for exclusion"),
         choices=[("", "—")] + vs.ExclusionReason.choices,
         required=False,
-        help_text="Needed when the case is excluded.",
+        help_text=gettext_lazy("Needed when the case is excluded."),
     )
     deferral_reason = forms.ChoiceField(
-        label="Reason for deferral",
+        label=gettext_lazy("Reason for deferral"),
         choices=[("", "—")] + vs.DeferralReason.choices,
         required=False,
-        help_text="Needed when the case is deferred.",
+        help_text=gettext_lazy("Needed when the case is deferred."),
     )
     note = forms.CharField(
-        label="Note", max_length=300, required=False, help_text="Why the status changes. No names."
+        label=gettext_lazy("Note"),
+        max_length=300,
+        required=False,
+        help_text=gettext_lazy("Why the status changes. No names."),
     )
     opened_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
@@ -87,10 +93,10 @@ class StatusForm(USWDSFormMixin, forms.Form):
         asked = self.data.get("status") if self.is_bound else None
         if may_override_completeness and completeness_refusal(case, asked or ""):
             self.fields["completeness_reason"] = forms.CharField(
-                label="Reason to go ahead with items not collected",
+                label=gettext_lazy("Reason to go ahead with items not collected"),
                 max_length=300,
                 required=False,
-                help_text="Recorded on the case and in its history. No names.",
+                help_text=gettext_lazy("Recorded on the case and in its history. No names."),
             )
 
     def clean(self) -> dict:
@@ -101,16 +107,17 @@ class StatusForm(USWDSFormMixin, forms.Form):
             self.add_error(
                 "status",
                 refusal
+                + " "
                 + (
-                    " Add the missing items, or say below why the team goes ahead anyway."
+                    gettext("Add the missing items, or say below why the team goes ahead anyway.")
                     if self.may_override_completeness
-                    else " Add the missing items, or ask a coordinator to go ahead anyway."
+                    else gettext("Add the missing items, or ask a coordinator to go ahead anyway.")
                 ),
             )
         if status == Case.Status.EXCLUDED and not cleaned.get("exclusion_reason"):
-            self.add_error("exclusion_reason", "Say why the case is excluded.")
+            self.add_error("exclusion_reason", gettext("Say why the case is excluded."))
         if status == Case.Status.DEFERRED and not cleaned.get("deferral_reason"):
-            self.add_error("deferral_reason", "Say why the case is deferred.")
+            self.add_error("deferral_reason", gettext("Say why the case is deferred."))
         return cleaned
 
 
@@ -144,21 +151,27 @@ class CaseSearchForm(USWDSFormMixin, forms.Form):
     }
     DEFAULT_SORT = ("-created_at", "-id")
 
-    q = forms.CharField(label="Search", required=False, max_length=100)
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
     status = forms.ChoiceField(
-        label="Status", required=False, choices=[("", "All statuses")] + Case.Status.choices
-    )
-    year = forms.IntegerField(label="Year of death", required=False, min_value=1900, max_value=2100)
-    manner = forms.ChoiceField(
-        label="Manner of death",
+        label=gettext_lazy("Status"),
         required=False,
-        choices=[("", "Any manner")] + vs.MannerOfDeath.choices,
+        choices=[("", gettext_lazy("All statuses"))] + Case.Status.choices,
+    )
+    year = forms.IntegerField(
+        label=gettext_lazy("Year of death"), required=False, min_value=1900, max_value=2100
+    )
+    manner = forms.ChoiceField(
+        label=gettext_lazy("Manner of death"),
+        required=False,
+        choices=[("", gettext_lazy("Any manner"))] + vs.MannerOfDeath.choices,
     )
     substance = forms.ChoiceField(
-        label="Substance", required=False, choices=[("", "Any substance")] + vs.Substance.choices
+        label=gettext_lazy("Substance"),
+        required=False,
+        choices=[("", gettext_lazy("Any substance"))] + vs.Substance.choices,
     )
-    team = forms.ChoiceField(label="Team", required=False)
-    review_due = forms.BooleanField(label="Deferral due for review", required=False)
+    team = forms.ChoiceField(label=gettext_lazy("Team"), required=False)
+    review_due = forms.BooleanField(label=gettext_lazy("Deferral due for review"), required=False)
     sort = forms.ChoiceField(
         required=False, choices=[(key, key) for key in SORTS], widget=forms.HiddenInput
     )
@@ -169,7 +182,7 @@ class CaseSearchForm(USWDSFormMixin, forms.Form):
         # From the memberships the header loads anyway: no extra queries.
         memberships = [m for m in active_memberships(user) if CASE_PERMISSIONS[m.role]]
         teams = {m.team.code: m.team.name for m in memberships}
-        self.fields["team"].choices = [("", "All teams")] + [
+        self.fields["team"].choices = [("", gettext_lazy("All teams"))] + [
             (str(code), name) for code, name in teams.items()
         ]
         if len(teams) < 2:
@@ -179,10 +192,12 @@ class CaseSearchForm(USWDSFormMixin, forms.Form):
             "view_identifiers" in CASE_PERMISSIONS[m.role] for m in memberships
         )
         self.fields["q"].help_text = (
-            "Case reference, or a decedent's full name, first and last name, last name, "
-            "ME/coroner case number or death certificate number (whole names, not parts)"
+            gettext(
+                "Case reference, or a decedent's full name, first and last name, last name, "
+                "ME/coroner case number or death certificate number (whole names, not parts)"
+            )
             if self.may_search_names
-            else "Case reference"
+            else gettext("Case reference")
         )
 
     @property

@@ -2,6 +2,7 @@
 investigation; a coordinator declines with a reason."""
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from cases.models import DeferralRequest
 from ofr.forms import USWDSFormMixin
@@ -12,7 +13,7 @@ class AskDeferralForm(USWDSFormMixin, forms.ModelForm):
         model = DeferralRequest
         fields = ["reason", "note"]
         widgets = {"reason": forms.RadioSelect}
-        labels = {"reason": "Why should the team defer the case?"}
+        labels = {"reason": gettext_lazy("Why should the team defer the case?")}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -21,5 +22,7 @@ class AskDeferralForm(USWDSFormMixin, forms.ModelForm):
 
 class DeclineDeferralForm(USWDSFormMixin, forms.Form):
     reason = forms.CharField(
-        label="Why not defer", max_length=300, help_text="Short; the asker reads it. No names."
+        label=gettext_lazy("Why not defer"),
+        max_length=300,
+        help_text=gettext_lazy("Short; the asker reads it. No names."),
     )

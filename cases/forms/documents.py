@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from cases import valuesets as vs
 from cases.forms.part2 import check_part2_program, setup_not_part2_reason
@@ -16,7 +17,7 @@ from ofr.roles import SensitiveCategory
 
 DATE = forms.DateInput(attrs={"type": "date"})
 ACCEPT = ".pdf,.png,.jpg,.jpeg,.txt,application/pdf,image/png,image/jpeg,text/plain"
-NO_CATEGORY = "Not restricted (or the default for the document type)"
+NO_CATEGORY = gettext_lazy("Not restricted (or the default for the document type)")
 
 
 def default_category(document_type: str) -> str:
@@ -29,7 +30,9 @@ def _defaults_hint() -> str:
         f"{vs.RecordType(kind).label} → {SensitiveCategory(category).label}"
         for kind, category in vs.RECORD_TYPE_CATEGORY.items()
     ]
-    return "Left empty, some document types are restricted by default: " + "; ".join(pairs) + "."
+    return gettext("Left empty, some document types are restricted by default: %(pairs)s.") % {
+        "pairs": "; ".join(pairs)
+    }
 
 
 class DocumentDetailsMixin:
@@ -50,15 +53,16 @@ class DocumentDetailsMixin:
         ids, self.part2_notice = shown_choices(requests, viewer)
         self.fields["record_request"].queryset = requests.filter(pk__in=ids)
         self.fields["record_request"].label_from_instance = lambda request: (
-            f"Request to {request.agency} (requested {request.requested_on:%Y-%m-%d})"
+            gettext("Request to %(agency)s (requested %(date)s)")
+            % {"agency": request.agency, "date": f"{request.requested_on:%Y-%m-%d}"}
         )
-        self.fields["record_request"].label = "Answers record request"
+        self.fields["record_request"].label = gettext("Answers record request")
         sensitivity = self.fields["sensitivity"]
         sensitivity.choices = [("", NO_CATEGORY)] + [
             (value, SensitiveCategory(value).label) for value in viewer.fileable_categories()
         ]
         sensitivity.help_text = _defaults_hint()
-        sensitivity.error_messages["invalid_choice"] = (
+        sensitivity.error_messages["invalid_choice"] = gettext(
             "You may not file a document in a category you cannot view yourself. "
             "Choose another category, or ask someone who may view it to add the document."
         )
@@ -67,7 +71,7 @@ class DocumentDetailsMixin:
     def clean_received_on(self):
         received = self.cleaned_data["received_on"]
         if received and received > timezone.localdate():
-            raise forms.ValidationError("The date received cannot be in the future.")
+            raise forms.ValidationError(gettext("The date received cannot be in the future."))
         return received
 
     def clean(self):
@@ -81,9 +85,15 @@ class DocumentDetailsMixin:
                 if category not in self.viewer.fileable_categories():
                     self.add_error(
                         "sensitivity",
-                        f"{vs.RecordType(kind).label} documents are restricted to the category "
-                        f"{SensitiveCategory(category).label}, which you may not view, so you "
-                        "cannot add or file this one. Ask someone who may view that category.",
+                        gettext(
+                            "%(type)s documents are restricted to the category "
+                            "%(category)s, which you may not view, so you "
+                            "cannot add or file this one. Ask someone who may view that category."
+                        )
+                        % {
+                            "type": vs.RecordType(kind).label,
+                            "category": SensitiveCategory(category).label,
+                        },
                     )
         check_part2_program(self, cleaned)
         return cleaned
@@ -94,7 +104,7 @@ class DocumentForm(DocumentDetailsMixin, USWDSFormMixin, forms.ModelForm):
     `upload_info` describes it once the form is valid."""
 
     file = forms.FileField(
-        label="File",
+        label=gettext_lazy("File"),
         allow_empty_file=True,  # inspect_upload says "This file is empty." itself
         widget=forms.FileInput(attrs={"accept": ACCEPT}),
     )
@@ -117,10 +127,9 @@ class DocumentForm(DocumentDetailsMixin, USWDSFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.upload_info = None
-        self.fields["file"].help_text = (
-            "A PDF, PNG or JPEG image, or a plain-text file, up to "
-            f"{filesizeformat(settings.OFR_MAX_UPLOAD_BYTES)}."
-        )
+        self.fields["file"].help_text = gettext(
+            "A PDF, PNG or JPEG image, or a plain-text file, up to %(size)s."
+        ) % {"size": filesizeformat(settings.OFR_MAX_UPLOAD_BYTES)}
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -1,4 +1,6 @@
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from cases.imports.reading import MAX_BYTES, ImportFileError, Sheet, read_sheet
 from cases.imports.targets import TARGETS, default_columns
@@ -12,14 +14,19 @@ TEMPLATE_COLUMNS = ""  # the mapping choice that stands for the template file's 
 class UploadForm(USWDSFormMixin, forms.Form):
     team = forms.ModelChoiceField(queryset=Team.objects.none(), empty_label=None)
     mapping = forms.ChoiceField(
-        label="Columns",
+        label=gettext_lazy("Columns"),
         required=False,
-        help_text="How the file's columns map to the case file: the template's "
-        "headers, or a mapping the team saved.",
+        help_text=gettext_lazy(
+            "How the file's columns map to the case file: the template's "
+            "headers, or a mapping the team saved."
+        ),
     )
     file = forms.FileField(
-        label="Spreadsheet (CSV or XLSX)",
-        help_text=f"At most {MAX_BYTES // (1024 * 1024)} MB; the first row names the columns.",
+        label=gettext_lazy("Spreadsheet (CSV or XLSX)"),
+        help_text=format_lazy(
+            gettext_lazy("At most {size} MB; the first row names the columns."),
+            size=MAX_BYTES // (1024 * 1024),
+        ),
     )
 
     def __init__(self, *args, teams, **kwargs) -> None:
@@ -29,20 +36,24 @@ class UploadForm(USWDSFormMixin, forms.Form):
             str(m.code): m
             for m in ImportMapping.objects.filter(team__in=teams).select_related("team")
         }
-        self.fields["mapping"].choices = [(TEMPLATE_COLUMNS, "The template's column names")] + [
-            (code, f"{m.team.short_code}: {m.name}") for code, m in self.mappings.items()
-        ]
+        self.fields["mapping"].choices = [
+            (TEMPLATE_COLUMNS, gettext("The template's column names"))
+        ] + [(code, f"{m.team.short_code}: {m.name}") for code, m in self.mappings.items()]
 
     def clean(self) -> dict:
         cleaned = super().clean()
         team, upload = cleaned.get("team"), cleaned.get("file")
         mapping = self.mappings.get(cleaned.get("mapping") or "")
         if mapping is not None and team is not None and mapping.team_id != team.pk:
-            self.add_error("mapping", "This mapping is another team's.")
+            self.add_error("mapping", gettext("This mapping is another team's."))
         cleaned["columns"] = mapping.columns if mapping else default_columns()
         if upload is not None:
             if upload.size > MAX_BYTES:
-                self.add_error("file", f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+                self.add_error(
+                    "file",
+                    gettext("The file is larger than %(size)s MB.")
+                    % {"size": MAX_BYTES // (1024 * 1024)},
+                )
                 return cleaned
             try:
                 cleaned["sheet"] = read_sheet(upload.read(), upload.name)
@@ -64,12 +75,14 @@ class UploadForm(USWDSFormMixin, forms.Form):
         if unknown:
             self.add_error(
                 "file",
-                "Unknown columns: "
-                + ", ".join(f"“{name[:60]}”" for name in unknown[:10])
-                + ". Rename them as in the template, remove them, or save a mapping for them.",
+                gettext(
+                    "Unknown columns: %(columns)s. Rename them as in the template, "
+                    "remove them, or save a mapping for them."
+                )
+                % {"columns": ", ".join(f"“{name[:60]}”" for name in unknown[:10])},
             )
         elif not column_positions(sheet.header, columns):
-            self.add_error("file", "None of the file's columns fills a case-file field.")
+            self.add_error("file", gettext("None of the file's columns fills a case-file field."))
 
 
 class MappingForm(USWDSFormMixin, forms.Form):
@@ -77,7 +90,8 @@ class MappingForm(USWDSFormMixin, forms.Form):
 
     team = forms.ModelChoiceField(queryset=Team.objects.none(), empty_label=None)
     name = forms.CharField(
-        max_length=100, help_text="Saving under a name the team already uses replaces it."
+        max_length=100,
+        help_text=gettext_lazy("Saving under a name the team already uses replaces it."),
     )
 
     def __init__(self, *args, teams, **kwargs) -> None:
@@ -90,7 +104,7 @@ class MappingForm(USWDSFormMixin, forms.Form):
                 required=False,
                 max_length=100,
                 initial=defaults[target.key],
-                help_text=f"Field {target.key}",
+                help_text=gettext("Field %(key)s") % {"key": target.key},
             )
 
     def target_fields(self):
@@ -104,10 +118,10 @@ class MappingForm(USWDSFormMixin, forms.Form):
         }
         columns = {key: column for key, column in columns.items() if column}
         if not columns:
-            raise forms.ValidationError("Name the column of at least one field.")
+            raise forms.ValidationError(gettext("Name the column of at least one field."))
         headers = [column.casefold() for column in columns.values()]
         if len(set(headers)) != len(headers):
-            raise forms.ValidationError("Each column may fill one field only.")
+            raise forms.ValidationError(gettext("Each column may fill one field only."))
         cleaned["columns"] = columns
         return cleaned
 

@@ -4,6 +4,7 @@ consent before the interview, and refuses outreach after a do-not-contact wish."
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from cases.access import trained_interviewers
 from cases.forms.documents import ACCEPT
@@ -19,7 +20,9 @@ class AssignForm(USWDSFormMixin, forms.ModelForm):
     class Meta:
         model = NokInterview
         fields = ["interviewer"]
-        help_texts = {"interviewer": "Only members of the team trained to interview families."}
+        help_texts = {
+            "interviewer": gettext_lazy("Only members of the team trained to interview families.")
+        }
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -34,15 +37,17 @@ class AttemptForm(USWDSFormMixin, forms.ModelForm):
         fields = ["date", "channel", "outcome", "note"]
         widgets = {"date": DATE}
         help_texts = {
-            "note": "What to remember for the next try. Only the interviewer's team reads it."
+            "note": gettext_lazy(
+                "What to remember for the next try. Only the interviewer's team reads it."
+            )
         }
 
 
 class ConsentForm(VersionedForm):
     signed_form = forms.FileField(
-        label="Signed consent form",
+        label=gettext_lazy("Signed consent form"),
         required=False,
-        help_text="For written consent: the scanned form (PDF or image).",
+        help_text=gettext_lazy("For written consent: the scanned form (PDF or image)."),
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
     )
 
@@ -70,8 +75,9 @@ class InterviewForm(VersionedForm):
         fields = ["interviewed_on", "mode", "place", *INTERVIEW_TOPICS, "notes"]
         widgets = {"interviewed_on": DATE}
         help_texts = {
-            "notes": "What the family told. Only the interviewer, coordinators and "
-            "facilitators read it."
+            "notes": gettext_lazy(
+                "What the family told. Only the interviewer, coordinators and facilitators read it."
+            )
         }
 
     def __init__(self, *args, **kwargs) -> None:
@@ -85,10 +91,11 @@ class DebriefForm(VersionedForm):
         model = NokInterview
         fields = ["debriefed", "debriefed_on"]
         widgets = {"debriefed_on": DATE}
-        labels = {"debriefed": "I have debriefed after this interview"}
+        labels = {"debriefed": gettext_lazy("I have debriefed after this interview")}
         help_texts = {
-            "debriefed": "Your self-care step. Coordinators see only how many "
-            "interviews were debriefed."
+            "debriefed": gettext_lazy(
+                "Your self-care step. Coordinators see only how many interviews were debriefed."
+            )
         }
 
 
@@ -97,7 +104,7 @@ class DoNotContactForm(VersionedForm):
         model = NokInterview
         fields = ["do_not_contact_on"]
         widgets = {"do_not_contact_on": DATE}
-        labels = {"do_not_contact_on": "Date the family asked not to be contacted"}
+        labels = {"do_not_contact_on": gettext_lazy("Date the family asked not to be contacted")}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -121,9 +128,15 @@ class TouchpointForm(USWDSFormMixin, forms.ModelForm):
             "missed_opportunity",
         ]
         widgets = {"date": DATE}
-        labels = {"system": "System or sector", "missed_opportunity": "Missed opportunity"}
+        labels = {
+            "system": gettext_lazy("System or sector"),
+            "missed_opportunity": gettext_lazy("Missed opportunity"),
+        }
         help_texts = {
-            "date": "For a month or year only, enter its first day and choose the precision.",
-            "description": "What the contact was. No names, and nothing only the "
-            "family could know.",
+            "date": gettext_lazy(
+                "For a month or year only, enter its first day and choose the precision."
+            ),
+            "description": gettext_lazy(
+                "What the contact was. No names, and nothing only the family could know."
+            ),
         }

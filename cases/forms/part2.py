@@ -4,10 +4,11 @@ coordinator records why not (cases/policy.py applies the rule; the forms warn
 before anyone saves such an item as unrestricted)."""
 
 from django import forms
+from django.utils.translation import gettext, gettext_lazy
 
 from ofr.roles import SensitiveCategory
 
-REASON_HELP = (
+REASON_HELP = gettext_lazy(
     "Only for an item from a 42 CFR Part 2 program that is not Part 2 (for example a "
     "contact with the program's non-treatment services): say why. Without a reason, "
     "it is treated as Part 2."
@@ -38,13 +39,13 @@ def check_part2_program(form: forms.ModelForm, cleaned: dict) -> None:
         return  # a record request (Part 2 by its agency) or a recorded reason
     part2 = SensitiveCategory.PART2_SUD.label
     if "not_part2_reason" in form.fields:
-        message = (
-            f"{agency} is a 42 CFR Part 2 program: what comes from it is Part 2. Choose "
-            f"“{part2}”, or say below why this item is not Part 2."
-        )
+        message = gettext(
+            "%(agency)s is a 42 CFR Part 2 program: what comes from it is Part 2. Choose "
+            "“%(part2)s”, or say below why this item is not Part 2."
+        ) % {"agency": agency, "part2": part2}
     else:
-        message = (
-            f"{agency} is a 42 CFR Part 2 program: what comes from it is Part 2. Choose "
-            f"“{part2}” (only a coordinator can record that an item from it is not Part 2)."
-        )
+        message = gettext(
+            "%(agency)s is a 42 CFR Part 2 program: what comes from it is Part 2. Choose "
+            "“%(part2)s” (only a coordinator can record that an item from it is not Part 2)."
+        ) % {"agency": agency, "part2": part2}
     form.add_error("sensitivity", message)

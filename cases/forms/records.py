@@ -11,6 +11,8 @@ from datetime import date
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from cases import valuesets as vs
 from cases.forms.part2 import check_part2_program, setup_not_part2_reason
@@ -35,12 +37,15 @@ def months_before(day: date, months: int) -> date:
 
 
 def due_rule(team) -> str:
-    return (
-        f"The due date is computed, not typed: {team.agency_record_due_days} business days "
-        f"for an agency, {team.health_care_record_due_days} when a health-care record "
+    return gettext(
+        "The due date is computed, not typed: %(agency_days)s business days "
+        "for an agency, %(health_days)s when a health-care record "
         "(hospital, outpatient, mental-health or SUD treatment) is asked for, skipping "
         "weekends and the team's holidays."
-    )
+    ) % {
+        "agency_days": team.agency_record_due_days,
+        "health_days": team.health_care_record_due_days,
+    }
 
 
 class RequestRules(forms.Form):
@@ -48,36 +53,43 @@ class RequestRules(forms.Form):
     clean() adds the rest). A Form, so that its declared fields are inherited."""
 
     record_types = forms.MultipleChoiceField(
-        label="Record types",
+        label=gettext_lazy("Record types"),
         choices=vs.RecordType.choices,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one record type."},
+        error_messages={"required": gettext_lazy("Choose at least one record type.")},
     )
     confirm_wide_window = forms.BooleanField(
-        label="I confirm the wider window is necessary",
+        label=gettext_lazy("I confirm the wider window is necessary"),
         required=False,
-        help_text=(
-            f"Only for a window longer than {WIDE_WINDOW_MONTHS} months. Ask for the minimum "
-            "necessary (45 CFR 164.502(b)): the default is the 24 months before death."
+        help_text=format_lazy(
+            gettext_lazy(
+                "Only for a window longer than {months} months. Ask for the minimum "
+                "necessary (45 CFR 164.502(b)): the default is the 24 months before death."
+            ),
+            months=WIDE_WINDOW_MONTHS,
         ),
     )
 
     def setup_fields(self) -> None:
         self.fields["agency"].queryset = Agency.objects.order_by("name")
-        self.fields["agency"].empty_label = "- Choose an agency -"
+        self.fields["agency"].empty_label = gettext("- Choose an agency -")
         self.fields["legal_basis"].choices = [
-            ("", "- Choose the legal basis -"),
+            ("", gettext("- Choose the legal basis -")),
             *vs.LegalBasis.choices,
         ]
 
     def clean_requested_on(self):
-        return self._not_in_future("requested_on", "The request date cannot be in the future.")
+        return self._not_in_future(
+            "requested_on", gettext("The request date cannot be in the future.")
+        )
 
     def clean_window_start(self):
-        return self._not_in_future("window_start", "The window cannot start in the future.")
+        return self._not_in_future(
+            "window_start", gettext("The window cannot start in the future.")
+        )
 
     def clean_window_end(self):
-        return self._not_in_future("window_end", "The window cannot end in the future.")
+        return self._not_in_future("window_end", gettext("The window cannot end in the future."))
 
     def _not_in_future(self, name: str, message: str):
         value = self.cleaned_data.get(name)
@@ -96,7 +108,7 @@ class RequestRules(forms.Form):
         check_part2_program(self, cleaned)
         start, end = cleaned.get("window_start"), cleaned.get("window_end")
         if start and end and start > end:
-            self.add_error("window_end", "The window must end after it starts.")
+            self.add_error("window_end", gettext("The window must end after it starts."))
         elif (
             start
             and end
@@ -106,9 +118,12 @@ class RequestRules(forms.Form):
         ):
             self.add_error(
                 "confirm_wide_window",
-                f"This window is longer than {WIDE_WINDOW_MONTHS} months. Ask only for the "
-                "minimum necessary (45 CFR 164.502(b)): shorten the window, or confirm that "
-                "the wider window is necessary.",
+                gettext(
+                    "This window is longer than %(months)s months. Ask only for the "
+                    "minimum necessary (45 CFR 164.502(b)): shorten the window, or confirm that "
+                    "the wider window is necessary."
+                )
+                % {"months": WIDE_WINDOW_MONTHS},
             )
         return cleaned
 
@@ -129,9 +144,14 @@ class RequestForm(RequestRules, USWDSFormMixin, forms.ModelForm):
             "not_part2_reason",
         ]
         widgets = {"window_start": DATE, "window_end": DATE, "requested_on": DATE}
-        labels = {"window_start": "Records from", "window_end": "Records to"}
+        labels = {
+            "window_start": gettext_lazy("Records from"),
+            "window_end": gettext_lazy("Records to"),
+        }
         help_texts = {
-            "window_start": "The default window is the 24 months before the date of death.",
+            "window_start": gettext_lazy(
+                "The default window is the 24 months before the date of death."
+            ),
         }
 
     def __init__(self, *args, **kwargs) -> None:
@@ -169,34 +189,36 @@ class RequestEditForm(RequestRules, VersionedForm):
             "answered_on": DATE,
         }
         labels = {
-            "window_start": "Records from",
-            "window_end": "Records to",
-            "re_requested_on": "Re-requested on",
-            "answered_on": "Answered on",
-            "withheld_reason": "Reason withheld",
+            "window_start": gettext_lazy("Records from"),
+            "window_end": gettext_lazy("Records to"),
+            "re_requested_on": gettext_lazy("Re-requested on"),
+            "answered_on": gettext_lazy("Answered on"),
+            "withheld_reason": gettext_lazy("Reason withheld"),
         }
         help_texts = {
-            "answered_on": "The date the records arrived, or the agency answered.",
-            "withheld_reason": "Required when the records are withheld.",
+            "answered_on": gettext_lazy("The date the records arrived, or the agency answered."),
+            "withheld_reason": gettext_lazy("Required when the records are withheld."),
         }
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.setup_fields()
         self.fields["withheld_reason"].choices = [
-            ("", "- Not withheld -"),
+            ("", gettext("- Not withheld -")),
             *vs.WithheldReason.choices,
         ]
         setup_not_part2_reason(self, self.instance.case.viewer)
         request = self.instance
         self.fields["re_requested_on"].help_text = (
-            f"Currently due {request.due_on:%Y-%m-%d}. A re-request restarts the clock. "
+            gettext("Currently due %(due)s. A re-request restarts the clock.")
+            % {"due": f"{request.due_on:%Y-%m-%d}"}
+            + " "
             + due_rule(request.case.team)
         )
 
     def clean_re_requested_on(self):
         return self._not_in_future(
-            "re_requested_on", "The re-request date cannot be in the future."
+            "re_requested_on", gettext("The re-request date cannot be in the future.")
         )
 
     def clean(self):
@@ -206,11 +228,13 @@ class RequestEditForm(RequestRules, VersionedForm):
         if outcome == RecordRequest.Outcome.PENDING and answered:
             self.add_error(
                 "answered_on",
-                "A request awaiting an answer has no answer date: choose the outcome, "
-                "or clear the date.",
+                gettext(
+                    "A request awaiting an answer has no answer date: choose the outcome, "
+                    "or clear the date."
+                ),
             )
         if answered and requested and answered < requested:
-            self.add_error("answered_on", "The answer cannot come before the request.")
+            self.add_error("answered_on", gettext("The answer cannot come before the request."))
         if outcome and outcome != RecordRequest.Outcome.WITHHELD:
             cleaned["withheld_reason"] = ""  # a reason only goes with withheld records
         return cleaned

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from cases import valuesets as vs
 from cases.models import (
@@ -59,11 +60,12 @@ class IdentifiersForm(VersionedForm):
     def clean_date_of_birth(self):
         born = self.cleaned_data["date_of_birth"]
         if born and born > timezone.localdate():
-            raise forms.ValidationError("The date of birth cannot be in the future.")
+            raise forms.ValidationError(gettext("The date of birth cannot be in the future."))
         died = self.instance.case.death.date_of_death
         if born and died and born > died:
             raise forms.ValidationError(
-                f"The date of birth cannot be after the date of death ({died:%Y-%m-%d})."
+                gettext("The date of birth cannot be after the date of death (%(date)s).")
+                % {"date": f"{died:%Y-%m-%d}"}
             )
         return born
 
@@ -97,23 +99,35 @@ class DeathForm(VersionedForm):
         case = self.instance.case
         born = case.identifiers.date_of_birth
         if born and died < born:
-            raise forms.ValidationError("The date of death cannot be before the date of birth.")
+            raise forms.ValidationError(
+                gettext("The date of death cannot be before the date of birth.")
+            )
         later = case.timeline_events.filter(date__gt=died).count()
         if later:
             raise forms.ValidationError(
-                f"{later} timeline touchpoint{'s are' if later > 1 else ' is'} dated after this "
-                "date. Correct the timeline first, or check the date."
+                ngettext(
+                    "%(count)s timeline touchpoint is dated after this "
+                    "date. Correct the timeline first, or check the date.",
+                    "%(count)s timeline touchpoints are dated after this "
+                    "date. Correct the timeline first, or check the date.",
+                    later,
+                )
+                % {"count": later}
             )
         return died
 
 
 class CircumstancesForm(VersionedForm):
-    route_of_use = multi(vs.RouteOfUse, "Route of use")
-    naloxone_administered_by = multi(vs.NaloxoneAdministeredBy, "Naloxone administered by")
-    recent_release_from = multi(vs.InstitutionType, "Recently released from")
-    sud_treatment_types = multi(vs.SudTreatmentType, "Current treatment types")
-    mental_health_diagnoses = multi(vs.MentalHealthDiagnosis, "Mental health diagnoses")
-    drugs_on_scene = multi(vs.DrugsOnScene, "Drugs on scene")
+    route_of_use = multi(vs.RouteOfUse, gettext_lazy("Route of use"))
+    naloxone_administered_by = multi(
+        vs.NaloxoneAdministeredBy, gettext_lazy("Naloxone administered by")
+    )
+    recent_release_from = multi(vs.InstitutionType, gettext_lazy("Recently released from"))
+    sud_treatment_types = multi(vs.SudTreatmentType, gettext_lazy("Current treatment types"))
+    mental_health_diagnoses = multi(
+        vs.MentalHealthDiagnosis, gettext_lazy("Mental health diagnoses")
+    )
+    drugs_on_scene = multi(vs.DrugsOnScene, gettext_lazy("Drugs on scene"))
 
     class Meta:
         model = Circumstances

@@ -7,6 +7,7 @@ categories, events to link) are only those the viewer may see."""
 
 from django import forms
 from django.db import transaction
+from django.utils.translation import gettext, gettext_lazy
 
 from cases.forms.part2 import check_part2_program, setup_not_part2_reason
 from cases.models import Finding, FindingEvent, Note, TimelineEvent
@@ -54,12 +55,19 @@ class EventForm(USWDSFormMixin, forms.ModelForm):
             "missed_opportunity",
         ]
         widgets = {"date": DATE}
-        labels = {"system": "System or sector", "missed_opportunity": "Missed opportunity"}
+        labels = {
+            "system": gettext_lazy("System or sector"),
+            "missed_opportunity": gettext_lazy("Missed opportunity"),
+        }
         help_texts = {
-            "date": "For a month or year only, enter its first day and choose the precision.",
-            "description": "What happened, from the record. No names.",
-            "source_document": "The document this touchpoint comes from, if it is uploaded.",
-            "missed_opportunity": "A point where a system could have intervened.",
+            "date": gettext_lazy(
+                "For a month or year only, enter its first day and choose the precision."
+            ),
+            "description": gettext_lazy("What happened, from the record. No names."),
+            "source_document": gettext_lazy(
+                "The document this touchpoint comes from, if it is uploaded."
+            ),
+            "missed_opportunity": gettext_lazy("A point where a system could have intervened."),
         }
 
     def __init__(self, *args, **kwargs) -> None:
@@ -84,8 +92,10 @@ class EventForm(USWDSFormMixin, forms.ModelForm):
         if document is not None and document.sensitivity and sensitivity != document.sensitivity:
             self.add_error(
                 "sensitivity",
-                f"The source document is {document.get_sensitivity_display()}: "
-                "give the touchpoint the same category.",
+                gettext(
+                    "The source document is %(category)s: give the touchpoint the same category."
+                )
+                % {"category": document.get_sensitivity_display()},
             )
         return cleaned
 
@@ -104,10 +114,12 @@ class NoteForm(USWDSFormMixin, forms.ModelForm):
     class Meta:
         model = Note
         fields = ["text", "sensitivity"]
-        labels = {"text": "Note"}
+        labels = {"text": gettext_lazy("Note")}
         help_texts = {
-            "sensitivity": "Leave empty unless the note repeats content from a protected "
-            "record. A note on a protected touchpoint is protected like the touchpoint."
+            "sensitivity": gettext_lazy(
+                "Leave empty unless the note repeats content from a protected "
+                "record. A note on a protected touchpoint is protected like the touchpoint."
+            )
         }
 
     def __init__(self, *args, **kwargs) -> None:
@@ -117,7 +129,7 @@ class NoteForm(USWDSFormMixin, forms.ModelForm):
     def clean_text(self) -> str:
         text = self.cleaned_data["text"].strip()
         if not text:
-            raise forms.ValidationError("Write the note.")
+            raise forms.ValidationError(gettext("Write the note."))
         return text
 
     def clean_sensitivity(self) -> str:
@@ -126,8 +138,11 @@ class NoteForm(USWDSFormMixin, forms.ModelForm):
         if event is not None and event.sensitivity and sensitivity not in ("", event.sensitivity):
             # A different category would let people who may not see the touchpoint read the note.
             raise forms.ValidationError(
-                f"This touchpoint is {event.get_sensitivity_display()}: its notes keep that "
-                "category. Leave this empty."
+                gettext(
+                    "This touchpoint is %(category)s: its notes keep that "
+                    "category. Leave this empty."
+                )
+                % {"category": event.get_sensitivity_display()}
             )
         return sensitivity
 
@@ -168,7 +183,7 @@ def save_finding_links(finding: Finding, chosen, visible) -> None:
 
 class FindingForm(USWDSFormMixin, forms.ModelForm):
     linked_events = EventChoiceField(
-        label="Touchpoints behind this finding",
+        label=gettext_lazy("Touchpoints behind this finding"),
         queryset=TimelineEvent.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -177,12 +192,16 @@ class FindingForm(USWDSFormMixin, forms.ModelForm):
     class Meta:
         model = Finding
         fields = ["kind", "system", "description", "sensitivity"]
-        labels = {"system": "System or sector"}
+        labels = {"system": gettext_lazy("System or sector")}
         help_texts = {
-            "description": "Blame-neutral: describe what the system missed or did, not who "
-            "is to blame. No names of the decedent, family or staff.",
-            "sensitivity": "Leave empty unless the finding rests on a protected record; a "
-            "finding linked to a protected touchpoint takes its category.",
+            "description": gettext_lazy(
+                "Blame-neutral: describe what the system missed or did, not who "
+                "is to blame. No names of the decedent, family or staff."
+            ),
+            "sensitivity": gettext_lazy(
+                "Leave empty unless the finding rests on a protected record; a "
+                "finding linked to a protected touchpoint takes its category."
+            ),
         }
 
     def __init__(self, *args, **kwargs) -> None:
@@ -199,7 +218,7 @@ class FindingForm(USWDSFormMixin, forms.ModelForm):
     def clean_description(self) -> str:
         description = self.cleaned_data["description"].strip()
         if not description:
-            raise forms.ValidationError("Describe the finding.")
+            raise forms.ValidationError(gettext("Describe the finding."))
         return description
 
     def clean(self) -> dict:
@@ -209,15 +228,20 @@ class FindingForm(USWDSFormMixin, forms.ModelForm):
         if len(linked) > 1:
             self.add_error(
                 "linked_events",
-                "These touchpoints are in different protected categories; "
-                "write one finding for each.",
+                gettext(
+                    "These touchpoints are in different protected categories; "
+                    "write one finding for each."
+                ),
             )
         elif linked:
             category = linked.pop()
             if chosen and chosen != category:
                 self.add_error(
                     "sensitivity",
-                    "A finding linked to a protected touchpoint keeps the touchpoint's category.",
+                    gettext(
+                        "A finding linked to a protected touchpoint keeps "
+                        "the touchpoint's category."
+                    ),
                 )
             cleaned["sensitivity"] = category
             self.instance.sensitivity = category

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from cases.access import agreement_teams, get_agreement_for_user
@@ -136,10 +137,12 @@ def agreement_new(request: HttpRequest) -> HttpResponse:
             agreement = save_agreement(form, save)
         except StorageFailed as failure:
             form.add_error(None, failure.message)
-            return render_form(request, form, title="Record a data-sharing agreement", status=503)
-        messages.success(request, f"{agreement}: saved.")
+            return render_form(
+                request, form, title=gettext("Record a data-sharing agreement"), status=503
+            )
+        messages.success(request, gettext("%(agreement)s: saved.") % {"agreement": agreement})
         return redirect("cases:agreements")
-    return render_form(request, form, title="Record a data-sharing agreement")
+    return render_form(request, form, title=gettext("Record a data-sharing agreement"))
 
 
 @login_required
@@ -167,7 +170,7 @@ def agreement_edit(request: HttpRequest, code) -> HttpResponse:
         except StorageFailed as failure:
             form.add_error(None, failure.message)
             return render_form(request, form, title=title, status=503)
-        messages.success(request, f"{title}: saved.")
+        messages.success(request, gettext("%(title)s: saved.") % {"title": title})
         return redirect("cases:agreements")
     return render_form(request, form, title=title)
 

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from cases.access import (
@@ -116,7 +117,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         if data.get("search"):
             term = recall_search(request, data["search"])
             if term is None:
-                messages.info(request, "That search has expired; search again.")
+                messages.info(request, gettext("That search has expired; search again."))
                 return redirect("cases:list")
             data["q"] = term
         search = CaseSearchForm(data or None, user=request.user)
@@ -156,7 +157,9 @@ def case_new(request: HttpRequest) -> HttpResponse:
             case.created_by = request.user
             case._change_reason = "Case created"
             case.save()
-        messages.success(request, f"Case {case.reference} created.")
+        messages.success(
+            request, gettext("Case %(reference)s created.") % {"reference": case.reference}
+        )
         return redirect("cases:detail", case.code)
     return render(request, "cases/case_form.html", {"form": form, "case": None})
 
@@ -209,7 +212,7 @@ def case_edit(request: HttpRequest, code) -> HttpResponse:
         request,
         form,
         case=case,
-        title="Reference and summary",
+        title=gettext("Reference and summary"),
         reason="Reference or summary edited",
         success_url=case_url(case),
         cancel_url=case_url(case),
@@ -245,7 +248,7 @@ def case_status(request: HttpRequest, code) -> HttpResponse:
         except ValidationError as refused:
             form.add_error("status", refused)
         if not stale and not form.errors:
-            message = f"Status: {current.get_status_display()}."
+            message = gettext("Status: %(status)s.") % {"status": current.get_status_display()}
             if done:
                 message += " " + " ".join(done)
             messages.success(request, message)

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases.access import get_case_for_user, may_ask_deferral
@@ -72,8 +73,11 @@ def ask_deferral(request: HttpRequest, code) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    f"You asked the team to defer case {case.reference}. "
-                    "The coordinator will decide.",
+                    gettext(
+                        "You asked the team to defer case %(reference)s. "
+                        "The coordinator will decide."
+                    )
+                    % {"reference": case.reference},
                 )
             return redirect(case_anchor(case))
     return render(
@@ -93,7 +97,9 @@ def decline_deferral(request: HttpRequest, code, item) -> HttpResponse:
     deferral = get_object_or_404(case.deferral_requests, code=item)
     form = DeclineDeferralForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Say briefly why the case will not be deferred (300 characters).")
+        messages.error(
+            request, gettext("Say briefly why the case will not be deferred (300 characters).")
+        )
         return redirect(case_anchor(case))
     try:
         with transaction.atomic():
@@ -102,5 +108,8 @@ def decline_deferral(request: HttpRequest, code, item) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"Deferral of case {case.reference} declined.")
+        messages.success(
+            request,
+            gettext("Deferral of case %(reference)s declined.") % {"reference": case.reference},
+        )
     return redirect(case_anchor(case))

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from cases.access import get_case_for_user, get_item_for_user
@@ -79,17 +80,19 @@ def add_document(request: HttpRequest, code) -> HttpResponse:
             form.add_error(None, failure.message)
             status = 503
         else:
-            message = f"Document “{document.title}” uploaded."
+            message = gettext("Document “%(title)s” uploaded.") % {"title": document.title}
             if form.applied_default:
                 category = SensitiveCategory(form.applied_default).label
-                message += (
-                    f" It is restricted to {category}, the default for "
-                    f"{document.get_document_type_display()} documents; "
+                message += " " + gettext(
+                    "It is restricted to %(category)s, the default for "
+                    "%(type)s documents; "
                     "edit its details to choose another category."
-                )
+                ) % {"category": category, "type": document.get_document_type_display()}
             messages.success(request, message)
             if document.agreement_flag:
-                messages.warning(request, f"Flagged: {document.agreement_flag}")
+                messages.warning(
+                    request, gettext("Flagged: %(flag)s") % {"flag": document.agreement_flag}
+                )
             return redirect(section_url(case, "documents"))
     return render(
         request,
@@ -97,7 +100,7 @@ def add_document(request: HttpRequest, code) -> HttpResponse:
         {
             "form": form,
             "case": case,
-            "title": "Upload a document",
+            "title": gettext("Upload a document"),
             "cancel_url": section_url(case, "documents"),
         },
         status=status,
@@ -114,7 +117,7 @@ def edit_document(request: HttpRequest, code, item) -> HttpResponse:
         request,
         form,
         case=case,
-        title="Document details",
+        title=gettext("Document details"),
         reason="Document details edited",
         success_url=section_url(case, "documents"),
         cancel_url=section_url(case, "documents"),

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 
 from ofr.audit import Action, record
 from ofr.concurrency import EditConflict, VersionedForm, save_versioned
@@ -35,7 +36,7 @@ def edit_versioned(
         except EditConflict as error:
             conflict = error
         else:
-            messages.success(request, f"{title}: saved.")
+            messages.success(request, gettext("%(title)s: saved.") % {"title": title})
             return redirect(success_url)
     notice = ""
     if case is not None:

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from cases.access import get_import_for_user, teams_importing
@@ -54,7 +55,7 @@ def import_review(request: HttpRequest, code) -> HttpResponse:
     pending = get_import_for_user(request.user, code)
     if request.method == "POST":
         if pending.status == PendingImport.Status.DONE:
-            messages.info(request, "This file was imported already.")
+            messages.info(request, gettext("This file was imported already."))
             return redirect("cases:import_review", pending.code)
         update_rows = {int(n) for n in request.POST.getlist("update") if n.isdigit() and len(n) < 8}
         outcome = pending.confirm(by=request.user, update_rows=update_rows)
@@ -70,8 +71,12 @@ def import_review(request: HttpRequest, code) -> HttpResponse:
         )
         messages.success(
             request,
-            f"Imported {pending.file_name}: {outcome['created']} cases created, "
-            f"{outcome['updated']} updated.",
+            gettext("Imported %(file)s: %(created)s cases created, %(updated)s updated.")
+            % {
+                "file": pending.file_name,
+                "created": outcome["created"],
+                "updated": outcome["updated"],
+            },
         )
         return redirect("cases:import_review", pending.code)
     plan = None
@@ -152,7 +157,9 @@ def import_mappings(request: HttpRequest) -> HttpResponse:
     form = MappingForm(request.POST or None, teams=teams, initial=initial)
     if request.method == "POST" and form.is_valid():
         mapping = form.save(by=request.user)
-        messages.success(request, f"Column mapping “{mapping.name}” saved.")
+        messages.success(
+            request, gettext("Column mapping “%(name)s” saved.") % {"name": mapping.name}
+        )
         return redirect("cases:import_start")
     return render(request, "cases/imports/mappings.html", {"form": form, "mappings": mappings})
 

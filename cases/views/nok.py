@@ -14,6 +14,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_http_methods, require_safe
 
 from cases.access import (
@@ -65,7 +66,7 @@ def _form_page(
     context = {
         "form": form,
         "case": case,
-        "title": title,
+        "title": gettext(title),
         "conflict": conflict,
         "cancel_url": cancel_url,
     }
@@ -81,13 +82,13 @@ def assign_interview(request: HttpRequest, code) -> HttpResponse:
         interview = form.save(commit=False)
         interview.assigned_by = request.user
         interview.save_as(by=request.user, reason="Next-of-kin interview assigned")
-        messages.success(request, "Next-of-kin interview assigned.")
+        messages.success(request, gettext("Next-of-kin interview assigned."))
         return redirect(interview_url(interview))
     return _form_page(
         request,
         form,
         case=case,
-        title="Assign a next-of-kin interview",
+        title=gettext_noop("Assign a next-of-kin interview"),
         cancel_url=reverse("cases:detail", args=[case.code]) + "#nok",
     )
 
@@ -124,13 +125,13 @@ def add_attempt(request: HttpRequest, code, item) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             interview.record_attempt(form.save(commit=False), by=request.user)
-        messages.success(request, "Outreach attempt recorded.")
+        messages.success(request, gettext("Outreach attempt recorded."))
         return redirect(interview_url(interview, "outreach"))
     return _form_page(
         request,
         form,
         case=interview.case,
-        title="Record an outreach attempt",
+        title=gettext_noop("Record an outreach attempt"),
         cancel_url=interview_url(interview, "outreach"),
     )
 
@@ -165,16 +166,18 @@ def record_consent(request: HttpRequest, code, item) -> HttpResponse:
             conflict = error
         except (StorageFailed, DatabaseError) as failure:
             logger.exception("Consent form for case %s could not be stored", interview.case.code)
-            form.add_error(None, getattr(failure, "message", "The file could not be stored."))
+            form.add_error(
+                None, getattr(failure, "message", gettext("The file could not be stored."))
+            )
             status = 503
         else:
-            messages.success(request, "Consent recorded.")
+            messages.success(request, gettext("Consent recorded."))
             return redirect(interview_url(interview, "consent"))
     return _form_page(
         request,
         form,
         case=interview.case,
-        title="Record the family's consent",
+        title=gettext_noop("Record the family's consent"),
         cancel_url=interview_url(interview, "consent"),
         status=status,
         conflict=conflict,
@@ -221,13 +224,13 @@ def record_interview(request: HttpRequest, code, item) -> HttpResponse:
         except EditConflict as error:
             conflict = error
         else:
-            messages.success(request, "Interview recorded.")
+            messages.success(request, gettext("Interview recorded."))
             return redirect(interview_url(interview, "interview"))
     return _form_page(
         request,
         form,
         case=interview.case,
-        title="Record the interview",
+        title=gettext_noop("Record the interview"),
         cancel_url=interview_url(interview, "interview"),
         conflict=conflict,
     )
@@ -248,13 +251,13 @@ def record_debrief(request: HttpRequest, code, item) -> HttpResponse:
         except EditConflict as error:
             conflict = error
         else:
-            messages.success(request, "Debrief recorded.")
+            messages.success(request, gettext("Debrief recorded."))
             return redirect(interview_url(interview, "debrief"))
     return _form_page(
         request,
         form,
         case=interview.case,
-        title="Your debrief",
+        title=gettext_noop("Your debrief"),
         cancel_url=interview_url(interview, "debrief"),
         conflict=conflict,
     )
@@ -273,13 +276,13 @@ def do_not_contact(request: HttpRequest, code, item) -> HttpResponse:
         except EditConflict as error:
             conflict = error
         else:
-            messages.success(request, "The family's wish not to be contacted is recorded.")
+            messages.success(request, gettext("The family's wish not to be contacted is recorded."))
             return redirect(interview_url(interview))
     return _form_page(
         request,
         form,
         case=interview.case,
-        title="The family asked not to be contacted",
+        title=gettext_noop("The family asked not to be contacted"),
         cancel_url=interview_url(interview),
         conflict=conflict,
     )
@@ -297,13 +300,13 @@ def add_touchpoint(request: HttpRequest, code, item) -> HttpResponse:
         event._history_user = request.user
         event._change_reason = "Touchpoint from next-of-kin interview added"
         event.save()
-        messages.success(request, "Touchpoint added to the timeline.")
+        messages.success(request, gettext("Touchpoint added to the timeline."))
         return redirect(interview_url(interview, "touchpoints"))
     return _form_page(
         request,
         form,
         case=case,
-        title="Add a touchpoint the family told of",
+        title=gettext_noop("Add a touchpoint the family told of"),
         cancel_url=interview_url(interview, "touchpoints"),
     )
 

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from cases.access import (
@@ -56,11 +57,13 @@ def add_request(request: HttpRequest, code) -> HttpResponse:
             record_request.save()  # computes the due date
         messages.success(
             request,
-            f"Record request to {record_request.agency}: saved, "
-            f"due {record_request.due_on:%Y-%m-%d}.",
+            gettext("Record request to %(agency)s: saved, due %(due)s.")
+            % {"agency": record_request.agency, "due": f"{record_request.due_on:%Y-%m-%d}"},
         )
         if record_request.agreement_flag:
-            messages.warning(request, f"Flagged: {record_request.agreement_flag}")
+            messages.warning(
+                request, gettext("Flagged: %(flag)s") % {"flag": record_request.agreement_flag}
+            )
         return redirect(requests_url(case))
     return render(
         request,
@@ -68,7 +71,7 @@ def add_request(request: HttpRequest, code) -> HttpResponse:
         {
             "form": form,
             "case": case,
-            "title": "Request records",
+            "title": gettext("Request records"),
             "conflict": None,
             "cancel_url": requests_url(case),
         },
@@ -85,7 +88,7 @@ def edit_request(request: HttpRequest, code, item) -> HttpResponse:
         request,
         form,
         case=case,
-        title=f"Record request to {record_request.agency}",
+        title=gettext("Record request to %(agency)s") % {"agency": record_request.agency},
         reason="Record request edited",
         success_url=requests_url(case),
         cancel_url=requests_url(case),

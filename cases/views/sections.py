@@ -6,6 +6,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases.access import get_case_for_user, get_item_for_user
@@ -34,8 +35,8 @@ def edit_section(request, case, form_class, instance, *, title: str, anchor: str
         request,
         form,
         case=case,
-        title=title,
-        reason=f"{title} edited",
+        title=gettext(title),
+        reason=f"{title} edited",  # the history stays English
         success_url=section_url(case, anchor),
         cancel_url=section_url(case, anchor),
     )
@@ -46,7 +47,12 @@ def edit_section(request, case, form_class, instance, *, title: str, anchor: str
 def edit_decedent(request: HttpRequest, code) -> HttpResponse:
     case = get_case_for_user(request.user, code, "change_case")
     return edit_section(
-        request, case, DecedentForm, case.decedent, title="Decedent", anchor="decedent"
+        request,
+        case,
+        DecedentForm,
+        case.decedent,
+        title=gettext_noop("Decedent"),
+        anchor="decedent",
     )
 
 
@@ -61,7 +67,7 @@ def edit_identifiers(request: HttpRequest, code) -> HttpResponse:
         case,
         IdentifiersForm,
         case.identifiers,
-        title="Identifiers",
+        title=gettext_noop("Identifiers"),
         anchor="identifiers",
     )
 
@@ -70,7 +76,9 @@ def edit_identifiers(request: HttpRequest, code) -> HttpResponse:
 @require_http_methods(GET_OR_POST)
 def edit_death(request: HttpRequest, code) -> HttpResponse:
     case = get_case_for_user(request.user, code, "change_case")
-    return edit_section(request, case, DeathForm, case.death, title="Death", anchor="death")
+    return edit_section(
+        request, case, DeathForm, case.death, title=gettext_noop("Death"), anchor="death"
+    )
 
 
 @login_required
@@ -82,7 +90,7 @@ def edit_circumstances(request: HttpRequest, code) -> HttpResponse:
         case,
         CircumstancesForm,
         case.circumstances,
-        title="Circumstances",
+        title=gettext_noop("Circumstances"),
         anchor="circumstances",
     )
 
@@ -97,7 +105,7 @@ def add_toxicology(request: HttpRequest, code) -> HttpResponse:
             result = form.save(commit=False)
             result._change_reason = "Toxicology result added"
             result.save()
-        messages.success(request, f"Toxicology: {result} added.")
+        messages.success(request, gettext("Toxicology: %(result)s added.") % {"result": result})
         return redirect(section_url(case, "toxicology"))
     return render(
         request,
@@ -105,7 +113,7 @@ def add_toxicology(request: HttpRequest, code) -> HttpResponse:
         {
             "form": form,
             "case": case,
-            "title": "Add a toxicology result",
+            "title": gettext("Add a toxicology result"),
             "conflict": None,
             "cancel_url": section_url(case, "toxicology"),
         },
@@ -121,7 +129,7 @@ def edit_toxicology(request: HttpRequest, code, item) -> HttpResponse:
         request,
         form,
         case=result.case,
-        title="Toxicology result",
+        title=gettext("Toxicology result"),
         reason="Toxicology result edited",
         success_url=section_url(result.case, "toxicology"),
         cancel_url=section_url(result.case, "toxicology"),
@@ -138,5 +146,5 @@ def delete_toxicology(request: HttpRequest, code, item) -> HttpResponse:
     with transaction.atomic():
         result._change_reason = "Toxicology result removed"
         result.delete()
-    messages.success(request, f"Toxicology: {result} removed.")
+    messages.success(request, gettext("Toxicology: %(result)s removed.") % {"result": result})
     return redirect(section_url(result.case, "toxicology"))

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases.access import get_case_for_user, get_item_for_user, may_edit_finding
@@ -69,13 +70,15 @@ def add_event(request: HttpRequest, code) -> HttpResponse:
             event.created_by = request.user
             event._change_reason = "Touchpoint added"
             event.save()
-        messages.success(request, f"Timeline: {event_title(event)} added.")
+        messages.success(
+            request, gettext("Timeline: %(event)s added.") % {"event": event_title(event)}
+        )
         return redirect(detail_url(case, f"event-{event.code}"))
     return form_page(
         request,
         form,
         case=case,
-        title="Add a touchpoint",
+        title=gettext("Add a touchpoint"),
         cancel_url=detail_url(case, "timeline"),
     )
 
@@ -90,7 +93,7 @@ def edit_event(request: HttpRequest, code, item) -> HttpResponse:
         request,
         form,
         case=event.case,
-        title="Touchpoint",
+        title=gettext("Touchpoint"),
         reason="Touchpoint edited",
         success_url=url,
         cancel_url=url,
@@ -125,13 +128,17 @@ def add_note(request: HttpRequest, code) -> HttpResponse:
             note = form.save(commit=False)
             note._change_reason = "Note added"
             note.save()
-        messages.success(request, "Note added.")
+        messages.success(request, gettext("Note added."))
         return redirect(detail_url(case, f"note-{note.code}"))
     return form_page(
         request,
         form,
         case=case,
-        title=f"Add a note on {event_title(event)}" if event else "Add a note on the case",
+        title=(
+            gettext("Add a note on %(event)s") % {"event": event_title(event)}
+            if event
+            else gettext("Add a note on the case")
+        ),
         cancel_url=detail_url(case, f"event-{event.code}" if event else "notes"),
         notice=event.decision.notice if event else "",
     )
@@ -149,7 +156,7 @@ def edit_note(request: HttpRequest, code, item) -> HttpResponse:
         request,
         form,
         case=note.case,
-        title="Note",
+        title=gettext("Note"),
         reason="Note edited",
         success_url=url,
         cancel_url=url,
@@ -171,13 +178,13 @@ def add_finding(request: HttpRequest, code) -> HttpResponse:
             finding._change_reason = "Finding proposed"
             finding.save()
             form.save_m2m()  # the links to touchpoints, each with its history row
-        messages.success(request, "Finding proposed.")
+        messages.success(request, gettext("Finding proposed."))
         return redirect(detail_url(case, f"finding-{finding.code}"))
     return form_page(
         request,
         form,
         case=case,
-        title="Propose a finding",
+        title=gettext("Propose a finding"),
         cancel_url=detail_url(case, "findings"),
     )
 
@@ -194,7 +201,7 @@ def edit_finding(request: HttpRequest, code, item) -> HttpResponse:
         request,
         form,
         case=finding.case,
-        title="Finding",
+        title=gettext("Finding"),
         reason="Finding edited",
         success_url=url,
         cancel_url=url,
@@ -213,5 +220,5 @@ def confirm_finding(request: HttpRequest, code, item) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, "Finding confirmed.")
+        messages.success(request, gettext("Finding confirmed."))
     return redirect(detail_url(finding.case, f"finding-{finding.code}"))
