@@ -211,28 +211,43 @@ def download_consent(request: HttpRequest, code, item) -> HttpResponse:
         )
 
 
-@login_required
-@require_http_methods(GET_OR_POST)
-def record_interview(request: HttpRequest, code, item) -> HttpResponse:
-    interview = get_interview_for_user(request.user, code, item, "work")
-    form = InterviewForm(request.POST or None, instance=interview)
+def _interview_form(request, interview, form, *, record_change, done: str, title: str, anchor=""):
+    """Show an interview form; a valid POST records the change (record_change
+    gets the form's interview and the version the form was opened at) unless
+    someone saved the interview since, which comes back as a 409."""
     conflict = None
     if request.method == "POST" and form.is_valid():
-        opened = form.cleaned_data["opened_version"]
         try:
-            form.save(commit=False).record_interview(by=request.user, opened_version=opened)
+            record_change(form.save(commit=False), form.cleaned_data["opened_version"])
         except EditConflict as error:
             conflict = error
         else:
-            messages.success(request, gettext("Interview recorded."))
-            return redirect(interview_url(interview, "interview"))
+            messages.success(request, done)
+            return redirect(interview_url(interview, anchor))
     return _form_page(
         request,
         form,
         case=interview.case,
-        title=gettext_noop("Record the interview"),
-        cancel_url=interview_url(interview, "interview"),
+        title=title,
+        cancel_url=interview_url(interview, anchor),
         conflict=conflict,
+    )
+
+
+@login_required
+@require_http_methods(GET_OR_POST)
+def record_interview(request: HttpRequest, code, item) -> HttpResponse:
+    interview = get_interview_for_user(request.user, code, item, "work")
+    return _interview_form(
+        request,
+        interview,
+        InterviewForm(request.POST or None, instance=interview),
+        record_change=lambda changed, opened: changed.record_interview(
+            by=request.user, opened_version=opened
+        ),
+        done=gettext("Interview recorded."),
+        title=gettext_noop("Record the interview"),
+        anchor="interview",
     )
 
 
@@ -240,26 +255,16 @@ def record_interview(request: HttpRequest, code, item) -> HttpResponse:
 @require_http_methods(GET_OR_POST)
 def record_debrief(request: HttpRequest, code, item) -> HttpResponse:
     interview = get_interview_for_user(request.user, code, item, "work")
-    form = DebriefForm(request.POST or None, instance=interview)
-    conflict = None
-    if request.method == "POST" and form.is_valid():
-        opened = form.cleaned_data["opened_version"]
-        try:
-            form.save(commit=False).save_as(
-                by=request.user, reason="Debrief recorded", opened_version=opened
-            )
-        except EditConflict as error:
-            conflict = error
-        else:
-            messages.success(request, gettext("Debrief recorded."))
-            return redirect(interview_url(interview, "debrief"))
-    return _form_page(
+    return _interview_form(
         request,
-        form,
-        case=interview.case,
+        interview,
+        DebriefForm(request.POST or None, instance=interview),
+        record_change=lambda changed, opened: changed.save_as(
+            by=request.user, reason="Debrief recorded", opened_version=opened
+        ),
+        done=gettext("Debrief recorded."),
         title=gettext_noop("Your debrief"),
-        cancel_url=interview_url(interview, "debrief"),
-        conflict=conflict,
+        anchor="debrief",
     )
 
 
@@ -267,24 +272,15 @@ def record_debrief(request: HttpRequest, code, item) -> HttpResponse:
 @require_http_methods(GET_OR_POST)
 def do_not_contact(request: HttpRequest, code, item) -> HttpResponse:
     interview = get_interview_for_user(request.user, code, item, "manage")
-    form = DoNotContactForm(request.POST or None, instance=interview)
-    conflict = None
-    if request.method == "POST" and form.is_valid():
-        opened = form.cleaned_data["opened_version"]
-        try:
-            form.save(commit=False).record_do_not_contact(by=request.user, opened_version=opened)
-        except EditConflict as error:
-            conflict = error
-        else:
-            messages.success(request, gettext("The family's wish not to be contacted is recorded."))
-            return redirect(interview_url(interview))
-    return _form_page(
+    return _interview_form(
         request,
-        form,
-        case=interview.case,
+        interview,
+        DoNotContactForm(request.POST or None, instance=interview),
+        record_change=lambda changed, opened: changed.record_do_not_contact(
+            by=request.user, opened_version=opened
+        ),
+        done=gettext("The family's wish not to be contacted is recorded."),
         title=gettext_noop("The family asked not to be contacted"),
-        cancel_url=interview_url(interview),
-        conflict=conflict,
     )
 
 
