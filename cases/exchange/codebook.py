@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from cases.exchange.fields import (
     DATE,
     DEIDENTIFIED,
@@ -18,19 +20,21 @@ from cases.exchange.fields import (
     forms_for,
 )
 
+# The codebook's words for REDCap's field types and validations (marked for
+# translation; the types' codes stay in the data dictionary).
 TYPE_LABELS = {
-    "text": "Text",
-    "notes": "Free text (several lines)",
-    "dropdown": "One of the values (dropdown)",
-    "radio": "One of the values",
-    "yesno": "Yes (1) or no (0)",
-    "checkbox": "Any of the values (one 0/1 column each, <variable>___<code>)",
-    "descriptive": "Text shown on the form, no value",
+    "text": _("Text"),
+    "notes": _("Free text (several lines)"),
+    "dropdown": _("One of the values (dropdown)"),
+    "radio": _("One of the values"),
+    "yesno": _("Yes (1) or no (0)"),
+    "checkbox": _("Any of the values (one 0/1 column each, <variable>___<code>)"),
+    "descriptive": _("Text shown on the form, no value"),
 }
 VALIDATION_LABELS = {
-    DATE: "Date, YYYY-MM-DD",
-    INTEGER: "Whole number",
-    NUMBER: "Number",
+    DATE: _("Date, YYYY-MM-DD"),
+    INTEGER: _("Whole number"),
+    NUMBER: _("Number"),
 }
 
 

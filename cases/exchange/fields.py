@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from cases import valuesets as vs
 from cases.models import INTERVIEW_TOPICS, Case, NokInterview
@@ -37,9 +38,11 @@ from ofr.roles import SensitiveCategory
 
 FULL = "full"
 DEIDENTIFIED = "deidentified"
+# Shown on the export page and the codebook (marked for translation); the
+# files name a level by its code.
 LEVELS = {
-    DEIDENTIFIED: "De-identified (no identifiers, no free text, dates to the month)",
-    FULL: "Full (with decedent identifiers and free text)",
+    DEIDENTIFIED: _("De-identified (no identifiers, no free text, dates to the month)"),
+    FULL: _("Full (with decedent identifiers and free text)"),
 }
 
 # REDCap's field types and text validations that this export uses.
@@ -122,7 +125,9 @@ class Field:
 
 
 def codes(choices: type[models.TextChoices]) -> tuple[tuple[str, str], ...]:
-    return tuple((value, str(label)) for value, label in choices.choices)
+    # English whatever the language active when this module is imported: the
+    # dictionary, the records and the import speak REDCap's English labels.
+    return vs.english_choices(choices)
 
 
 def choice(name, form, label, source, value_set, *, note="", branching="") -> Field:
@@ -549,13 +554,23 @@ def forms_for(level: str) -> list[Form]:
     return [form for form in FORMS if form.name in named]
 
 
-# Kept out on purpose (see the module's docstring); named so the codebook can say so.
+# Kept out on purpose (see the module's docstring); named so the codebook can say
+# so (its prose, marked for translation; the field labels above are REDCap's own text).
 NOT_EXPORTED = (
-    ("Notes", "Members' discussion of the case; may hold anything and belongs to the review."),
-    ("Findings", "The review's deliberations; shared as recommendations, not as case data."),
     (
-        "Record requests and documents",
-        "The requests to agencies and the records received stay in the system.",
+        _("Notes"),
+        _("Members' discussion of the case; may hold anything and belongs to the review."),
     ),
-    ("Access log and history", "Kept by this system for audit; not part of the case data."),
+    (
+        _("Findings"),
+        _("The review's deliberations; shared as recommendations, not as case data."),
+    ),
+    (
+        _("Record requests and documents"),
+        _("The requests to agencies and the records received stay in the system."),
+    ),
+    (
+        _("Access log and history"),
+        _("Kept by this system for audit; not part of the case data."),
+    ),
 )

@@ -118,7 +118,7 @@ MAPPING: list[Variable] = [
     *[
         Variable(
             name,
-            f"Treatment type: {code.label}",
+            f"Treatment type: {vs.english(code.label)}",
             f"Circumstances.sud_treatment_types ({code.value})",
             LISTED_CODING,
             "SUDORS-F1",

@@ -39,7 +39,8 @@ def apply_rows(pending, *, by, update_rows: set[int]) -> dict:
                         counts["updated"] += 1
             except DatabaseError as error:
                 # A clash with a write since the dry run (a reference taken):
-                # this row is rolled back, the others stand.
+                # this row is rolled back, the others stand. Kept in English, not
+                # marked: it is stored in the import's outcome, read later by anyone.
                 counts["errors"] += 1
                 failed.append(
                     {"row": row.number, "reason": f"not saved: {error.__class__.__name__}"}

@@ -20,7 +20,9 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from cases.access import team_roles
 from cases.imports.targets import (
@@ -57,9 +59,9 @@ SECTION_MODELS = {
 Kind = IdentifierLookup.Kind
 MATCH_ORDER = (Kind.ME_NUMBER, Kind.CERTIFICATE_NUMBER, Kind.NAME_BIRTH)
 MATCH_LABELS = {
-    Kind.ME_NUMBER: "ME case number",
-    Kind.CERTIFICATE_NUMBER: "death certificate number",
-    Kind.NAME_BIRTH: "name and date of birth",
+    Kind.ME_NUMBER: _("ME case number"),
+    Kind.CERTIFICATE_NUMBER: _("death certificate number"),
+    Kind.NAME_BIRTH: _("name and date of birth"),
 }
 
 
@@ -93,7 +95,7 @@ class RowPlan:
 
     def fail(self, reason: str) -> None:
         self.status = RowStatus.ERROR
-        self.reasons.append(reason)
+        self.reasons.append(str(reason))  # never a lazy string: the API sends them as JSON
 
 
 @dataclass
@@ -144,7 +146,13 @@ def plan_rows(pending) -> Plan:
 def plan_records(records: list[dict[str, str]], team_id: int) -> Plan:
     """Records keyed by the template's column names (the API's case intake),
     numbered from 1, planned as a file's rows are. A name the template lacks
-    fails its record: a misspelt column would otherwise drop its value."""
+    fails its record: a misspelt column would otherwise drop its value.
+    The reasons are in English: the API is not translated."""
+    with translation.override("en"):
+        return _plan_records(records, team_id)
+
+
+def _plan_records(records: list[dict[str, str]], team_id: int) -> Plan:
     columns = default_columns()
     rows = []
     for number, record in enumerate(records, start=1):
@@ -153,7 +161,7 @@ def plan_records(records: list[dict[str, str]], team_id: int) -> Plan:
         unknown = unknown_columns(header, columns)
         if unknown:
             names = ", ".join(name[:50] for name in unknown[:10])
-            row.fail(f"Not a column of the import template: {names}")
+            row.fail(gettext("Not a column of the import template: %(names)s") % {"names": names})
         rows.append(row)
     return check_rows(rows, team_id)
 
@@ -183,7 +191,7 @@ def parse_row(
         try:
             value = target.parse(text)
         except BadValue as bad:
-            row.fail(f"{target.label}: {bad}")
+            row.fail(gettext("%(field)s: %(problem)s") % {"field": target.label, "problem": bad})
             continue
         if target.key == "case.reference":
             row.reference = value.upper()
@@ -191,15 +199,17 @@ def parse_row(
             row.values[target.section][target.field] = value
     read_toxicology(row, raw)
     for form, model, label in (
-        ("toxicology", ToxicologyResult, "Toxicology result"),
-        ("touchpoints", TimelineEvent, "Touchpoint"),
+        ("toxicology", ToxicologyResult, _("Toxicology result %(number)s")),
+        ("touchpoints", TimelineEvent, _("Touchpoint %(number)s")),
     ):
         for number, texts in enumerate((repeats or {}).get(form, []), start=1):
-            item = read_item(row, model, f"{label} {number}", texts)
+            name = label % {"number": number}
+            item = read_item(row, model, name, texts)
             if item and item.get("not_part2_reason") and not exempting:
                 # Otherwise an import could take Part 2 content out of Part 2.
                 row.fail(
-                    f"{label} {number}: only a coordinator may record why an item is not Part 2"
+                    gettext("%(item)s: only a coordinator may record why an item is not Part 2")
+                    % {"item": name}
                 )
             elif item is not None:
                 getattr(row, form).append(item)
@@ -214,7 +224,10 @@ def read_toxicology(row: RowPlan, raw: dict[str, str]) -> None:
         cause_text = raw.get(f"toxicology.substance_{slot}_cause")
         if not substance_text:
             if cause_text:
-                row.fail(f"Substance {slot} listed as a cause: no substance {slot} is named")
+                row.fail(
+                    gettext("Substance %(slot)s listed as a cause: no substance %(slot)s is named")
+                    % {"slot": slot}
+                )
             continue
         try:
             substance = TARGETS_BY_KEY[f"toxicology.substance_{slot}"].parse(substance_text)
@@ -226,9 +239,12 @@ def read_toxicology(row: RowPlan, raw: dict[str, str]) -> None:
         except BadValue:
             continue  # said above
         if substance == "other":
-            row.fail(f"Substance {slot}: “other” needs a name, which an import cannot give")
+            row.fail(
+                gettext("Substance %(slot)s: “other” needs a name, which an import cannot give")
+                % {"slot": slot}
+            )
         elif substance in row.substances:
-            row.fail(f"Substance {slot}: named twice")
+            row.fail(gettext("Substance %(slot)s: named twice") % {"slot": slot})
         else:
             row.substances[substance] = cause
 
@@ -248,11 +264,17 @@ def read_item(row: RowPlan, model, name: str, texts: dict[str, str]) -> dict | N
         try:
             values[target.field] = target.parse(text)
         except BadValue as bad:
-            row.fail(f"{name}, {target.label.lower()}: {bad}")
+            row.fail(
+                gettext("%(item)s, %(field)s: %(problem)s")
+                % {"item": name, "field": target.label.lower(), "problem": bad}
+            )
             failed = True
     missing = [field_name for field_name in ITEM_REQUIRED[model] if field_name not in values]
     if missing:
-        row.fail(f"{name}: no {', '.join(m.replace('_', ' ') for m in missing)}")
+        row.fail(
+            gettext("%(item)s: no %(fields)s")
+            % {"item": name, "fields": ", ".join(m.replace("_", " ") for m in missing)}
+        )
         return None
     instance = model(**values)
     try:
@@ -261,11 +283,14 @@ def read_item(row: RowPlan, model, name: str, texts: dict[str, str]) -> dict | N
             instance.clean()
         elif instance.date > timezone.localdate():
             # TimelineEvent.clean() reads the case, which a new row does not have yet.
-            raise ValidationError({"date": "A touchpoint cannot be in the future."})
+            raise ValidationError({"date": gettext("A touchpoint cannot be in the future.")})
     except ValidationError as invalid:
         for field_name, messages in invalid.message_dict.items():
             for message in messages:
-                row.fail(f"{name}, {field_name.replace('_', ' ')}: {message}")
+                row.fail(
+                    gettext("%(item)s, %(field)s: %(problem)s")
+                    % {"item": name, "field": field_name.replace("_", " "), "problem": message}
+                )
         return None
     return None if failed else values
 
@@ -283,11 +308,16 @@ def validate_sections(row: RowPlan) -> None:
             for name, messages in invalid.message_dict.items():
                 label = model._meta.get_field(name).verbose_name if name != "__all__" else ""
                 for message in messages:
-                    row.fail(f"{str(label).capitalize()}: {message}" if label else message)
+                    row.fail(
+                        gettext("%(field)s: %(problem)s")
+                        % {"field": str(label).capitalize(), "problem": message}
+                        if label
+                        else message
+                    )
     birth = row.values["identifiers"].get("date_of_birth")
     death = row.values["death"].get("date_of_death")
     if birth and birth > (death or timezone.localdate()):
-        row.fail("Date of birth: after the date of death")
+        row.fail(gettext("Date of birth: after the date of death"))
 
 
 def identify(row: RowPlan) -> None:
@@ -309,8 +339,10 @@ def identify(row: RowPlan) -> None:
         ]
     if not row.terms:
         row.fail(
-            "No ME case number, death certificate number, or name with date of birth: "
-            "the row could not be matched to a case"
+            gettext(
+                "No ME case number, death certificate number, or name with date of birth: "
+                "the row could not be matched to a case"
+            )
         )
 
 
@@ -322,7 +354,10 @@ def refuse_repeats(rows: list[RowPlan]) -> None:
             for value in row.terms.get(kind, [])[:1]:
                 earlier = seen.setdefault((kind, value), row.number)
                 if earlier != row.number:
-                    row.fail(f"Same {MATCH_LABELS[kind]} as row {earlier}")
+                    row.fail(
+                        gettext("Same %(identifier)s as row %(row)s")
+                        % {"identifier": MATCH_LABELS[kind], "row": earlier}
+                    )
 
 
 def match_cases(rows: list[RowPlan], team_id: int) -> None:
@@ -363,12 +398,20 @@ def match_cases(rows: list[RowPlan], team_id: int) -> None:
         kind, ids = matched[0]
         others = set().union(*(ids for _, ids in matched[1:])) - ids
         if len(ids) > 1 or others:
+            count = len(ids | others)
             row.fail(
-                f"Its identifiers match {len(ids | others)} different cases: "
-                "correct the row or the cases first"
+                ngettext(
+                    "Its identifiers match %(count)s different case: "
+                    "correct the row or the cases first",
+                    "Its identifiers match %(count)s different cases: "
+                    "correct the row or the cases first",
+                    count,
+                )
+                % {"count": count}
             )
             continue
-        chosen[row.number] = (ids.pop(), MATCH_LABELS[kind])
+        # In the language of the dry run (English for the API's intake).
+        chosen[row.number] = (ids.pop(), str(MATCH_LABELS[kind]))
     for row in rows:
         if row.number in chosen:
             case_id, row.matched_on = chosen[row.number]
@@ -398,21 +441,34 @@ def changes_to(case: Case, row: RowPlan) -> list[str]:
         stored = case if section == "case" else getattr(case, section)
         for name, value in row.values[section].items():
             if not same(getattr(stored, name), value):
-                changes.append(TARGETS_BY_KEY[f"{section}.{name}"].label)
+                changes.append(str(TARGETS_BY_KEY[f"{section}.{name}"].label))
     held = {result.substance: result.caused_death for result in case.toxicology.all()}
     for substance, cause in row.substances.items():
         label = ToxicologyResult(substance=substance).get_substance_display()
         if substance not in held:
-            changes.append(f"Substance {label} (added)")
+            changes.append(gettext("Substance %(substance)s (added)") % {"substance": label})
         elif held[substance] != cause:
-            changes.append(f"Substance {label} (listed as a cause: {'yes' if cause else 'no'})")
+            message = (
+                gettext("Substance %(substance)s (listed as a cause: yes)")
+                if cause
+                else gettext("Substance %(substance)s (listed as a cause: no)")
+            )
+            changes.append(message % {"substance": label})
     for result in missing_items(ToxicologyResult, case.toxicology.all(), row.toxicology):
-        changes.append(f"Toxicology result {result.get_substance_display()} (added)")
+        changes.append(
+            gettext("Toxicology result %(substance)s (added)")
+            % {"substance": result.get_substance_display()}
+        )
     touchpoints = missing_items(TimelineEvent, case.timeline_events.all(), row.touchpoints)
     if touchpoints:
         # Their content is left out: the importer may not be allowed to see the
         # case's own touchpoints they are compared with.
-        changes.append(f"{len(touchpoints)} touchpoints (added)")
+        changes.append(
+            ngettext(
+                "%(count)s touchpoint (added)", "%(count)s touchpoints (added)", len(touchpoints)
+            )
+            % {"count": len(touchpoints)}
+        )
     return changes
 
 
@@ -468,6 +524,12 @@ def check_references(rows: list[RowPlan], team_id: int) -> None:
         if not row.reference or row.status != RowStatus.NEW:
             continue
         if row.reference in taken:
-            row.fail(f"Case reference {row.reference} is already another case's")
+            row.fail(
+                gettext("Case reference %(reference)s is already another case's")
+                % {"reference": row.reference}
+            )
         elif seen.setdefault(row.reference, row.number) != row.number:
-            row.fail(f"Case reference {row.reference} is also row {seen[row.reference]}'s")
+            row.fail(
+                gettext("Case reference %(reference)s is also row %(row)s's")
+                % {"reference": row.reference, "row": seen[row.reference]}
+            )

@@ -11,6 +11,8 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext
+
 from ofr.spreadsheets import restore
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -38,15 +40,18 @@ class Sheet:
 def read_sheet(content: bytes, name: str) -> Sheet:
     if len(content) > MAX_BYTES:
         raise ImportFileError(
-            f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB: split it into smaller files."
+            gettext("The file is larger than %(size)s MB: split it into smaller files.")
+            % {"size": MAX_BYTES // (1024 * 1024)}
         )
     if not content.strip():
-        raise ImportFileError("The file is empty.")
+        raise ImportFileError(gettext("The file is empty."))
     if content.startswith(b"PK\x03\x04"):
         table = read_xlsx(content)
     elif content.startswith(b"\xd0\xcf\x11\xe0"):
         raise ImportFileError(
-            "This is an older Excel file (.xls): save it as .xlsx or CSV and upload it again."
+            gettext(
+                "This is an older Excel file (.xls): save it as .xlsx or CSV and upload it again."
+            )
         )
     else:
         table = read_csv(content)
@@ -60,7 +65,7 @@ def read_sheet(content: bytes, name: str) -> Sheet:
 
 def read_csv(content: bytes) -> list[list[str]]:
     if b"\x00" in content[:4096]:
-        raise ImportFileError("This is not a CSV or XLSX file.")
+        raise ImportFileError(gettext("This is not a CSV or XLSX file."))
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -69,8 +74,10 @@ def read_csv(content: bytes) -> list[list[str]]:
             text = content.decode("cp1252")
         except UnicodeDecodeError:
             raise ImportFileError(
-                "The file is not in a text encoding we read (UTF-8 or Windows-1252): "
-                "save it as “CSV UTF-8” and upload it again."
+                gettext(
+                    "The file is not in a text encoding we read (UTF-8 or Windows-1252): "
+                    "save it as “CSV UTF-8” and upload it again."
+                )
             ) from None
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
@@ -79,7 +86,9 @@ def read_csv(content: bytes) -> list[list[str]]:
     try:
         return list(csv.reader(io.StringIO(text, newline=""), dialect))
     except csv.Error as error:
-        raise ImportFileError(f"The CSV file cannot be read: {error}.") from None
+        raise ImportFileError(
+            gettext("The CSV file cannot be read: %(error)s.") % {"error": error}
+        ) from None
 
 
 def read_xlsx(content: bytes) -> list[list[str]]:
@@ -89,7 +98,7 @@ def read_xlsx(content: bytes) -> list[list[str]]:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError):
         raise ImportFileError(
-            "The file is a ZIP archive but not an Excel workbook (.xlsx) we can read."
+            gettext("The file is a ZIP archive but not an Excel workbook (.xlsx) we can read.")
         ) from None
     try:
         sheet = book.worksheets[0]
@@ -117,33 +126,47 @@ def to_sheet(table: list[list[str]]) -> Sheet:
     while table and not any(table[-1]):
         table.pop()
     if not table or not any(table[0]):
-        raise ImportFileError("The file has no header row: its first line must name the columns.")
+        raise ImportFileError(
+            gettext("The file has no header row: its first line must name the columns.")
+        )
     header = table[0]
     while header and not header[-1]:
         header.pop()
     if len(header) > MAX_COLUMNS:
-        raise ImportFileError(f"The file has more than {MAX_COLUMNS} columns.")
+        raise ImportFileError(
+            gettext("The file has more than %(count)s columns.") % {"count": MAX_COLUMNS}
+        )
     if "" in header:
         position = header.index("") + 1
-        raise ImportFileError(f"Column {position} of the header row has no name.")
+        raise ImportFileError(
+            gettext("Column %(position)s of the header row has no name.") % {"position": position}
+        )
     seen = set()
     for name in header:
         if name.casefold() in seen:
-            raise ImportFileError(f"The header names the column “{name}” twice.")
+            raise ImportFileError(
+                gettext("The header names the column “%(name)s” twice.") % {"name": name}
+            )
         seen.add(name.casefold())
     rows = table[1:]
     if len(rows) > MAX_ROWS:
         raise ImportFileError(
-            f"The file has more than {MAX_ROWS:,} rows: split it into smaller files."
+            gettext("The file has more than %(count)s rows: split it into smaller files.")
+            % {"count": f"{MAX_ROWS:,}"}
         )
     if not rows:
-        raise ImportFileError("The file has a header row but no rows.")
+        raise ImportFileError(gettext("The file has a header row but no rows."))
     width = len(header)
     sized = []
     for number, row in enumerate(rows, start=2):
         if any(row[width:]):
-            raise ImportFileError(f"Row {number} has more cells than the header has columns.")
+            raise ImportFileError(
+                gettext("Row %(row)s has more cells than the header has columns.") % {"row": number}
+            )
         if any(len(cell) > MAX_CELL for cell in row):
-            raise ImportFileError(f"Row {number} has a cell longer than {MAX_CELL} characters.")
+            raise ImportFileError(
+                gettext("Row %(row)s has a cell longer than %(count)s characters.")
+                % {"row": number, "count": MAX_CELL}
+            )
         sized.append((row + [""] * width)[:width])
     return Sheet(header=header, rows=sized)

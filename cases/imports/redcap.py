@@ -9,6 +9,8 @@ cannot drift apart."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 from cases.exchange.fields import FIELDS, FORMS_BY_NAME, FULL, Field
 from cases.exchange.redcap import RECORD_ID, REPEAT_COLUMNS, record_columns
 from cases.imports.reading import MAX_ROWS, ImportFileError, Sheet
@@ -68,14 +70,15 @@ def redcap_sheet(table: list[list[str]]) -> Sheet:
     unknown = [name for name in header if name not in known]
     if unknown:
         raise ImportFileError(
-            "This REDCap file has columns the system's export does not write: "
-            + ", ".join(f"“{name[:60]}”" for name in unknown[:10])
-            + "."
+            gettext("This REDCap file has columns the system's export does not write: %(columns)s.")
+            % {"columns": ", ".join(f"“{name[:60]}”" for name in unknown[:10])}
         )
     if len(set(header)) != len(header):
-        raise ImportFileError("The header names a column twice.")
+        raise ImportFileError(gettext("The header names a column twice."))
     if len(table) - 1 > MAX_ROWS:
-        raise ImportFileError(f"The file has more than {MAX_ROWS:,} rows: split it.")
+        raise ImportFileError(
+            gettext("The file has more than %(count)s rows: split it.") % {"count": f"{MAX_ROWS:,}"}
+        )
     main_fields = [
         f for f in imported_fields() if not FORMS_BY_NAME[f.form].repeating and f.name != RECORD_ID
     ]
@@ -85,30 +88,42 @@ def redcap_sheet(table: list[list[str]]) -> Sheet:
         if not any(row):
             continue
         if any(row[len(header) :]):
-            raise ImportFileError(f"Row {line} has more cells than the header has columns.")
+            raise ImportFileError(
+                gettext("Row %(row)s has more cells than the header has columns.") % {"row": line}
+            )
         if any(len(cell) > MAX_CELL for cell in row):
-            raise ImportFileError(f"Row {line} has a cell longer than {MAX_CELL:,} characters.")
+            raise ImportFileError(
+                gettext("Row %(row)s has a cell longer than %(count)s characters.")
+                % {"row": line, "count": f"{MAX_CELL:,}"}
+            )
         cells = dict(zip(header, row + [""] * len(header), strict=False))
         record_id = cells[RECORD_ID]
         if not record_id:
-            raise ImportFileError(f"Row {line} has no record_id.")
+            raise ImportFileError(gettext("Row %(row)s has no record_id.") % {"row": line})
         record = records.setdefault(record_id, {"line": line, "main": {}, "repeats": {}})
         form = cells.get(REPEAT_INSTRUMENT, "")
         if form in NOT_READ_BACK_FORMS:
             continue
         if not form:
             if record["main"]:
-                raise ImportFileError(f"Row {line}: record {record_id} has a second main row.")
+                raise ImportFileError(
+                    gettext("Row %(row)s: record %(record)s has a second main row.")
+                    % {"row": line, "record": record_id}
+                )
             record["main"] = cells
         elif form in FORMS_BY_NAME and FORMS_BY_NAME[form].repeating:
             instance = cells.get(REPEAT_INSTANCE, "")
             if not (instance.isdigit() and len(instance) < 8):
                 raise ImportFileError(
-                    f"Row {line}: the repeat instance “{instance[:20]}” is not a number."
+                    gettext("Row %(row)s: the repeat instance “%(instance)s” is not a number.")
+                    % {"row": line, "instance": instance[:20]}
                 )
             record["repeats"].setdefault(form, []).append(cells)
         else:
-            raise ImportFileError(f"Row {line}: “{form[:60]}” is not a repeating form.")
+            raise ImportFileError(
+                gettext("Row %(row)s: “%(form)s” is not a repeating form.")
+                % {"row": line, "form": form[:60]}
+            )
     rows, repeats, lines = [], [], []
     for record_id, record in records.items():
         main = record["main"]
@@ -120,8 +135,11 @@ def redcap_sheet(table: list[list[str]]) -> Sheet:
                 for column in f.columns():
                     if main.get(column, "") not in ("", "0", "1"):
                         raise ImportFileError(
-                            f"Row {record['line']}: {column} is “{main[column][:20]}”; "
-                            "a checkbox column holds 0 or 1."
+                            gettext(
+                                "Row %(row)s: %(column)s is “%(value)s”; "
+                                "a checkbox column holds 0 or 1."
+                            )
+                            % {"row": record["line"], "column": column, "value": main[column][:20]}
                         )
                 ticked = [code for code, _ in f.choices if main.get(f"{f.name}___{code}") == "1"]
                 row.append(",".join(ticked))
