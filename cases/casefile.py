@@ -54,7 +54,7 @@ def received_records(case: Case, viewer: CaseViewer) -> list[ReceivedRecord]:
     for request in requests.select_related("agency").order_by("answered_on", "id"):
         decision = viewer.decide(request)
         if not decision.shown:
-            label = decision.placeholder.replace("contact", "record")
+            label = decision.record_placeholder
             records.append(ReceivedRecord("", (), request.answered_on, True, label))
         else:
             labels = tuple(str(vs.RecordType(t).label) for t in request.record_types)

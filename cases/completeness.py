@@ -22,6 +22,8 @@ from functools import cache
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from cases import valuesets as vs
 from cases.exchange import sudors
@@ -132,7 +134,7 @@ def _state_of(item: Field, value) -> str:
 
 
 def not_in_version_label(added_in: int) -> str:
-    return f"Not collected (added in version {added_in})"
+    return gettext("Not collected (added in version %(version)s)") % {"version": added_in}
 
 
 def item_answer(case: Case, item_name: str, *, version: int | None = None) -> Answer:
@@ -150,10 +152,10 @@ def item_answer(case: Case, item_name: str, *, version: int | None = None) -> An
     if state == NOT_COLLECTED:
         parent = parent_of(item)
         if parent and _read(case, fields_by_name()[parent]) != vs.TriState.YES:
-            return Answer(item_name, NOT_APPLICABLE, value, "Not applicable")
-        return Answer(item_name, NOT_COLLECTED, value, "Not collected")
+            return Answer(item_name, NOT_APPLICABLE, value, gettext("Not applicable"))
+        return Answer(item_name, NOT_COLLECTED, value, gettext("Not collected"))
     if state == UNKNOWN:
-        return Answer(item_name, UNKNOWN, value, "Unknown")
+        return Answer(item_name, UNKNOWN, value, gettext("Unknown"))
     return Answer(item_name, ANSWERED, value, _value_label(item, value))
 
 
@@ -255,11 +257,16 @@ def completeness_refusal(case: Case, status: str) -> str:
     most = case.team.max_not_collected_percent
     if not tally.not_collected_above(most):
         return ""
-    return (
-        f"{tally.not_collected_percent:g}% of the case file's items are not collected "
-        f"({tally.not_collected} of {tally.asked}); the team allows at most {most}% "
-        f"before a case is {Case.Status(status).label.lower()}."
-    )
+    return gettext(
+        "%(percent)s%% of the case file's items are not collected (%(not_collected)s of "
+        "%(asked)s); the team allows at most %(most)s%% before a case is %(status)s."
+    ) % {
+        "percent": f"{tally.not_collected_percent:g}",
+        "not_collected": tally.not_collected,
+        "asked": tally.asked,
+        "most": most,
+        "status": Case.Status(status).label.lower(),
+    }
 
 
 def cases_blocked_by_completeness(team) -> list[Case]:
@@ -307,7 +314,7 @@ def team_completeness(team, cases: QuerySet[Case]) -> TeamReport:
             by_item[answer.item].add(answer)
         died = row.case.death.date_of_death
         month = died.replace(day=1) if died else None
-        label = month.strftime("%B %Y") if month else "Date of death not recorded"
+        label = month.strftime("%B %Y") if month else gettext("Date of death not recorded")
         months.setdefault(month, Breakdown(label)).tally.merge(row.tally)
     for name, tally in by_item.items():
         tally.cases = sum(1 for row in rows if any(a.item == name for a in row.answers))
@@ -382,37 +389,44 @@ def _follow_up_queries(circumstances) -> list[DataQuery]:
         (
             "naloxone_administered",
             "naloxone_administered_by",
-            "Naloxone administered is yes, but nobody is named as having given it.",
+            _("Naloxone administered is yes, but nobody is named as having given it."),
         ),
         (
             "bystander_present",
             "bystander_relationship",
-            "A bystander was present, but their relationship to the decedent is not recorded.",
+            _("A bystander was present, but their relationship to the decedent is not recorded."),
         ),
         (
             "recent_release",
             "recent_release_from",
-            "Recent release is yes, but the kind of institution is not recorded.",
+            _("Recent release is yes, but the kind of institution is not recorded."),
         ),
         (
             "current_sud_treatment",
             "sud_treatment_types",
-            "In SUD treatment is yes, but the kind of treatment is not recorded.",
+            _("In SUD treatment is yes, but the kind of treatment is not recorded."),
         ),
         (
             "mental_health_diagnosis",
             "mental_health_diagnoses",
-            "Mental health diagnosis is yes, but no diagnosis is recorded.",
+            _("Mental health diagnosis is yes, but no diagnosis is recorded."),
         ),
     ):
         if getattr(c, parent) == yes and not getattr(c, child):
-            found.append(DataQuery(f"{child}_missing", message, "circumstances"))
+            found.append(DataQuery(f"{child}_missing", str(message), "circumstances"))
     if c.naloxone_doses and c.naloxone_administered != yes:
         found.append(
             DataQuery(
                 "naloxone_doses_without_naloxone",
-                f"{c.naloxone_doses} naloxone dose(s) recorded, but naloxone administered "
-                f"is {c.get_naloxone_administered_display().lower()}.",
+                ngettext(
+                    "%(doses)s naloxone dose recorded, but naloxone administered is %(answer)s.",
+                    "%(doses)s naloxone doses recorded, but naloxone administered is %(answer)s.",
+                    c.naloxone_doses,
+                )
+                % {
+                    "doses": c.naloxone_doses,
+                    "answer": c.get_naloxone_administered_display().lower(),
+                },
                 "circumstances",
             )
         )
@@ -441,12 +455,14 @@ def data_queries(
     seen = case.death.date_last_seen_alive
     age = case.decedent.age_at_death
     if died and died > timezone.localdate():
-        found.append(DataQuery("death_in_future", "The date of death is in the future.", "death"))
+        found.append(
+            DataQuery("death_in_future", gettext("The date of death is in the future."), "death")
+        )
     if died and seen and seen > died:
         found.append(
             DataQuery(
                 "last_seen_after_death",
-                "The date last seen alive is after the date of death.",
+                gettext("The date last seen alive is after the date of death."),
                 "death",
             )
         )
@@ -454,7 +470,8 @@ def data_queries(
         found.append(
             DataQuery(
                 "age_implausible",
-                f"Age at death {age} is above {OLDEST_PLAUSIBLE_AGE}: check it.",
+                gettext("Age at death %(age)s is above %(oldest)s: check it.")
+                % {"age": age, "oldest": OLDEST_PLAUSIBLE_AGE},
                 "decedent",
             )
         )
@@ -466,7 +483,9 @@ def data_queries(
     if born and died and born > died:
         found.append(
             DataQuery(
-                "birth_after_death", "The date of birth is after the date of death.", "decedent"
+                "birth_after_death",
+                gettext("The date of birth is after the date of death."),
+                "decedent",
             )
         )
     elif born and died and age is not None:
@@ -475,7 +494,10 @@ def data_queries(
             found.append(
                 DataQuery(
                     "age_disagrees",
-                    f"Age at death is {age}, but the dates of birth and death give {years}.",
+                    gettext(
+                        "Age at death is %(age)s, but the dates of birth and death give %(years)s."
+                    )
+                    % {"age": age, "years": years},
                     "decedent",
                 )
             )
@@ -487,8 +509,10 @@ def data_queries(
                 found.append(
                     DataQuery(
                         "touchpoint_after_death",
-                        f"Touchpoint “{item.label}” ({item.date_display}) is dated after "
-                        "the date of death.",
+                        gettext(
+                            "Touchpoint “%(label)s” (%(date)s) is dated after the date of death."
+                        )
+                        % {"label": item.label, "date": item.date_display},
                         "timeline",
                     )
                 )

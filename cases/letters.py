@@ -3,13 +3,18 @@
 The PDF is made by ofr/pdf.py, whose WeasyPrint fetches nothing from the
 network or the file system, only the letter's stylesheet. Decedent identifiers
 appear in the letter only for a user who may see them.
+
+The letter's strings are marked for translation, but it is always rendered in
+English: it goes to an outside agency, not to the person who prints it, so it
+must not follow their language (docs/decisions.md, "Languages").
 """
 
 import re
 
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from cases import valuesets as vs
 from cases.models import RecordRequest
@@ -19,21 +24,21 @@ from ofr.pdf import render_pdf, static_prefix
 TEMPLATE = "cases/records/letter.html"
 
 LEGAL_BASIS_WORDS = {
-    vs.LegalBasis.OFR_STATUTE: (
+    vs.LegalBasis.OFR_STATUTE: _(
         "The review team is established under the state's overdose fatality review statute, "
         "which authorizes it to obtain records about a decedent from agencies and providers "
         "for the purpose of the review, and keeps the records confidential."
     ),
-    vs.LegalBasis.PUBLIC_HEALTH_AUTHORITY: (
+    vs.LegalBasis.PUBLIC_HEALTH_AUTHORITY: _(
         "The review is a public-health activity of a public-health authority. A covered "
         "entity may disclose protected health information to it without authorization "
         "(45 CFR 164.512(b)(1)(i))."
     ),
-    vs.LegalBasis.PERSONAL_REPRESENTATIVE_AUTHORIZATION: (
+    vs.LegalBasis.PERSONAL_REPRESENTATIVE_AUTHORIZATION: _(
         "The decedent's personal representative has authorized this disclosure; a copy of "
         "the signed authorization accompanies this letter (45 CFR 164.502(g)(4) and 164.508)."
     ),
-    vs.LegalBasis.COURT_ORDER: (
+    vs.LegalBasis.COURT_ORDER: _(
         "A court has ordered the disclosure of these records; a copy of the order accompanies "
         "this letter (45 CFR 164.512(e)(1)(i))."
     ),
@@ -68,8 +73,9 @@ def letter_context(record_request: RecordRequest, viewer: CaseViewer) -> dict:
 
 
 def letter_html(record_request: RecordRequest, viewer: CaseViewer) -> str:
-    """The letter as HTML, for the user who asks for it (their policy viewer)."""
-    return render_to_string(TEMPLATE, letter_context(record_request, viewer))
+    """The letter as HTML, for the user who asks for it (their policy viewer), in English."""
+    with translation.override("en"):
+        return render_to_string(TEMPLATE, letter_context(record_request, viewer))
 
 
 def letter_pdf(record_request: RecordRequest, viewer: CaseViewer) -> bytes:

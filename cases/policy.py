@@ -36,6 +36,8 @@ from datetime import date, timedelta
 from functools import cached_property
 
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from cases import valuesets as vs
 from cases.identifying import identifying_content
@@ -63,20 +65,41 @@ from ofr.roles import (
     category_permission,
 )
 
-PART2_NOTICE = (
+# Marked for translation but kept in English here: the exports and the packets
+# use it as it is; the case pages show it translated (Decision.notice).
+PART2_NOTICE = gettext_noop(
     "42 CFR part 2 prohibits unauthorized use or disclosure of these records. "
     "This information has been disclosed to you from records protected by federal "
     "confidentiality rules (42 CFR part 2), which prohibit further disclosure and its use "
     "to investigate or prosecute any patient with regard to a crime."
 )
 
+# What a hidden item shows instead of itself, by the first category the viewer
+# lacks: a touchpoint, a received record or document, and a note. Whole labels
+# (not pieced together) so that each can be translated.
 PLACEHOLDER_LABELS = {
-    SensitiveCategory.PART2_SUD: "SUD treatment contact (restricted)",
-    SensitiveCategory.MENTAL_HEALTH: "Mental health contact (restricted)",
-    SensitiveCategory.LE_INVESTIGATIVE: "Law-enforcement investigative item (restricted)",
-    SensitiveCategory.NOK_INTERVIEW: "Next-of-kin interview (restricted)",
-    SensitiveCategory.CHILD_SERVICES: "Child services record (restricted)",
-    SensitiveCategory.EDUCATION: "Education record (restricted)",
+    SensitiveCategory.PART2_SUD: _("SUD treatment contact (restricted)"),
+    SensitiveCategory.MENTAL_HEALTH: _("Mental health contact (restricted)"),
+    SensitiveCategory.LE_INVESTIGATIVE: _("Law-enforcement investigative item (restricted)"),
+    SensitiveCategory.NOK_INTERVIEW: _("Next-of-kin interview (restricted)"),
+    SensitiveCategory.CHILD_SERVICES: _("Child services record (restricted)"),
+    SensitiveCategory.EDUCATION: _("Education record (restricted)"),
+}
+RECORD_PLACEHOLDER_LABELS = {
+    SensitiveCategory.PART2_SUD: _("SUD treatment record (restricted)"),
+    SensitiveCategory.MENTAL_HEALTH: _("Mental health record (restricted)"),
+    SensitiveCategory.LE_INVESTIGATIVE: _("Law-enforcement investigative item (restricted)"),
+    SensitiveCategory.NOK_INTERVIEW: _("Next-of-kin interview (restricted)"),
+    SensitiveCategory.CHILD_SERVICES: _("Child services record (restricted)"),
+    SensitiveCategory.EDUCATION: _("Education record (restricted)"),
+}
+NOTE_PLACEHOLDER_LABELS = {
+    SensitiveCategory.PART2_SUD: _("Note (SUD treatment contact, restricted)"),
+    SensitiveCategory.MENTAL_HEALTH: _("Note (Mental health contact, restricted)"),
+    SensitiveCategory.LE_INVESTIGATIVE: _("Note (Law-enforcement investigative item, restricted)"),
+    SensitiveCategory.NOK_INTERVIEW: _("Note (Next-of-kin interview, restricted)"),
+    SensitiveCategory.CHILD_SERVICES: _("Note (Child services record, restricted)"),
+    SensitiveCategory.EDUCATION: _("Note (Education record, restricted)"),
 }
 
 INVESTIGATION_DEFERRALS = frozenset(
@@ -235,11 +258,26 @@ class Decision:
     @property
     def notice(self) -> str:
         """The 42 CFR 2.32 notice for Part 2 content that is shown."""
-        return PART2_NOTICE if self.shown and SensitiveCategory.PART2_SUD in self.categories else ""
+        return (
+            gettext(PART2_NOTICE)
+            if self.shown and SensitiveCategory.PART2_SUD in self.categories
+            else ""
+        )
 
     @property
     def placeholder(self) -> str:
-        return PLACEHOLDER_LABELS.get(self.hidden_by, "Restricted item")
+        return str(PLACEHOLDER_LABELS.get(self.hidden_by, _("Restricted item")))
+
+    @property
+    def record_placeholder(self) -> str:
+        """The placeholder of a hidden record request, received record or document."""
+        return str(RECORD_PLACEHOLDER_LABELS.get(self.hidden_by, _("Restricted item")))
+
+    @property
+    def note_placeholder(self) -> str:
+        return str(
+            NOTE_PLACEHOLDER_LABELS.get(self.hidden_by, _("Note (Restricted item, restricted)"))
+        )
 
 
 class CaseViewer:
@@ -350,8 +388,9 @@ def _date_display(event: TimelineEvent) -> str:
         return event.date.strftime("%B %Y")
     if event.date_precision == vs.DatePrecision.YEAR:
         return str(event.date.year)
-    prefix = "about " if event.date_precision == vs.DatePrecision.APPROXIMATE else ""
-    return prefix + event.date.isoformat()
+    if event.date_precision == vs.DatePrecision.APPROXIMATE:
+        return gettext("about %(date)s") % {"date": event.date.isoformat()}
+    return event.date.isoformat()
 
 
 def timeline_item(
@@ -433,17 +472,12 @@ def _visible(items, viewer: CaseViewer, placeholder) -> list:
     return visible
 
 
-def _kind_label(decision: Decision, kind: str) -> str:
-    what = decision.placeholder.replace(" (restricted)", "")
-    return f"{kind} ({what}, restricted)"
-
-
 def visible_notes(notes, viewer: CaseViewer) -> list:
     return _visible(
         notes,
         viewer,
         lambda note, decision: RestrictedItem(
-            label=_kind_label(decision, "Note"), date_display=_month(note.created_at)
+            label=decision.note_placeholder, date_display=_month(note.created_at)
         ),
     )
 
@@ -458,7 +492,7 @@ def visible_findings(findings, viewer: CaseViewer) -> list:
         findings,
         viewer,
         lambda finding, _: RestrictedItem(
-            label="Finding (restricted)", date_display=_month(finding.proposed_at)
+            label=gettext("Finding (restricted)"), date_display=_month(finding.proposed_at)
         ),
     )
 
@@ -470,7 +504,7 @@ def visible_requests(requests, viewer: CaseViewer) -> list:
         requests,
         viewer,
         lambda request, _: RestrictedItem(
-            label="Record request (restricted)", date_display=_month(request.requested_on)
+            label=gettext("Record request (restricted)"), date_display=_month(request.requested_on)
         ),
     )
 
@@ -480,7 +514,7 @@ def visible_documents(documents, viewer: CaseViewer) -> list:
         documents,
         viewer,
         lambda document, decision: RestrictedItem(
-            label=decision.placeholder.replace("contact", "record"),
+            label=decision.record_placeholder,
             date_display=_month(document.received_on or document.uploaded_at.date()),
         ),
     )
@@ -657,7 +691,7 @@ class TextGuard:
         if not text:
             return ""
         if not self.sees_identifiers and self.refusals_today() >= IDENTIFIER_REFUSALS_A_DAY:
-            return (
+            return gettext(
                 "Several of your texts were refused today for identifying a decedent, so "
                 "no text of yours can be saved here until tomorrow. Ask your coordinator."
             )
@@ -665,11 +699,16 @@ class TextGuard:
         if not found:
             return ""
         if self.sees_identifiers:
-            whose = "the decedent's" if self.case is not None else "a decedent's"
-            return (
-                f"This contains {whose} {' and '.join(found)}. Keep it non-identifying: "
+            what = " and ".join(found)
+            if self.case is not None:
+                return gettext(
+                    "This contains the decedent's %(what)s. Keep it non-identifying: "
+                    "leave out names and dates of birth."
+                ) % {"what": what}
+            return gettext(
+                "This contains a decedent's %(what)s. Keep it non-identifying: "
                 "leave out names and dates of birth."
-            )
+            ) % {"what": what}
         return self.refused_unseen()
 
     def refused_unseen(self) -> str:
@@ -685,7 +724,7 @@ class TextGuard:
             object_id=str(self.team.code),
             detail=IDENTIFIER_REFUSAL,
         )
-        return (
+        return gettext(
             "This text may identify a decedent, so it cannot be saved. Keep it "
             "non-identifying: leave out names and dates of birth."
         )

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 
 # One colour per system, each at least 4.5:1 against white (WCAG 1.4.11 asks 3:1 for
 # graphics). Colour is never the only cue: missed opportunities also change shape.
@@ -38,7 +39,21 @@ SYSTEM_COLOURS: dict[str, str] = {
 TEXT_COLOUR = "#1b1b1b"
 AXIS_COLOUR = "#71767a"
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# Marked one by one so that makemessages finds each.
+_MONTHS = (
+    pgettext_lazy("abbreviated month", "Jan"),
+    pgettext_lazy("abbreviated month", "Feb"),
+    pgettext_lazy("abbreviated month", "Mar"),
+    pgettext_lazy("abbreviated month", "Apr"),
+    pgettext_lazy("abbreviated month", "May"),
+    pgettext_lazy("abbreviated month", "Jun"),
+    pgettext_lazy("abbreviated month", "Jul"),
+    pgettext_lazy("abbreviated month", "Aug"),
+    pgettext_lazy("abbreviated month", "Sep"),
+    pgettext_lazy("abbreviated month", "Oct"),
+    pgettext_lazy("abbreviated month", "Nov"),
+    pgettext_lazy("abbreviated month", "Dec"),
+)
 _MONTH_STEPS = (1, 2, 3, 6, 12, 24, 60, 120)
 _ID_PREFIX = re.compile(r"[A-Za-z][A-Za-z0-9_-]*\Z")
 
@@ -89,10 +104,14 @@ def timeline_strip_svg(
     if width < 120 or height < 40:
         raise ValueError("the strip needs at least 120 x 40 units")
 
-    title = "Timeline of touchpoints before death"
+    title = gettext("Timeline of touchpoints before death")
     if date_of_death is None:
         return _message_svg(
-            id_prefix, width, height, title, "Date of death not recorded; no timeline drawn."
+            id_prefix,
+            width,
+            height,
+            title,
+            gettext("Date of death not recorded; no timeline drawn."),
         )
     date_of_death = _as_date(date_of_death)
 
@@ -113,7 +132,9 @@ def timeline_strip_svg(
 
     left_out = _left_out_note(after_death, before_window, undated)
     if not shown:
-        return _message_svg(id_prefix, width, height, title, "No touchpoints recorded", left_out)
+        return _message_svg(
+            id_prefix, width, height, title, gettext("No touchpoints recorded"), left_out
+        )
 
     span = window_days if window_days is not None else max(shown[0][0], 1)
     x_left, x_death = _MARGIN_LEFT, width - _MARGIN_RIGHT
@@ -141,21 +162,30 @@ def timeline_strip_svg(
     label_y = height - 5
 
     missed = sum(1 for *_, event in placed if event.missed_opportunity)
-    desc = (
-        f"{_plural(len(placed), 'touchpoint')} over {_plural(span, 'day')} before death; "
-        + (
-            f"{missed} marked as missed {'opportunity' if missed == 1 else 'opportunities'}."
-            if missed
-            else "none marked as missed opportunities."
+    words = {
+        "touchpoints": ngettext("%(n)s touchpoint", "%(n)s touchpoints", len(placed))
+        % {"n": len(placed)},
+        "days": ngettext("%(n)s day", "%(n)s days", span) % {"n": span},
+        "missed": missed,
+    }
+    if missed:
+        desc = ngettext(
+            "%(touchpoints)s over %(days)s before death; %(missed)s marked as missed opportunity.",
+            "%(touchpoints)s over %(days)s before death; %(missed)s marked as missed "
+            "opportunities.",
+            missed,
         )
-        + left_out
-    )
+    else:
+        desc = gettext(
+            "%(touchpoints)s over %(days)s before death; none marked as missed opportunities."
+        )
+    desc = desc % words + left_out
 
     parts = [_open_svg(id_prefix, width, height, title, desc)]
     parts.append(_line(x_left, axis_y, x_death, axis_y, AXIS_COLOUR, 1))
     parts.extend(_month_ticks(date_of_death, span, x_for, x_left, x_death, axis_y, label_y))
     parts.append(_line(x_death, _MARGIN_TOP, x_death, axis_y + 4, TEXT_COLOUR, 1.5))
-    parts.append(_text(x_death, label_y, "Death", anchor="middle"))
+    parts.append(_text(x_death, label_y, gettext("Death"), anchor="middle"))
     for x, lane, days, event in placed:
         y = axis_y - _LANE0_OFFSET - lane * _SPACING
         parts.append(_mark(x, y, days, event))
@@ -165,10 +195,13 @@ def timeline_strip_svg(
 
 def _mark(x: float, y: float, days: int, event: Any) -> str:
     colour = SYSTEM_COLOURS[_system_key(event.system)]
-    when = "on the day of death" if days == 0 else f"{_plural(days, 'day')} before death"
+    if days == 0:
+        when = gettext("on the day of death")
+    else:
+        when = ngettext("%(n)s day before death", "%(n)s days before death", days) % {"n": days}
     text = f"{_as_date(event.date).isoformat()} · {when} · {event.label}"
     if event.missed_opportunity:
-        text += " (missed opportunity)"
+        text = gettext("%(text)s (missed opportunity)") % {"text": text}
         r = _DIAMOND_R
         points = f"{_n(x)},{_n(y - r)} {_n(x + r)},{_n(y)} {_n(x)},{_n(y + r)} {_n(x - r)},{_n(y)}"
         shape = (
@@ -205,7 +238,7 @@ def _month_ticks(
         (s for s in _MONTH_STEPS if len(range(-(-first // s) * s, last + 1, s)) <= max_ticks),
         _MONTH_STEPS[-1],
     )
-    death_label_half = len("Death") * _CHAR_WIDTH / 2
+    death_label_half = len(gettext("Death")) * _CHAR_WIDTH / 2
     parts = []
     for index in range(-(-first // step) * step, last + 1, step):
         year, month = divmod(index, 12)
@@ -264,12 +297,12 @@ def _text(x: float, y: float, text: str, *, anchor: str) -> str:
 def _left_out_note(after_death: int, before_window: int, undated: int) -> str:
     notes = []
     if after_death:
-        notes.append(f"{after_death} dated after death")
+        notes.append(gettext("%(n)s dated after death") % {"n": after_death})
     if before_window:
-        notes.append(f"{before_window} before the window")
+        notes.append(gettext("%(n)s before the window") % {"n": before_window})
     if undated:
-        notes.append(f"{undated} undated")
-    return f" Not shown: {', '.join(notes)}." if notes else ""
+        notes.append(gettext("%(n)s undated") % {"n": undated})
+    return " " + gettext("Not shown: %(list)s.") % {"list": ", ".join(notes)} if notes else ""
 
 
 def _system_key(system: str | None) -> str:
@@ -279,10 +312,6 @@ def _system_key(system: str | None) -> str:
 
 def _as_date(value: datetime.date) -> datetime.date:
     return value.date() if isinstance(value, datetime.datetime) else value
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _n(value: float) -> str:

@@ -12,6 +12,7 @@ a visible flag (ofr.models.Team.agreement_enforcement).
 from __future__ import annotations
 
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -19,7 +20,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from cases import valuesets as vs
@@ -70,10 +73,12 @@ class DataSharingAgreement(models.Model):
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="data_agreements")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="data_agreements")
     reference = models.CharField(
-        max_length=100, blank=True, help_text="The agreement's own number or title, if it has one."
+        max_length=100,
+        blank=True,
+        help_text=_("The agreement's own number or title, if it has one."),
     )
     other_parties = models.TextField(
-        blank=True, help_text="Any other signatories (e.g. the county counsel), one a line."
+        blank=True, help_text=_("Any other signatories (e.g. the county counsel), one a line.")
     )
     record_types = models.JSONField(validators=[ChoiceListValidator(vs.RecordType)])
     signed_on = models.DateField("signed on")
@@ -113,7 +118,9 @@ class DataSharingAgreement(models.Model):
 
     def clean(self) -> None:
         if self.signed_on and self.expires_on and self.expires_on < self.signed_on:
-            raise ValidationError({"expires_on": "An agreement cannot expire before it is signed."})
+            raise ValidationError(
+                {"expires_on": gettext("An agreement cannot expire before it is signed.")}
+            )
 
     def covers(self, record_type: str) -> bool:
         return record_type in (self.record_types or [])
@@ -181,32 +188,44 @@ def agreement_problem(
 
 
 def _problem_sentence(team, agency, record_type, agreements, on: date) -> str:
-    label = vs.RecordType(record_type).label
-    until = f"before adding {label.lower()} records from {agency}"
+    label = str(vs.RecordType(record_type).label).lower()
+    words = {"team": team, "agency": agency, "records": label}
     if not agreements:
         return (
-            f"{team} has no data-sharing agreement with {agency} on record; "
-            f"record the signed agreement {until}."
+            gettext(
+                "%(team)s has no data-sharing agreement with %(agency)s on record; "
+                "record the signed agreement before adding %(records)s records from %(agency)s."
+            )
+            % words
         )
     covering = [a for a in agreements if a.covers(record_type)]
     if not covering:
-        name = _name(agreements[0])
-        return f"The {name} does not cover {label.lower()} records; amend it {until}."
+        return gettext(
+            "The %(agreement)s does not cover %(records)s records; amend it before adding "
+            "%(records)s records from %(agency)s."
+        ) % {**words, "agreement": _name(agreements[0])}
     latest = covering[0]  # latest expiry first
     if latest.expires_on < on:
-        ended = day_month_year(latest.expires_on)
-        return f"The {_name(latest)} expired on {ended}; renew it {until}."
+        return gettext(
+            "The %(agreement)s expired on %(ended)s; renew it before adding %(records)s "
+            "records from %(agency)s."
+        ) % {**words, "agreement": _name(latest), "ended": day_month_year(latest.expires_on)}
     # Not in force yet: every covering agreement starts after `on`.
     starts = min(a.signed_on for a in covering)
-    return (
-        f"The {_name(latest)} takes effect on {day_month_year(starts)}; "
-        f"wait for it, or record the agreement in force, {until}."
-    )
+    return gettext(
+        "The %(agreement)s takes effect on %(starts)s; wait for it, or record the agreement "
+        "in force, before adding %(records)s records from %(agency)s."
+    ) % {**words, "agreement": _name(latest), "starts": day_month_year(starts)}
 
 
 def _name(agreement: DataSharingAgreement) -> str:
-    name = f"data-sharing agreement between {agreement.team} and {agreement.agency}"
-    return f"{name} ({agreement.reference})" if agreement.reference else name
+    words = {"team": agreement.team, "agency": agreement.agency}
+    if agreement.reference:
+        return gettext("data-sharing agreement between %(team)s and %(agency)s (%(reference)s)") % {
+            **words,
+            "reference": agreement.reference,
+        }
+    return gettext("data-sharing agreement between %(team)s and %(agency)s") % words
 
 
 class AgreementChecked(models.Model):
@@ -218,11 +237,13 @@ class AgreementChecked(models.Model):
     sentence in `agreement_flag` (shown on the case page)."""
 
     agreement_flag = models.CharField(
-        "data-sharing agreement flag",
+        _("data-sharing agreement flag"),
         max_length=300,
         blank=True,
-        help_text="Set when the item was saved without a current data-sharing agreement "
-        "covering it (the team warns rather than refuses).",
+        help_text=_(
+            "Set when the item was saved without a current data-sharing agreement "
+            "covering it (the team warns rather than refuses)."
+        ),
     )
 
     class Meta:
@@ -263,10 +284,14 @@ class AgreementChecked(models.Model):
             self.agreement_flag = ""
             return
         team = self.case.team
-        problem = agreement_problem(team, self.agency, self.agreement_record_types(), on)
+        refuse = team.agreement_enforcement == Team.AgreementEnforcement.REFUSE
+        # A refusal is shown to the person, in their language; a flag is stored
+        # (and kept in the history), so it is written in English.
+        with nullcontext() if refuse else translation.override("en"):
+            problem = agreement_problem(team, self.agency, self.agreement_record_types(), on)
         if problem is None:
             self.agreement_flag = ""
-        elif team.agreement_enforcement == Team.AgreementEnforcement.REFUSE:
+        elif refuse:
             raise ValidationError({"agency": problem.message})
         else:
             self.agreement_flag = problem.message[:300]

@@ -10,6 +10,8 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
@@ -67,24 +69,25 @@ class Case(models.Model):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="cases")
     reference = models.CharField(
-        max_length=30, help_text="The team's own case number, e.g. RIV-2025-004. No names."
+        max_length=30, help_text=_("The team's own case number, e.g. RIV-2025-004. No names.")
     )
     status = models.CharField(max_length=30, choices=Status.choices, default=Status.IDENTIFIED)
     summary = models.TextField(
-        blank=True, help_text="De-identified case summary: no names, dates of birth or addresses."
+        blank=True,
+        help_text=_("De-identified case summary: no names, dates of birth or addresses."),
     )
     exclusion_reason = models.CharField(
         max_length=40, choices=vs.ExclusionReason.choices, blank=True
     )
     deferral_reason = models.CharField(max_length=40, choices=vs.DeferralReason.choices, blank=True)
     deferral_review_on = models.DateField(
-        "review the deferral by",
+        _("review the deferral by"),
         null=True,
         blank=True,
-        help_text="Set when the case is deferred, from the team's deferral review period.",
+        help_text=_("Set when the case is deferred, from the team's deferral review period."),
     )
     status_note = models.CharField(
-        max_length=300, blank=True, help_text="Why the status last changed."
+        max_length=300, blank=True, help_text=_("Why the status last changed.")
     )
     status_changed_at = models.DateTimeField(null=True, blank=True)
     status_changed_by = models.ForeignKey(
@@ -92,14 +95,18 @@ class Case(models.Model):
     )
     form_version = models.PositiveSmallIntegerField(
         default=current_version,
-        help_text="The case-file form version the case was reviewed under "
-        "(cases/formversions.py): set when it moves to reviewed.",
+        help_text=_(
+            "The case-file form version the case was reviewed under "
+            "(cases/formversions.py): set when it moves to reviewed."
+        ),
     )
     completeness_override_reason = models.CharField(
         max_length=300,
         blank=True,
-        help_text="Why a coordinator moved the case to reviewed or closed with more items "
-        "not collected than the team allows.",
+        help_text=_(
+            "Why a coordinator moved the case to reviewed or closed with more items "
+            "not collected than the team allows."
+        ),
     )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -236,13 +243,20 @@ class Case(models.Model):
         the case. Moving to reviewed records the current form version."""
         if status not in self.allowed_statuses():
             raise ValidationError(
-                f"A case that is {self.get_status_display().lower()} cannot move to "
-                f"{self.Status(status).label.lower() if status in self.Status.values else status}."
+                gettext("A case that is %(current)s cannot move to %(new)s.")
+                % {
+                    "current": self.get_status_display().lower(),
+                    "new": (
+                        self.Status(status).label.lower()
+                        if status in self.Status.values
+                        else status
+                    ),
+                }
             )
         if status == self.Status.EXCLUDED and exclusion_reason not in vs.ExclusionReason.values:
-            raise ValidationError("Say why the case is excluded.")
+            raise ValidationError(gettext("Say why the case is excluded."))
         if status == self.Status.DEFERRED and deferral_reason not in vs.DeferralReason.values:
-            raise ValidationError("Say why the case is deferred.")
+            raise ValidationError(gettext("Say why the case is deferred."))
         from cases.completeness import REVIEW_STATUSES, completeness_refusal
 
         completeness_reason = completeness_reason.strip()

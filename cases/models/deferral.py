@@ -10,6 +10,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from cases import valuesets as vs
@@ -35,13 +37,14 @@ class DeferralRequest(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     reason = models.CharField(
-        max_length=40, choices=[(r.value, r.label) for r in REASONS], verbose_name="why defer"
+        max_length=40, choices=[(r.value, r.label) for r in REASONS], verbose_name=_("why defer")
     )
     note = models.CharField(
         max_length=300,
         blank=True,
-        help_text="Optional, short: what the team should know (e.g. when charges are expected). "
-        "No names.",
+        help_text=_(
+            "Optional, short: what the team should know (e.g. when charges are expected). No names."
+        ),
     )
     requested_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -50,7 +53,7 @@ class DeferralRequest(models.Model):
     )
     outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
     decline_reason = models.CharField(
-        max_length=300, blank=True, help_text="Why the team will not defer the case. No names."
+        max_length=300, blank=True, help_text=_("Why the team will not defer the case. No names.")
     )
     history = HistoricalRecords()
 
@@ -83,24 +86,28 @@ class DeferralRequest(models.Model):
     def problem_asking(cls, case: Case) -> str:
         """Why no deferral can be asked for on this case now, or ''."""
         if case.status == Case.Status.DEFERRED:
-            return f"Case {case.reference} is already deferred."
+            return gettext("Case %(reference)s is already deferred.") % {
+                "reference": case.reference
+            }
         if case.status not in Case.OPEN_STATUSES:
-            return (
-                f"Case {case.reference} is {case.get_status_display().lower()}: "
-                "it can no longer be deferred."
-            )
+            return gettext("Case %(reference)s is %(status)s: it can no longer be deferred.") % {
+                "reference": case.reference,
+                "status": case.get_status_display().lower(),
+            }
         if cls.objects.open().filter(case=case).exists():
-            return (
-                f"A deferral of case {case.reference} has already been asked for; "
+            return gettext(
+                "A deferral of case %(reference)s has already been asked for; "
                 "the coordinator will decide on it."
-            )
+            ) % {"reference": case.reference}
         return ""
 
     @classmethod
     def ask(cls, case: Case, *, by, reason: str, note: str = "") -> DeferralRequest:
         """Record the request (who may ask is the view's access check)."""
         if reason not in cls.REASONS:
-            raise ValidationError("Choose an active investigation or a pending prosecution.")
+            raise ValidationError(
+                gettext("Choose an active investigation or a pending prosecution.")
+            )
         request = cls(case=case, requested_by=by, reason=reason, note=note.strip())
         try:
             with transaction.atomic():
@@ -114,7 +121,7 @@ class DeferralRequest(models.Model):
         except IntegrityError:
             # Two askers at once: the constraint kept the first.
             raise ValidationError(
-                cls.problem_asking(case) or "The request was not saved."
+                cls.problem_asking(case) or gettext("The request was not saved.")
             ) from None
         return request
 
@@ -122,11 +129,11 @@ class DeferralRequest(models.Model):
         """Grant (the case was deferred) or decline (with a reason) the request."""
         reason = reason.strip()
         if not self.is_open:
-            raise ValidationError("This request has already been decided.")
+            raise ValidationError(gettext("This request has already been decided."))
         if outcome == self.Outcome.DECLINED and not reason:
-            raise ValidationError("Say why the case will not be deferred.")
+            raise ValidationError(gettext("Say why the case will not be deferred."))
         if len(reason) > 300:
-            raise ValidationError("Keep the reason to 300 characters.")
+            raise ValidationError(gettext("Keep the reason to 300 characters."))
         self.outcome = outcome
         self.resolved_at = timezone.now()
         self.resolved_by = by

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ofr.encryption import EncryptedTextField
@@ -25,7 +27,7 @@ class ImportMapping(models.Model):
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="import_mappings")
-    name = models.CharField(max_length=100, help_text="E.g. “County ME monthly list”.")
+    name = models.CharField(max_length=100, help_text=_("E.g. “County ME monthly list”."))
     # target key -> column header; a target left out is not imported.
     columns = models.JSONField(default=dict)
     updated_at = models.DateTimeField(auto_now=True)
@@ -48,10 +50,12 @@ class ImportMapping(models.Model):
 
         unknown = sorted(set(self.columns) - set(TARGETS_BY_KEY))
         if unknown:
-            raise ValidationError(f"Unknown fields: {', '.join(unknown)}.")
+            raise ValidationError(
+                gettext("Unknown fields: %(fields)s.") % {"fields": ", ".join(unknown)}
+            )
         headers = [h.casefold() for h in self.columns.values()]
         if len(set(headers)) != len(headers):
-            raise ValidationError("Each column may fill one field only.")
+            raise ValidationError(gettext("Each column may fill one field only."))
 
 
 class PendingImportQuerySet(models.QuerySet):
@@ -79,7 +83,7 @@ class PendingImport(models.Model):
     file_name = models.CharField(max_length=200)
     # target key -> column header, as the mapping said at upload.
     columns = models.JSONField(default=dict)
-    sheet = EncryptedTextField(help_text="JSON: the header and the rows, as text.")
+    sheet = EncryptedTextField(help_text=_("JSON: the header and the rows, as text."))
     row_count = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     outcome = models.JSONField(default=dict, blank=True)

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from cases import valuesets as vs
@@ -33,12 +35,12 @@ class ToxicologyResult(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="toxicology")
     substance = models.CharField(max_length=40, choices=vs.Substance.choices)
     substance_detail = models.CharField(
-        max_length=100, blank=True, help_text="The specific drug, e.g. an analogue's name."
+        max_length=100, blank=True, help_text=_("The specific drug, e.g. an analogue's name.")
     )
     caused_death = models.BooleanField(
-        "listed as a cause of death",
+        _("listed as a cause of death"),
         default=False,
-        help_text="Unticked: detected but not listed as a cause.",
+        help_text=_("Unticked: detected but not listed as a cause."),
     )
     concentration = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
     unit = models.CharField(max_length=20, choices=vs.ConcentrationUnit.choices, blank=True)
@@ -64,9 +66,9 @@ class ToxicologyResult(models.Model):
     def clean(self) -> None:
         errors = {}
         if self.concentration is not None and not self.unit:
-            errors["unit"] = "Give the unit of the concentration."
+            errors["unit"] = gettext("Give the unit of the concentration.")
         if self.substance == vs.Substance.OTHER and not self.substance_detail:
-            errors["substance_detail"] = "Name the substance."
+            errors["substance_detail"] = gettext("Name the substance.")
         if errors:
             raise ValidationError(errors)
 
@@ -76,7 +78,7 @@ def sensitivity_field():
         max_length=30,
         choices=SensitiveCategory.choices,
         blank=True,
-        help_text="Leave empty unless the item comes from a protected record.",
+        help_text=_("Leave empty unless the item comes from a protected record."),
     )
 
 
@@ -84,11 +86,12 @@ def not_part2_reason_field():
     """Why an item from a 42 CFR Part 2 program is not Part 2 (a coordinator's
     call); without it, such an item is Part 2 whatever its category says."""
     return models.CharField(
-        "why this is not Part 2",
+        _("why this is not Part 2"),
         max_length=300,
         blank=True,
-        help_text="Only for an item from a Part 2 program that is not Part 2 "
-        "(a coordinator records why).",
+        help_text=_(
+            "Only for an item from a Part 2 program that is not Part 2 (a coordinator records why)."
+        ),
     )
 
 
@@ -125,7 +128,7 @@ class TimelineEvent(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="touchpoints",
-        verbose_name="from next-of-kin interview",
+        verbose_name=_("from next-of-kin interview"),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
@@ -146,10 +149,12 @@ class TimelineEvent(models.Model):
 
     def clean(self) -> None:
         if self.date and self.date > timezone.localdate():
-            raise ValidationError({"date": "A touchpoint cannot be in the future."})
+            raise ValidationError({"date": gettext("A touchpoint cannot be in the future.")})
         date_of_death = getattr(getattr(self.case, "death", None), "date_of_death", None)
         if self.date and date_of_death and self.date > date_of_death:
-            raise ValidationError({"date": "A touchpoint cannot be after the date of death."})
+            raise ValidationError(
+                {"date": gettext("A touchpoint cannot be after the date of death.")}
+            )
 
 
 def document_path(document: SourceDocument, filename: str) -> str:
@@ -270,17 +275,17 @@ class RecordRequest(AgreementChecked):
         errors = {}
         today = timezone.localdate()
         if self.window_start and self.window_end and self.window_start > self.window_end:
-            errors["window_start"] = "The window must start before it ends."
+            errors["window_start"] = gettext("The window must start before it ends.")
         if self.requested_on and self.requested_on > today:
-            errors["requested_on"] = "The request date cannot be in the future."
+            errors["requested_on"] = gettext("The request date cannot be in the future.")
         if self.re_requested_on and self.requested_on and self.re_requested_on < self.requested_on:
-            errors["re_requested_on"] = "A re-request cannot come before the request."
+            errors["re_requested_on"] = gettext("A re-request cannot come before the request.")
         if self.outcome == self.Outcome.WITHHELD and not self.withheld_reason:
-            errors["withheld_reason"] = "Say why the records were withheld."
+            errors["withheld_reason"] = gettext("Say why the records were withheld.")
         if self.outcome != self.Outcome.PENDING and not self.answered_on:
-            errors["answered_on"] = "Give the date of the answer."
+            errors["answered_on"] = gettext("Give the date of the answer.")
         if self.answered_on and self.answered_on > today:
-            errors["answered_on"] = "The answer date cannot be in the future."
+            errors["answered_on"] = gettext("The answer date cannot be in the future.")
         if isinstance(self.record_types, list):  # else the field's validator says so
             try:
                 self.check_agreement()
@@ -334,7 +339,7 @@ class Finding(models.Model):
     kind = models.CharField(max_length=40, choices=vs.FindingKind.choices)
     system = models.CharField(max_length=40, choices=vs.TouchpointSystem.choices)
     description = models.TextField(
-        help_text="Describe what the system missed or did, not who is to blame."
+        help_text=_("Describe what the system missed or did, not who is to blame.")
     )
     # A finding drawn from protected touchpoints is as protected as they are.
     sensitivity = sensitivity_field()
@@ -365,7 +370,7 @@ class Finding(models.Model):
 
     def confirm(self, *, by) -> None:
         if self.status != vs.FindingStatus.PROPOSED:
-            raise ValidationError("Only a proposed finding can be confirmed.")
+            raise ValidationError(gettext("Only a proposed finding can be confirmed."))
         self.status = vs.FindingStatus.CONFIRMED
         self.confirmed_by = by
         self.confirmed_at = timezone.now()

@@ -17,6 +17,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from cases.models.case import Case
@@ -24,22 +26,22 @@ from cases.models.sections import tristate
 from ofr.concurrency import EditConflict, changes_since
 from ofr.files import get_private_storage
 
-DO_NOT_CONTACT_REFUSAL = (
+DO_NOT_CONTACT_REFUSAL = _(
     "The family asked not to be contacted again: no further outreach may be recorded."
 )
 
 # The structured topics of the interview (BJA next-of-kin guide), each
 # yes / no / unknown / not collected. Field name -> label.
 INTERVIEW_TOPICS = {
-    "substance_use_known": "substance use history known to the family",
-    "prior_overdoses": "prior overdoses",
-    "treatment_attempts": "treatment attempts",
-    "treatment_barriers": "barriers to treatment",
-    "criminal_legal_contact": "contact with the criminal legal system",
-    "mental_health": "mental health concerns",
-    "housing_instability": "housing instability",
-    "recent_loss": "recent life events or loss",
-    "naloxone_in_home": "naloxone in the home",
+    "substance_use_known": _("substance use history known to the family"),
+    "prior_overdoses": _("prior overdoses"),
+    "treatment_attempts": _("treatment attempts"),
+    "treatment_barriers": _("barriers to treatment"),
+    "criminal_legal_contact": _("contact with the criminal legal system"),
+    "mental_health": _("mental health concerns"),
+    "housing_instability": _("housing instability"),
+    "recent_loss": _("recent life events or loss"),
+    "naloxone_in_home": _("naloxone in the home"),
 }
 
 
@@ -78,16 +80,16 @@ class NokInterview(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ASSIGNED)
 
     # Consent: who agreed, how and when; a written consent's signed form.
-    consent_name = models.CharField("family member's name", max_length=200, blank=True)
+    consent_name = models.CharField(_("family member's name"), max_length=200, blank=True)
     consent_relationship = models.CharField(
-        "relationship to the decedent", max_length=100, blank=True
+        _("relationship to the decedent"), max_length=100, blank=True
     )
     consent_kind = models.CharField(
-        "consent given", max_length=10, choices=ConsentKind.choices, blank=True
+        _("consent given"), max_length=10, choices=ConsentKind.choices, blank=True
     )
-    consent_on = models.DateField("date of consent", null=True, blank=True)
+    consent_on = models.DateField(_("date of consent"), null=True, blank=True)
     consent_file = models.FileField(
-        "signed consent form",
+        _("signed consent form"),
         storage=get_private_storage,
         upload_to=consent_path,
         max_length=200,
@@ -100,10 +102,13 @@ class NokInterview(models.Model):
     consent_sha256 = models.CharField(max_length=64, blank=True)
 
     # The interview.
-    interviewed_on = models.DateField("date of the interview", null=True, blank=True)
-    mode = models.CharField("how", max_length=20, choices=Mode.choices, blank=True)
+    interviewed_on = models.DateField(_("date of the interview"), null=True, blank=True)
+    mode = models.CharField(_("how"), max_length=20, choices=Mode.choices, blank=True)
     place = models.CharField(
-        "place", max_length=200, blank=True, help_text="Where you met (leave empty for a call)."
+        _("place"),
+        max_length=200,
+        blank=True,
+        help_text=_("Where you met (leave empty for a call)."),
     )
     substance_use_known = tristate(INTERVIEW_TOPICS["substance_use_known"])
     prior_overdoses = tristate(INTERVIEW_TOPICS["prior_overdoses"])
@@ -114,7 +119,7 @@ class NokInterview(models.Model):
     housing_instability = tristate(INTERVIEW_TOPICS["housing_instability"])
     recent_loss = tristate(INTERVIEW_TOPICS["recent_loss"])
     naloxone_in_home = tristate(INTERVIEW_TOPICS["naloxone_in_home"])
-    notes = models.TextField("interview notes", blank=True)
+    notes = models.TextField(_("interview notes"), blank=True)
 
     # The family's wish not to be contacted again: it ends the outreach.
     do_not_contact_on = models.DateField(null=True, blank=True)
@@ -123,8 +128,8 @@ class NokInterview(models.Model):
     )
 
     # The interviewer's self-care step after a hard conversation.
-    debriefed = models.BooleanField("debriefed", default=False)
-    debriefed_on = models.DateField("date of the debrief", null=True, blank=True)
+    debriefed = models.BooleanField(_("debriefed"), default=False)
+    debriefed_on = models.DateField(_("date of the debrief"), null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1)
@@ -210,13 +215,13 @@ class NokInterview(models.Model):
         for field in ("consent_on", "interviewed_on", "do_not_contact_on", "debriefed_on"):
             value = getattr(self, field)
             if value and value > today:
-                errors[field] = "This date cannot be in the future."
+                errors[field] = gettext("This date cannot be in the future.")
         if self.debriefed and not self.debriefed_on:
-            errors["debriefed_on"] = "Give the date of the debrief."
+            errors["debriefed_on"] = gettext("Give the date of the debrief.")
         if self.consent_kind and not (self.consent_name and self.consent_on):
-            errors["consent_name"] = "Say who consented, and when."
+            errors["consent_name"] = gettext("Say who consented, and when.")
         if self.interviewed_on and not self.consent_kind:
-            errors["interviewed_on"] = "Record the family's consent before the interview."
+            errors["interviewed_on"] = gettext("Record the family's consent before the interview.")
         if errors:
             raise ValidationError(errors)
 
@@ -260,4 +265,4 @@ class NokOutreachAttempt(models.Model):
         if self.interview_id and self.interview.do_not_contact:
             raise ValidationError(DO_NOT_CONTACT_REFUSAL)
         if self.date and self.date > timezone.localdate():
-            raise ValidationError({"date": "An attempt cannot be in the future."})
+            raise ValidationError({"date": gettext("An attempt cannot be in the future.")})

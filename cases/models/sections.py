@@ -13,6 +13,8 @@ from django.db import models, transaction
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from cases import valuesets as vs
@@ -39,26 +41,26 @@ class Decedent(models.Model):
     sex = models.CharField(max_length=40, choices=vs.Sex.choices, blank=True)
     race = models.CharField(max_length=40, choices=vs.Race.choices, blank=True)
     ethnicity = models.CharField(max_length=40, choices=vs.Ethnicity.choices, blank=True)
-    residence_county = models.CharField("county of residence", max_length=100, blank=True)
+    residence_county = models.CharField(_("county of residence"), max_length=100, blank=True)
     residence_zip = models.CharField(
-        "ZIP code of residence",
+        _("ZIP code of residence"),
         max_length=5,
         blank=True,
         validators=[RegexValidator(r"^\d{5}$", "Enter a five-digit ZIP code.")],
     )
     homeless = models.CharField(
-        "experiencing homelessness",
+        _("experiencing homelessness"),
         max_length=20,
         choices=vs.TriState.choices,
         default=vs.TriState.NOT_COLLECTED,
     )
     veteran = models.CharField(
-        "veteran or National Guard",
+        _("veteran or National Guard"),
         max_length=20,
         choices=vs.TriState.choices,
         default=vs.TriState.NOT_COLLECTED,
     )
-    occupation = models.CharField("usual occupation", max_length=100, blank=True)
+    occupation = models.CharField(_("usual occupation"), max_length=100, blank=True)
     education = models.CharField(max_length=40, choices=vs.EducationLevel.choices, blank=True)
     version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords()
@@ -78,17 +80,17 @@ class DecedentIdentifiers(models.Model):
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="identifiers")
     legal_name = EncryptedCharField(max_length=200, blank=True)
     aliases = EncryptedCharField(
-        max_length=300, blank=True, help_text="Other names, comma-separated."
+        max_length=300, blank=True, help_text=_("Other names, comma-separated.")
     )
     date_of_birth = EncryptedDateField(null=True, blank=True)
     residence_address = EncryptedCharField(max_length=300, blank=True)
-    me_case_number = EncryptedCharField("ME/coroner case number", max_length=50, blank=True)
+    me_case_number = EncryptedCharField(_("ME/coroner case number"), max_length=50, blank=True)
     death_certificate_number = EncryptedCharField(max_length=50, blank=True)
     version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name_plural = "decedent identifiers"
+        verbose_name_plural = _("decedent identifiers")
 
     def __str__(self) -> str:
         return f"Identifiers of {self.case}"
@@ -256,14 +258,18 @@ class DeathDetails(models.Model):
     date_of_death = models.DateField(null=True, blank=True)
     date_last_seen_alive = models.DateField(null=True, blank=True)
     manner = models.CharField(
-        "manner of death", max_length=40, choices=vs.MannerOfDeath.choices, blank=True
+        _("manner of death"), max_length=40, choices=vs.MannerOfDeath.choices, blank=True
     )
-    cause_immediate = models.CharField("immediate cause", max_length=200, blank=True)
-    cause_due_to = models.CharField("due to (or as a consequence of)", max_length=200, blank=True)
-    cause_underlying = models.CharField("underlying cause", max_length=200, blank=True)
-    other_conditions = models.CharField("other significant conditions", max_length=300, blank=True)
+    cause_immediate = models.CharField(_("immediate cause"), max_length=200, blank=True)
+    cause_due_to = models.CharField(
+        _("due to (or as a consequence of)"), max_length=200, blank=True
+    )
+    cause_underlying = models.CharField(_("underlying cause"), max_length=200, blank=True)
+    other_conditions = models.CharField(
+        _("other significant conditions"), max_length=300, blank=True
+    )
     icd10_underlying = models.CharField(
-        "ICD-10 underlying cause",
+        _("ICD-10 underlying cause"),
         max_length=8,
         blank=True,
         validators=[
@@ -275,7 +281,7 @@ class DeathDetails(models.Model):
     )
     place_of_death = models.CharField(max_length=40, choices=vs.PlaceOfDeath.choices, blank=True)
     autopsy = models.CharField(
-        "autopsy performed",
+        _("autopsy performed"),
         max_length=20,
         choices=vs.TriState.choices,
         default=vs.TriState.NOT_COLLECTED,
@@ -286,7 +292,7 @@ class DeathDetails(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name_plural = "death details"
+        verbose_name_plural = _("death details")
         indexes = [
             models.Index(fields=["date_of_death"], name="death_date"),
             models.Index(fields=["manner"], name="death_manner"),
@@ -299,15 +305,17 @@ class DeathDetails(models.Model):
         today = timezone.localdate()
         errors = {}
         if self.date_of_death and self.date_of_death > today:
-            errors["date_of_death"] = "The date of death cannot be in the future."
+            errors["date_of_death"] = gettext("The date of death cannot be in the future.")
         if self.date_last_seen_alive and self.date_last_seen_alive > today:
-            errors["date_last_seen_alive"] = "This date cannot be in the future."
+            errors["date_last_seen_alive"] = gettext("This date cannot be in the future.")
         if (
             self.date_of_death
             and self.date_last_seen_alive
             and self.date_last_seen_alive > self.date_of_death
         ):
-            errors["date_last_seen_alive"] = "The person cannot be seen alive after the death."
+            errors["date_last_seen_alive"] = gettext(
+                "The person cannot be seen alive after the death."
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -327,10 +335,12 @@ class ChoiceListValidator:
 
     def __call__(self, value) -> None:
         if not isinstance(value, list) or len(set(value)) != len(value):
-            raise ValidationError("Choose each option at most once.")
+            raise ValidationError(gettext("Choose each option at most once."))
         unknown = [v for v in value if v not in self.choices.values]
         if unknown:
-            raise ValidationError(f"Unknown code: {', '.join(map(str, unknown))}.")
+            raise ValidationError(
+                gettext("Unknown code: %(codes)s.") % {"codes": ", ".join(map(str, unknown))}
+            )
 
     def __eq__(self, other) -> bool:
         return isinstance(other, ChoiceListValidator) and other.choices is self.choices
@@ -355,29 +365,29 @@ class Circumstances(models.Model):
     route_of_use = models.JSONField(
         default=list, blank=True, validators=[ChoiceListValidator(vs.RouteOfUse)]
     )
-    bystander_present = tristate("potential bystander present")
+    bystander_present = tristate(_("potential bystander present"))
     bystander_relationship = models.CharField(
         max_length=40, choices=vs.BystanderRelationship.choices, blank=True
     )
-    naloxone_administered = tristate("naloxone administered")
+    naloxone_administered = tristate(_("naloxone administered"))
     naloxone_administered_by = models.JSONField(
         default=list, blank=True, validators=[ChoiceListValidator(vs.NaloxoneAdministeredBy)]
     )
     naloxone_doses = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MaxValueValidator(50)]
     )
-    no_pulse_at_arrival = tristate("no pulse when first responders arrived")
-    prior_overdose_past_year = tristate("prior overdose in the past year")
-    recent_ed_visit = tristate("recent emergency department visit")
-    recent_release = tristate("recent release from an institution")
+    no_pulse_at_arrival = tristate(_("no pulse when first responders arrived"))
+    prior_overdose_past_year = tristate(_("prior overdose in the past year"))
+    recent_ed_visit = tristate(_("recent emergency department visit"))
+    recent_release = tristate(_("recent release from an institution"))
     recent_release_from = models.JSONField(
         default=list, blank=True, validators=[ChoiceListValidator(vs.InstitutionType)]
     )
-    current_sud_treatment = tristate("in substance use disorder treatment")
+    current_sud_treatment = tristate(_("in substance use disorder treatment"))
     sud_treatment_types = models.JSONField(
         default=list, blank=True, validators=[ChoiceListValidator(vs.SudTreatmentType)]
     )
-    mental_health_diagnosis = tristate("mental health diagnosis")
+    mental_health_diagnosis = tristate(_("mental health diagnosis"))
     mental_health_diagnoses = models.JSONField(
         default=list, blank=True, validators=[ChoiceListValidator(vs.MentalHealthDiagnosis)]
     )
@@ -388,7 +398,7 @@ class Circumstances(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name_plural = "circumstances"
+        verbose_name_plural = _("circumstances")
 
     def __str__(self) -> str:
         return f"Circumstances of {self.case}"

@@ -4,6 +4,7 @@ apps' cards; ofr, below every app, knows none of them)."""
 from django import template
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from cases.completeness import cases_blocked_by_completeness
 from cases.models import Case, DataSharingAgreement, RecordRequest
@@ -73,9 +74,14 @@ def case_queue_rows(context) -> dict:
         .select_related("agency")
     )
     rows = [
-        QueueRow("Overdue record requests", overdue, reverse("cases:overdue_requests"), "requests"),
         QueueRow(
-            "Deferred cases due for review",
+            gettext("Overdue record requests"),
+            overdue,
+            reverse("cases:overdue_requests"),
+            "requests",
+        ),
+        QueueRow(
+            gettext("Deferred cases due for review"),
             deferrals,
             reverse("cases:list") + "?review_due=on",
             "deferrals",
@@ -84,10 +90,15 @@ def case_queue_rows(context) -> dict:
     # One row a team: each links to its team's completeness report.
     teams = {m.team_id: m.team for m in active_memberships(user) if m.team_id in team_ids}
     for team in sorted(teams.values(), key=lambda team: team.name):
-        label = "Cases blocked by an incomplete case file"
+        if len(teams) > 1:
+            label = gettext("Cases blocked by an incomplete case file (%(team)s)") % {
+                "team": team.name
+            }
+        else:
+            label = gettext("Cases blocked by an incomplete case file")
         rows.append(
             QueueRow(
-                f"{label} ({team.name})" if len(teams) > 1 else label,
+                label,
                 len(cases_blocked_by_completeness(team)),
                 reverse("cases:completeness_report", args=[team.code]),
                 "completeness" if len(teams) == 1 else f"completeness-{team.pk}",
@@ -95,14 +106,18 @@ def case_queue_rows(context) -> dict:
         )
     rows.append(
         QueueRow(
-            "Data-sharing agreements to renew "
-            f"(ended, or ending within {RENEWAL_WINDOW_DAYS} days)",
+            gettext("Data-sharing agreements to renew (ended, or ending within %(days)s days)")
+            % {"days": RENEWAL_WINDOW_DAYS},
             len(renewals),
             reverse("cases:agreements") + "?renew=1",
             "agreements",
             details=[
-                f"{a.agency.name}: {'expired' if a.has_expired(today) else 'expires'} "
-                f"{a.expires_on:%Y-%m-%d}"
+                (
+                    gettext("%(agency)s: expired %(date)s")
+                    if a.has_expired(today)
+                    else gettext("%(agency)s: expires %(date)s")
+                )
+                % {"agency": a.agency.name, "date": f"{a.expires_on:%Y-%m-%d}"}
                 for a in renewals
             ],
         )
