@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 from django.core.validators import MaxValueValidator
 from django.db import connection, models, transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 from simple_history.models import HistoricalRecords
 
@@ -373,25 +373,47 @@ class AccessEvent(models.Model):
     """
 
     class Action(models.TextChoices):
-        VIEW = "view", gettext_lazy("Viewed")
-        EXPORT = "export", gettext_lazy("Exported")
-        DOWNLOAD = "download", gettext_lazy("Downloaded")
-        LOGIN = "login", gettext_lazy("Signed in")
-        LOGOUT = "logout", gettext_lazy("Signed out")
-        LOGIN_FAILED = "login_failed", gettext_lazy("Failed sign-in")
-        LOCKED_OUT = "locked_out", gettext_lazy("Locked out")
-        DENIED = "denied", gettext_lazy("Denied")
-        MFA_ENROLLED = "mfa_enrolled", gettext_lazy("Enrolled a second factor")
-        MFA_VERIFIED = "mfa_verified", gettext_lazy("Passed the second factor")
-        MFA_FAILED = "mfa_failed", gettext_lazy("Failed second factor")
-        MFA_RECOVERY_USED = "mfa_recovery_used", gettext_lazy("Used a recovery code")
-        MFA_CODES_RENEWED = "mfa_codes_renewed", gettext_lazy("Renewed recovery codes")
-        MFA_RESET = "mfa_reset", gettext_lazy("Second factor reset")
-        PASSWORD_CHANGED = "password_changed", gettext_lazy("Changed password")
-        PASSWORD_RESET_SENT = "password_reset_sent", gettext_lazy("Password reset requested")
-        PASSWORD_RESET = "password_reset", gettext_lazy("Reset password")
-        SIGNED_OUT_ALL = "signed_out_all", gettext_lazy("Signed out everywhere")
-        IMPORT = "import", gettext_lazy("Imported")
+        # In context: "Reset password" here is what someone did, not a button.
+        VIEW = "view", pgettext_lazy("access log action", "Viewed")
+        EXPORT = "export", pgettext_lazy("access log action", "Exported")
+        DOWNLOAD = "download", pgettext_lazy("access log action", "Downloaded")
+        LOGIN = "login", pgettext_lazy("access log action", "Signed in")
+        LOGOUT = "logout", pgettext_lazy("access log action", "Signed out")
+        LOGIN_FAILED = "login_failed", pgettext_lazy("access log action", "Failed sign-in")
+        LOCKED_OUT = "locked_out", pgettext_lazy("access log action", "Locked out")
+        DENIED = "denied", pgettext_lazy("access log action", "Denied")
+        MFA_ENROLLED = (
+            "mfa_enrolled",
+            pgettext_lazy("access log action", "Enrolled a second factor"),
+        )
+        MFA_VERIFIED = (
+            "mfa_verified",
+            pgettext_lazy("access log action", "Passed the second factor"),
+        )
+        MFA_FAILED = "mfa_failed", pgettext_lazy("access log action", "Failed second factor")
+        MFA_RECOVERY_USED = (
+            "mfa_recovery_used",
+            pgettext_lazy("access log action", "Used a recovery code"),
+        )
+        MFA_CODES_RENEWED = (
+            "mfa_codes_renewed",
+            pgettext_lazy("access log action", "Renewed recovery codes"),
+        )
+        MFA_RESET = "mfa_reset", pgettext_lazy("access log action", "Second factor reset")
+        PASSWORD_CHANGED = (
+            "password_changed",
+            pgettext_lazy("access log action", "Changed password"),
+        )
+        PASSWORD_RESET_SENT = (
+            "password_reset_sent",
+            pgettext_lazy("access log action", "Password reset requested"),
+        )
+        PASSWORD_RESET = "password_reset", pgettext_lazy("access log action", "Reset password")
+        SIGNED_OUT_ALL = (
+            "signed_out_all",
+            pgettext_lazy("access log action", "Signed out everywhere"),
+        )
+        IMPORT = "import", pgettext_lazy("access log action", "Imported")
 
     seq = models.PositiveBigIntegerField(unique=True)
     created_at = models.DateTimeField()

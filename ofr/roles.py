@@ -8,7 +8,7 @@ member's sector can narrow them (see SECTOR_EXCLUDED_CATEGORIES).
 """
 
 from django.db import models
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 
 class Role(models.TextChoices):
@@ -62,7 +62,7 @@ class Sector(models.TextChoices):
         "community_member_lived_experience",
         gettext_lazy("Community member / lived experience"),
     )
-    OTHER = "other", gettext_lazy("Other")
+    OTHER = "other", pgettext_lazy("agency sector", "Other")
 
 
 class SensitiveCategory(models.TextChoices):

@@ -41,6 +41,13 @@ class ErrorPagesTestCase(OFRTestCase):
         self.assertContains(response, 'href="/"', status_code=404)
         self.assertNotContains(response, "Using the URLconf", status_code=404)
 
+    def test_the_404_page_stays_in_english_for_a_spanish_reader(self):
+        # Django's own catalogue has "Página no encontrada" for the same msgid.
+        response = self.client.get("/no-such-page/", headers={"accept-language": "es"})
+        self.assertContains(response, "<h1>Page not found</h1>", status_code=404)
+        self.assertContains(response, '<html lang="es">', status_code=404)
+        self.assertNotContains(response, "Página no encontrada", status_code=404)
+
     def test_a_forbidden_action_shows_the_403_page(self):
         self.client.force_login(self.reviewer)
         response = self.client.get(reverse("cases:edit", args=[self.case.code]))
