@@ -4,6 +4,7 @@ The secret is shown once, on the page after the key is added."""
 from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext, gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from api.forms import OFFERED_SCOPES
@@ -56,8 +57,8 @@ class ApiKeyAdmin(SimpleHistoryAdmin):
         response["Cache-Control"] = "no-store"
         return response
 
-    @admin.action(description="Revoke the selected keys")
+    @admin.action(description=gettext_lazy("Revoke the selected keys"))
     def revoke(self, request, queryset) -> None:
         for key in queryset:
             key.revoke(by=request.user)
-        messages.success(request, "Revoked.")
+        messages.success(request, gettext("Revoked."))

@@ -16,7 +16,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.http import require_safe
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError
@@ -56,6 +56,10 @@ class BearerKey(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> ApiKey:
         # The key calls, not whoever a browser session belongs to.
         request.user = AnonymousUser()
+        # The API answers in English whatever the Accept-Language: partner
+        # systems parse its messages, and its errors include the forms' and
+        # Django's own, which would otherwise follow the caller's language.
+        translation.activate("en")
         key = ApiKey.objects.for_token(token.strip()) if token.strip() else None
         request.api_key = key
         if key is None:

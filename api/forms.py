@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from api.models import ApiKey
 from ofr.forms import USWDSFormMixin
@@ -14,8 +15,10 @@ class ApiKeyForm(USWDSFormMixin, forms.ModelForm):
     scopes = forms.MultipleChoiceField(
         choices=OFFERED_SCOPES,
         widget=forms.CheckboxSelectMultiple,
-        help_text="An agency's key: read recommendations, post updates. "
-        "A team's own key: read aggregates, add cases.",
+        help_text=_(
+            "An agency's key: read recommendations, post updates. "
+            "A team's own key: read aggregates, add cases."
+        ),
     )
 
     class Meta:

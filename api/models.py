@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from simple_history.models import HistoricalRecords
 
 from ofr.models import Agency, Team
@@ -39,10 +40,10 @@ class ApiKeyQuerySet(models.QuerySet):
 
 class ApiKey(models.Model):
     class Scope(models.TextChoices):
-        READ_RECOMMENDATIONS = "read_recommendations", "Read recommendations"
-        POST_UPDATES = "post_updates", "Post progress updates"
-        READ_AGGREGATES = "read_aggregates", "Read suppressed aggregates"
-        INTAKE_CASES = "intake_cases", "Add cases (case intake)"
+        READ_RECOMMENDATIONS = "read_recommendations", gettext_lazy("Read recommendations")
+        POST_UPDATES = "post_updates", gettext_lazy("Post progress updates")
+        READ_AGGREGATES = "read_aggregates", gettext_lazy("Read suppressed aggregates")
+        INTAKE_CASES = "intake_cases", gettext_lazy("Add cases (case intake)")
 
     # A partner agency's key reads and reports on that agency's recommendations;
     # a team's own key (no agency) reads the team's published aggregates and
@@ -53,7 +54,7 @@ class ApiKey(models.Model):
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(
-        max_length=100, help_text="Which system uses it, e.g. “Health dept. tracker”."
+        max_length=100, help_text=gettext_lazy("Which system uses it, e.g. “Health dept. tracker”.")
     )
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="api_keys")
     agency = models.ForeignKey(
@@ -62,12 +63,16 @@ class ApiKey(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="The partner agency the key acts for; empty for a key of the team itself.",
+        help_text=gettext_lazy(
+            "The partner agency the key acts for; empty for a key of the team itself."
+        ),
     )
     scopes = models.JSONField(default=list)
     prefix = models.CharField(max_length=PREFIX_LENGTH, editable=False)
-    key_hash = models.CharField("SHA-256 of the key", max_length=64, unique=True, editable=False)
-    expires_on = models.DateField(help_text="The last day the key works.")
+    key_hash = models.CharField(
+        gettext_lazy("SHA-256 of the key"), max_length=64, unique=True, editable=False
+    )
+    expires_on = models.DateField(help_text=gettext_lazy("The last day the key works."))
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -87,7 +92,7 @@ class ApiKey(models.Model):
 
     class Meta:
         ordering = ["team", "name", "id"]
-        verbose_name = "API key"
+        verbose_name = gettext_lazy("API key")
         constraints = [
             # Updates and the access log name the key: names must tell keys apart.
             models.UniqueConstraint(fields=["team", "name"], name="apikey_name_unique_per_team")
@@ -100,19 +105,21 @@ class ApiKey(models.Model):
         allowed = self.AGENCY_SCOPES if self.agency_id else self.TEAM_SCOPES
         scopes = self.scopes if isinstance(self.scopes, list) else []
         if not scopes:
-            raise ValidationError({"scopes": "Choose what the key may do."})
+            raise ValidationError({"scopes": gettext("Choose what the key may do.")})
         if any(scope not in allowed for scope in scopes):
-            owner = "an agency's key" if self.agency_id else "a team's own key"
-            names = ", ".join(self.Scope(s).label.lower() for s in sorted(allowed))
-            raise ValidationError({"scopes": f"For {owner}: {names} only."})
+            names = ", ".join(str(self.Scope(s).label).lower() for s in sorted(allowed))
+            if self.agency_id:
+                message = gettext("For an agency's key: %(scopes)s only.")
+            else:
+                message = gettext("For a team's own key: %(scopes)s only.")
+            raise ValidationError({"scopes": message % {"scopes": names}})
         today = timezone.localdate()
         if self.expires_on and not self.pk:
             if self.expires_on < today:
-                raise ValidationError({"expires_on": "The expiry date has passed."})
+                raise ValidationError({"expires_on": gettext("The expiry date has passed.")})
             if self.expires_on > today + timedelta(days=settings.API_KEY_MAX_DAYS):
-                raise ValidationError(
-                    {"expires_on": f"A key lives {settings.API_KEY_MAX_DAYS} days at most."}
-                )
+                message = gettext("A key lives %(days)s days at most.")
+                raise ValidationError({"expires_on": message % {"days": settings.API_KEY_MAX_DAYS}})
 
     @classmethod
     def issue(

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from api.access import (
@@ -51,7 +52,7 @@ def key_new(request: HttpRequest) -> HttpResponse:
                     by=request.user,
                 )
         except IntegrityError:
-            form.add_error("name", "The team has a key of that name already.")
+            form.add_error("name", gettext("The team has a key of that name already."))
         else:
             # Shown once, here, and never again: not a redirect, which would
             # have to keep the secret somewhere until the next page.
@@ -66,7 +67,10 @@ def key_new(request: HttpRequest) -> HttpResponse:
 def key_revoke(request: HttpRequest, code) -> HttpResponse:
     key = get_key_for_manager(request.user, code)
     key.revoke(by=request.user)
-    messages.success(request, f"{key.name}: revoked. Calls with it are refused from now on.")
+    messages.success(
+        request,
+        gettext("%(name)s: revoked. Calls with it are refused from now on.") % {"name": key.name},
+    )
     return redirect("api:list")
 
 

@@ -11,6 +11,7 @@ from django.db import router
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import capfirst
+from django.utils.translation import gettext, gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from ofr.models import (
@@ -24,7 +25,7 @@ from ofr.models import (
     TeamJurisdiction,
 )
 
-admin.site.site_header = "OFR case management — administration"
+admin.site.site_header = gettext_lazy("OFR case management — administration")
 
 
 class KindsAndCountsOnDeletePage:
@@ -103,23 +104,24 @@ admin.site.unregister(Group)
 class OFRUserAdmin(KindsAndCountsOnDeletePage, UserAdmin):
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        ("Personal info", {"fields": ("first_name", "last_name", "email")}),
-        ("Status", {"fields": ("is_active", "is_staff", "is_superuser")}),
-        ("Set by memberships", {"fields": ("groups",)}),
-        ("Dates", {"fields": ("last_login", "date_joined")}),
-        ("Sign-in", {"fields": ("second_factor",)}),
+        (gettext_lazy("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+        (gettext_lazy("Status"), {"fields": ("is_active", "is_staff", "is_superuser")}),
+        (gettext_lazy("Set by memberships"), {"fields": ("groups",)}),
+        (gettext_lazy("Dates"), {"fields": ("last_login", "date_joined")}),
+        (gettext_lazy("Sign-in"), {"fields": ("second_factor",)}),
     )
     readonly_fields = ["groups", "last_login", "date_joined", "second_factor"]
 
-    @admin.display(description="second factor")
+    @admin.display(description=gettext_lazy("second factor"))
     def second_factor(self, user: User) -> str:
         """Whether they enrolled, and the reset (on its own page, with a reason)."""
         device = SecondFactor.objects.filter(user=user).first()
-        status = "Set up" if device and device.confirmed else "Not set up"
+        status = gettext("Set up") if device and device.confirmed else gettext("Not set up")
         return format_html(
-            '{} · <a href="{}">Reset the second factor…</a>',
+            '{} · <a href="{}">{}</a>',
             status,
             reverse("second_factor_reset", args=[user.pk]),
+            gettext("Reset the second factor…"),
         )
 
 
@@ -157,10 +159,10 @@ class AccessEventAdmin(admin.ModelAdmin):
     exclude = ["detail"]
     readonly_fields = ["shown_detail"]
 
-    @admin.display(description="Detail")
+    @admin.display(description=gettext_lazy("Detail"))
     def shown_detail(self, event: AccessEvent) -> str:
         if event.detail.startswith("name search:"):
-            return "name search (term withheld)"
+            return gettext("name search (term withheld)")
         return event.detail
 
     def lookup_allowed(self, lookup, value, request=None) -> bool:

@@ -40,6 +40,7 @@ from django.db.models.fields.files import FieldFile
 from django.dispatch import receiver
 from django.http import FileResponse, HttpRequest
 from django.utils.functional import LazyObject, empty
+from django.utils.translation import gettext, gettext_lazy
 
 from ofr.audit import Action, object_label, record
 
@@ -73,8 +74,7 @@ def _forget_private_storage(*, setting: str, **kwargs) -> None:
 
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 SNIFF_BYTES = 64 * 1024  # how much of the file the content checks look at
-ACCEPTED = "a PDF, PNG, JPEG or plain-text document"
-ONLY_ACCEPTED = "Only PDF, PNG, JPEG and plain-text documents are accepted."
+ONLY_ACCEPTED = gettext_lazy("Only PDF, PNG, JPEG and plain-text documents are accepted.")
 
 
 @dataclass(frozen=True)
@@ -85,32 +85,35 @@ class FileType:
     magic: bytes = b""  # empty for plain text, which is recognised by decoding it
 
 
-PDF = FileType("a PDF document", "application/pdf", (".pdf",), b"%PDF-")
-PNG = FileType("a PNG image", "image/png", (".png",), b"\x89PNG\r\n\x1a\n")
-JPEG = FileType("a JPEG image", "image/jpeg", (".jpg", ".jpeg"), b"\xff\xd8\xff")
-TEXT = FileType("plain text", "text/plain; charset=utf-8", (".txt",))
+PDF = FileType(gettext_lazy("a PDF document"), "application/pdf", (".pdf",), b"%PDF-")
+PNG = FileType(gettext_lazy("a PNG image"), "image/png", (".png",), b"\x89PNG\r\n\x1a\n")
+JPEG = FileType(gettext_lazy("a JPEG image"), "image/jpeg", (".jpg", ".jpeg"), b"\xff\xd8\xff")
+TEXT = FileType(gettext_lazy("plain text"), "text/plain; charset=utf-8", (".txt",))
 ALLOWED_TYPES = (PDF, PNG, JPEG, TEXT)
 
 # Formats people are likely to try, named so the refusal can say what the file is.
 REFUSED_KINDS = (
-    (b"MZ", "a Windows executable"),
-    (b"\x7fELF", "a Linux executable"),
-    (b"\xcf\xfa\xed\xfe", "a macOS executable"),
-    (b"\xce\xfa\xed\xfe", "a macOS executable"),
-    (b"\xca\xfe\xba\xbe", "a program file"),
-    (b"#!", "a script"),
-    (b"PK\x03\x04", "a ZIP archive (Word, Excel and PowerPoint files are ZIP archives)"),
-    (b"PK\x05\x06", "a ZIP archive"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an older Word, Excel or Outlook file"),
-    (b"{\\rtf", "a Rich Text (RTF) document"),
-    (b"\x1f\x8b", "a compressed (gzip) archive"),
-    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
-    (b"Rar!\x1a\x07", "a RAR archive"),
-    (b"GIF8", "a GIF image"),
-    (b"II*\x00", "a TIFF image"),
-    (b"MM\x00*", "a TIFF image"),
+    (b"MZ", gettext_lazy("a Windows executable")),
+    (b"\x7fELF", gettext_lazy("a Linux executable")),
+    (b"\xcf\xfa\xed\xfe", gettext_lazy("a macOS executable")),
+    (b"\xce\xfa\xed\xfe", gettext_lazy("a macOS executable")),
+    (b"\xca\xfe\xba\xbe", gettext_lazy("a program file")),
+    (b"#!", gettext_lazy("a script")),
+    (
+        b"PK\x03\x04",
+        gettext_lazy("a ZIP archive (Word, Excel and PowerPoint files are ZIP archives)"),
+    ),
+    (b"PK\x05\x06", gettext_lazy("a ZIP archive")),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", gettext_lazy("an older Word, Excel or Outlook file")),
+    (b"{\\rtf", gettext_lazy("a Rich Text (RTF) document")),
+    (b"\x1f\x8b", gettext_lazy("a compressed (gzip) archive")),
+    (b"7z\xbc\xaf\x27\x1c", gettext_lazy("a 7-Zip archive")),
+    (b"Rar!\x1a\x07", gettext_lazy("a RAR archive")),
+    (b"GIF8", gettext_lazy("a GIF image")),
+    (b"II*\x00", gettext_lazy("a TIFF image")),
+    (b"MM\x00*", gettext_lazy("a TIFF image")),
 )
-MARKUP = "a web page or other markup (HTML, SVG or XML), which a browser could run"
+MARKUP = gettext_lazy("a web page or other markup (HTML, SVG or XML), which a browser could run")
 
 # Text that opens with a tag (<html, <script, <svg, <?xml, <!DOCTYPE, <!--, ...)
 # could be rendered by a browser that ignores the declared type.
@@ -152,26 +155,43 @@ def inspect_upload(uploaded_file, max_bytes: int = MAX_UPLOAD_BYTES) -> UploadIn
         uploaded_file.seek(0)
 
     if size == 0:
-        raise ValidationError("This file is empty.", code="empty")
+        raise ValidationError(gettext("This file is empty."), code="empty")
     file_type, description = _identify(head, whole=size == len(head))
     if description is None:
         raise ValidationError(
-            f"This file's contents are not {ACCEPTED}, so it was refused.",
+            gettext(
+                "This file's contents are not a PDF, PNG, JPEG or plain-text document, "
+                "so it was refused."
+            ),
             code="unrecognised",
         )
     if file_type is None:
         if extension in _accepted_extensions():
-            message = f"The file name says {extension} but its contents are {description}."
+            message = gettext(
+                "The file name says %(extension)s but its contents are %(description)s."
+            ) % {"extension": extension, "description": description}
         else:
-            message = f"This file's contents are {description}."
+            message = gettext("This file's contents are %(description)s.") % {
+                "description": description
+            }
         raise ValidationError(f"{message} {ONLY_ACCEPTED}", code="refused_type")
     if extension not in file_type.extensions:
-        says = f"says {extension}" if extension else "has no extension"
-        raise ValidationError(
-            f"The file name {says} but its contents are {description}. If it is the right "
-            f"file, rename it to end in {file_type.extensions[0]} and upload it again.",
-            code="wrong_extension",
-        )
+        if extension:
+            message = gettext(
+                "The file name says %(extension)s but its contents are %(description)s. If it "
+                "is the right file, rename it to end in %(expected)s and upload it again."
+            )
+        else:
+            message = gettext(
+                "The file name has no extension but its contents are %(description)s. If it "
+                "is the right file, rename it to end in %(expected)s and upload it again."
+            )
+        values = {
+            "extension": extension,
+            "description": description,
+            "expected": file_type.extensions[0],
+        }
+        raise ValidationError(message % values, code="wrong_extension")
     return UploadInfo(file_type.content_type, extension, size, digest.hexdigest())
 
 
@@ -230,10 +250,9 @@ def _accepted_extensions() -> set[str]:
 
 
 def _too_large(size: int, max_bytes: int) -> ValidationError:
-    return ValidationError(
-        f"This file is {_size(size, math.ceil)}; the limit is {_size(max_bytes, math.floor)}.",
-        code="too_large",
-    )
+    message = gettext("This file is %(size)s; the limit is %(limit)s.")
+    values = {"size": _size(size, math.ceil), "limit": _size(max_bytes, math.floor)}
+    return ValidationError(message % values, code="too_large")
 
 
 def _size(n: int, rounding: Callable[[float], int]) -> str:
@@ -242,7 +261,7 @@ def _size(n: int, rounding: Callable[[float], int]) -> str:
     for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
         if n >= scale:
             return f"{rounding(n * 10 / scale) / 10:.1f}".removesuffix(".0") + f" {unit}"
-    return f"{n} bytes"
+    return gettext("%(count)s bytes") % {"count": n}
 
 
 # --- Kept: a new file reaches its name only with its committed row ---------------
@@ -268,12 +287,15 @@ class StorageFailed(Exception):
     def message(self) -> str:
         """For the form the file came with, which keeps everything else typed."""
         if self.no_space:
-            problem = "There is no room left to store files, so nothing was saved."
-        else:
-            problem = "The file could not be stored, so nothing was saved."
-        return (
-            f"{problem} What you typed is kept below: choose the file again and retry. "
-            "If it keeps failing, tell your system administrator."
+            return gettext(
+                "There is no room left to store files, so nothing was saved. What you typed "
+                "is kept below: choose the file again and retry. If it keeps failing, tell "
+                "your system administrator."
+            )
+        return gettext(
+            "The file could not be stored, so nothing was saved. What you typed is kept "
+            "below: choose the file again and retry. If it keeps failing, tell your system "
+            "administrator."
         )
 
 

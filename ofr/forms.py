@@ -16,7 +16,7 @@ from django.forms.renderers import TemplatesSetting
 from django.forms.widgets import Input
 from django.template import loader
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from ofr.passwords import send_later
 
@@ -102,14 +102,14 @@ def check_date_range(value: date | datetime) -> None:
     day = value.date() if isinstance(value, datetime) else value
     if day < EARLIEST_DATE:
         raise ValidationError(
-            "Enter a date from %(earliest)s on.",
+            gettext("Enter a date from %(earliest)s on."),
             code="min_value",
             params={"earliest": EARLIEST_DATE.isoformat()},
         )
     latest = latest_date()
     if day > latest:
         raise ValidationError(
-            "Enter a date no later than %(latest)s.",
+            gettext("Enter a date no later than %(latest)s."),
             code="max_value",
             params={"latest": latest.isoformat()},
         )

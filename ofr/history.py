@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ def _display(field: models.Field, value, related_names: dict) -> str:
     if isinstance(value, list) and field.validators and hasattr(field.validators[0], "labels"):
         return field.validators[0].labels(value) or "—"
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return gettext("Yes") if value else gettext("No")
     if isinstance(value, datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     return str(value)
@@ -102,7 +103,7 @@ def entries_from_records(
         entries.append(
             HistoryEntry(
                 when=record.history_date,
-                who=(user.get_full_name() or user.get_username()) if user else "System",
+                who=(user.get_full_name() or user.get_username()) if user else gettext("System"),
                 kind=record.get_history_type_display(),
                 reason=record.history_change_reason or "",
                 changes=changes,

@@ -11,6 +11,7 @@ from django.db import Error as DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext
 
 from ofr.audit import DeniedForbidden, DeniedNotFound, record_denied
 from ofr.sessions import lapsed
@@ -63,7 +64,7 @@ class SessionLifetimeMiddleware:
             now = timezone.now().timestamp()
             if lapsed(request.session, now):
                 logout(request)
-                messages.info(request, "Your session has ended. Please sign in again.")
+                messages.info(request, gettext("Your session has ended. Please sign in again."))
                 return redirect_to_login(request.get_full_path())
             if now - request.session["seen_at"] >= 60:
                 request.session["seen_at"] = now

@@ -9,7 +9,8 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.validators import MaxValueValidator
 from django.db import connection, models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 from simple_history.models import HistoricalRecords
 
@@ -21,11 +22,11 @@ class Jurisdiction(models.Model):
     """A place a team covers: a state, and the counties or regions within it."""
 
     class Level(models.TextChoices):
-        STATE = "state", "State"
-        COUNTY = "county", "County"
-        REGION = "region", "Multi-county region"
-        CITY = "city", "City"
-        TRIBAL = "tribal", "Tribal"
+        STATE = "state", gettext_lazy("State")
+        COUNTY = "county", gettext_lazy("County")
+        REGION = "region", gettext_lazy("Multi-county region")
+        CITY = "city", gettext_lazy("City")
+        TRIBAL = "tribal", gettext_lazy("Tribal")
 
     name = models.CharField(max_length=200)
     level = models.CharField(max_length=20, choices=Level.choices)
@@ -55,17 +56,19 @@ class Agency(models.Model):
         Jurisdiction, null=True, blank=True, on_delete=models.PROTECT, related_name="agencies"
     )
     part2_program = models.BooleanField(
-        "42 CFR Part 2 program",
+        gettext_lazy("42 CFR Part 2 program"),
         default=False,
-        help_text="A federally assisted SUD treatment program: its records are Part 2 "
-        "(touchpoints, requests and documents from it are restricted unless a coordinator "
-        "records why not). SUD treatment agencies have it when they are added.",
+        help_text=gettext_lazy(
+            "A federally assisted SUD treatment program: its records are Part 2 "
+            "(touchpoints, requests and documents from it are restricted unless a coordinator "
+            "records why not). SUD treatment agencies have it when they are added."
+        ),
     )
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
-        verbose_name_plural = "agencies"
+        verbose_name_plural = gettext_lazy("agencies")
         constraints = [models.UniqueConstraint(fields=["name"], name="agency_unique_name")]
 
     def __str__(self) -> str:
@@ -82,60 +85,73 @@ class Team(models.Model):
     """A review team: its jurisdictions, policies and members."""
 
     class AgreementEnforcement(models.TextChoices):
-        REFUSE = "refuse", "Refuse records without a current agreement"
-        WARN = "warn", "Save them, flagged"
+        REFUSE = "refuse", gettext_lazy("Refuse records without a current agreement")
+        WARN = "warn", gettext_lazy("Save them, flagged")
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=200, unique=True)
     short_code = models.CharField(
-        max_length=8, unique=True, help_text="Prefix of the team's case references, e.g. RIV."
+        max_length=8,
+        unique=True,
+        help_text=gettext_lazy("Prefix of the team's case references, e.g. RIV."),
     )
     jurisdictions = models.ManyToManyField(
         Jurisdiction, through="TeamJurisdiction", related_name="teams"
     )
     small_cell_threshold = models.PositiveSmallIntegerField(
-        default=10, help_text="Counts below this number are suppressed in aggregate reports."
+        default=10,
+        help_text=gettext_lazy("Counts below this number are suppressed in aggregate reports."),
     )
     packets_may_include_identifiers = models.BooleanField(
         default=False,
-        help_text="Whether meeting packets may carry decedent identifiers "
-        "(only for recipients who may see them).",
+        help_text=gettext_lazy(
+            "Whether meeting packets may carry decedent identifiers "
+            "(only for recipients who may see them)."
+        ),
     )
     # Record requests fall due after these many business days (MI: 5 for
     # agencies, 30 for health-care providers; docs/sources.md A4).
     agency_record_due_days = models.PositiveSmallIntegerField(
-        default=5, help_text="Business days an agency has to answer a record request."
+        default=5, help_text=gettext_lazy("Business days an agency has to answer a record request.")
     )
     health_care_record_due_days = models.PositiveSmallIntegerField(
-        default=30, help_text="Business days a health-care provider has to answer."
+        default=30, help_text=gettext_lazy("Business days a health-care provider has to answer.")
     )
     deferral_review_days = models.PositiveSmallIntegerField(
         default=90,
-        help_text="Days after a case is deferred before the coordinator reviews the deferral.",
+        help_text=gettext_lazy(
+            "Days after a case is deferred before the coordinator reviews the deferral."
+        ),
     )
     max_not_collected_percent = models.PositiveSmallIntegerField(
-        "most items not collected (%)",
+        gettext_lazy("most items not collected (%)"),
         default=50,
         validators=[MaxValueValidator(100)],
-        help_text="A case with a larger share of its SUDORS-aligned items not collected "
-        "cannot be moved to reviewed or closed, unless a coordinator records why. "
-        "100 turns the check off.",
+        help_text=gettext_lazy(
+            "A case with a larger share of its SUDORS-aligned items not collected "
+            "cannot be moved to reviewed or closed, unless a coordinator records why. "
+            "100 turns the check off."
+        ),
     )
     partners_need_second_factor = models.BooleanField(
-        "agency partners need a second factor",
+        gettext_lazy("agency partners need a second factor"),
         default=False,
-        help_text="Every other role signs in with a second factor; this asks it of the "
-        "team's agency partners too.",
+        help_text=gettext_lazy(
+            "Every other role signs in with a second factor; this asks it of the "
+            "team's agency partners too."
+        ),
     )
     # Teams start at "warn": on upgrade no agency has an agreement on record
     # yet, and refusing at once would stop every upload (docs/decisions.md).
     agreement_enforcement = models.CharField(
-        "records without a data-sharing agreement",
+        gettext_lazy("records without a data-sharing agreement"),
         max_length=10,
         choices=AgreementEnforcement.choices,
         default=AgreementEnforcement.WARN,
-        help_text="A record request or document from an agency without a current "
-        "data-sharing agreement covering its record type: refused, or saved and flagged.",
+        help_text=gettext_lazy(
+            "A record request or document from an agency without a current "
+            "data-sharing agreement covering its record type: refused, or saved and flagged."
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
@@ -214,9 +230,9 @@ class Membership(models.Model):
     """A person's seat on a team: their role, agency and member type, for a period."""
 
     class MemberType(models.TextChoices):
-        CORE = "core", "Core member"
-        GUEST = "guest", "Guest (one-time)"
-        OBSERVER = "observer", "Observer"
+        CORE = "core", gettext_lazy("Core member")
+        GUEST = "guest", gettext_lazy("Guest (one-time)")
+        OBSERVER = "observer", gettext_lazy("Observer")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships"
@@ -233,7 +249,9 @@ class Membership(models.Model):
     ends_on = models.DateField(null=True, blank=True)
     # Trained to interview a decedent's family (the BJA next-of-kin guide):
     # only such members are assigned next-of-kin interviews (cases/models/nok.py).
-    nok_interviewer = models.BooleanField("trained next-of-kin interviewer", default=False)
+    nok_interviewer = models.BooleanField(
+        gettext_lazy("trained next-of-kin interviewer"), default=False
+    )
     history = HistoricalRecords()
 
     objects = MembershipQuerySet.as_manager()
@@ -252,7 +270,9 @@ class Membership(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} — {self.get_role_display()}, {self.team}"
+        # Also how the admin's log names the row: English, like the history.
+        with translation.override("en"):
+            return f"{self.user} — {self.get_role_display()}, {self.team}"
 
     def save(self, *args, **kwargs) -> None:
         with transaction.atomic():
@@ -353,25 +373,47 @@ class AccessEvent(models.Model):
     """
 
     class Action(models.TextChoices):
-        VIEW = "view", "Viewed"
-        EXPORT = "export", "Exported"
-        DOWNLOAD = "download", "Downloaded"
-        LOGIN = "login", "Signed in"
-        LOGOUT = "logout", "Signed out"
-        LOGIN_FAILED = "login_failed", "Failed sign-in"
-        LOCKED_OUT = "locked_out", "Locked out"
-        DENIED = "denied", "Denied"
-        MFA_ENROLLED = "mfa_enrolled", "Enrolled a second factor"
-        MFA_VERIFIED = "mfa_verified", "Passed the second factor"
-        MFA_FAILED = "mfa_failed", "Failed second factor"
-        MFA_RECOVERY_USED = "mfa_recovery_used", "Used a recovery code"
-        MFA_CODES_RENEWED = "mfa_codes_renewed", "Renewed recovery codes"
-        MFA_RESET = "mfa_reset", "Second factor reset"
-        PASSWORD_CHANGED = "password_changed", "Changed password"
-        PASSWORD_RESET_SENT = "password_reset_sent", "Password reset requested"
-        PASSWORD_RESET = "password_reset", "Reset password"
-        SIGNED_OUT_ALL = "signed_out_all", "Signed out everywhere"
-        IMPORT = "import", "Imported"
+        # In context: "Reset password" here is what someone did, not a button.
+        VIEW = "view", pgettext_lazy("access log action", "Viewed")
+        EXPORT = "export", pgettext_lazy("access log action", "Exported")
+        DOWNLOAD = "download", pgettext_lazy("access log action", "Downloaded")
+        LOGIN = "login", pgettext_lazy("access log action", "Signed in")
+        LOGOUT = "logout", pgettext_lazy("access log action", "Signed out")
+        LOGIN_FAILED = "login_failed", pgettext_lazy("access log action", "Failed sign-in")
+        LOCKED_OUT = "locked_out", pgettext_lazy("access log action", "Locked out")
+        DENIED = "denied", pgettext_lazy("access log action", "Denied")
+        MFA_ENROLLED = (
+            "mfa_enrolled",
+            pgettext_lazy("access log action", "Enrolled a second factor"),
+        )
+        MFA_VERIFIED = (
+            "mfa_verified",
+            pgettext_lazy("access log action", "Passed the second factor"),
+        )
+        MFA_FAILED = "mfa_failed", pgettext_lazy("access log action", "Failed second factor")
+        MFA_RECOVERY_USED = (
+            "mfa_recovery_used",
+            pgettext_lazy("access log action", "Used a recovery code"),
+        )
+        MFA_CODES_RENEWED = (
+            "mfa_codes_renewed",
+            pgettext_lazy("access log action", "Renewed recovery codes"),
+        )
+        MFA_RESET = "mfa_reset", pgettext_lazy("access log action", "Second factor reset")
+        PASSWORD_CHANGED = (
+            "password_changed",
+            pgettext_lazy("access log action", "Changed password"),
+        )
+        PASSWORD_RESET_SENT = (
+            "password_reset_sent",
+            pgettext_lazy("access log action", "Password reset requested"),
+        )
+        PASSWORD_RESET = "password_reset", pgettext_lazy("access log action", "Reset password")
+        SIGNED_OUT_ALL = (
+            "signed_out_all",
+            pgettext_lazy("access log action", "Signed out everywhere"),
+        )
+        IMPORT = "import", pgettext_lazy("access log action", "Imported")
 
     seq = models.PositiveBigIntegerField(unique=True)
     created_at = models.DateTimeField()
@@ -474,7 +516,9 @@ class SecondFactor(TimestampMixin, ThrottlingMixin, Device):
     failure, recovery and reset are access events (ofr/second_factor.py), and a
     history table would copy the secret at every sign-in (last_t moves)."""
 
-    key = EncryptedCharField(max_length=40, help_text="The secret, hex (20 random bytes).")
+    key = EncryptedCharField(
+        max_length=40, help_text=gettext_lazy("The secret, hex (20 random bytes).")
+    )
     # The last time step accepted: a code is good once (no replay).
     last_t = models.BigIntegerField(default=-1)
 

@@ -5,6 +5,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
+from django.utils.translation import gettext
 
 logger = logging.getLogger(__name__)
 
@@ -24,13 +25,18 @@ class ContextWordsValidator:
         for word in self.WORDS:
             if word in lowered:
                 raise ValidationError(
-                    f"Your password must not contain the word “{word}”: "
-                    "it is easy to guess for a system like this one.",
+                    gettext(
+                        "Your password must not contain the word “%(word)s”: "
+                        "it is easy to guess for a system like this one."
+                    ),
                     code="password_context_word",
+                    params={"word": word},
                 )
 
     def get_help_text(self) -> str:
-        return "Your password must not contain words such as “overdose”, “review” or “OFR”."
+        return gettext(
+            "Your password must not contain words such as “overdose”, “review” or “OFR”."
+        )
 
 
 def send_later(message: EmailMessage, *, user_id: int) -> Future:

@@ -8,51 +8,61 @@ member's sector can narrow them (see SECTOR_EXCLUDED_CATEGORIES).
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 
 class Role(models.TextChoices):
-    COORDINATOR = "coordinator", "Coordinator"
-    DATA_MANAGER = "data_manager", "Data manager"
-    FACILITATOR = "facilitator", "Facilitator"
-    MEMBER = "member", "Review member"
-    GUEST = "guest", "Guest"
-    AGENCY_PARTNER = "agency_partner", "Agency partner"
-    OVERSIGHT = "oversight", "Oversight"
+    COORDINATOR = "coordinator", gettext_lazy("Coordinator")
+    DATA_MANAGER = "data_manager", gettext_lazy("Data manager")
+    FACILITATOR = "facilitator", gettext_lazy("Facilitator")
+    MEMBER = "member", gettext_lazy("Review member")
+    GUEST = "guest", gettext_lazy("Guest")
+    AGENCY_PARTNER = "agency_partner", gettext_lazy("Agency partner")
+    OVERSIGHT = "oversight", gettext_lazy("Oversight")
     # The body many teams send their recommendations to for endorsement (a
     # county board of health, a state council): recommendations and
     # aggregates, never case data.
-    GOVERNING_COMMITTEE = "governing_committee", "Governing committee"
+    GOVERNING_COMMITTEE = "governing_committee", gettext_lazy("Governing committee")
 
 
 class Sector(models.TextChoices):
     """Agency sectors (docs/sources.md B1)."""
 
-    PUBLIC_HEALTH = "public_health", "Public health"
-    MEDICAL_EXAMINER_CORONER = "medical_examiner_coroner", "Medical examiner / coroner"
-    LAW_ENFORCEMENT = "law_enforcement", "Law enforcement"
-    PROSECUTOR = "prosecutor", "Prosecutor"
-    JAIL_DETENTION = "jail_detention", "Jail / detention"
+    PUBLIC_HEALTH = "public_health", gettext_lazy("Public health")
+    MEDICAL_EXAMINER_CORONER = (
+        "medical_examiner_coroner",
+        gettext_lazy("Medical examiner / coroner"),
+    )
+    LAW_ENFORCEMENT = "law_enforcement", gettext_lazy("Law enforcement")
+    PROSECUTOR = "prosecutor", gettext_lazy("Prosecutor")
+    JAIL_DETENTION = "jail_detention", gettext_lazy("Jail / detention")
     CORRECTIONS_PAROLE_PROBATION = (
         "corrections_parole_probation",
-        "Corrections / parole / probation",
+        gettext_lazy("Corrections / parole / probation"),
     )
-    EMS_FIRE = "ems_fire", "EMS / fire"
-    HOSPITAL_HEALTH_SYSTEM = "hospital_health_system", "Hospital / health system"
-    SUD_TREATMENT = "sud_treatment", "SUD treatment"
-    MENTAL_HEALTH = "mental_health", "Mental health"
-    CHILD_PROTECTIVE_SERVICES = "child_protective_services", "Child protective services"
-    ADULT_PROTECTIVE_SERVICES = "adult_protective_services", "Adult protective services"
-    SOCIAL_SERVICES = "social_services", "Social services"
-    SCHOOL = "school", "School"
-    HOMELESS_SERVICES = "homeless_services", "Homeless services"
-    HARM_REDUCTION = "harm_reduction", "Harm reduction"
-    PHARMACY = "pharmacy", "Pharmacy"
-    EPIDEMIOLOGY = "epidemiology", "Epidemiology"
+    EMS_FIRE = "ems_fire", gettext_lazy("EMS / fire")
+    HOSPITAL_HEALTH_SYSTEM = "hospital_health_system", gettext_lazy("Hospital / health system")
+    SUD_TREATMENT = "sud_treatment", gettext_lazy("SUD treatment")
+    MENTAL_HEALTH = "mental_health", gettext_lazy("Mental health")
+    CHILD_PROTECTIVE_SERVICES = (
+        "child_protective_services",
+        gettext_lazy("Child protective services"),
+    )
+    ADULT_PROTECTIVE_SERVICES = (
+        "adult_protective_services",
+        gettext_lazy("Adult protective services"),
+    )
+    SOCIAL_SERVICES = "social_services", gettext_lazy("Social services")
+    SCHOOL = "school", gettext_lazy("School")
+    HOMELESS_SERVICES = "homeless_services", gettext_lazy("Homeless services")
+    HARM_REDUCTION = "harm_reduction", gettext_lazy("Harm reduction")
+    PHARMACY = "pharmacy", gettext_lazy("Pharmacy")
+    EPIDEMIOLOGY = "epidemiology", gettext_lazy("Epidemiology")
     COMMUNITY_MEMBER_LIVED_EXPERIENCE = (
         "community_member_lived_experience",
-        "Community member / lived experience",
+        gettext_lazy("Community member / lived experience"),
     )
-    OTHER = "other", "Other"
+    OTHER = "other", pgettext_lazy("agency sector", "Other")
 
 
 class SensitiveCategory(models.TextChoices):

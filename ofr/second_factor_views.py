@@ -45,8 +45,11 @@ class EnrolForm(CodeForm):
 
 class ResetForm(USWDSFormMixin, forms.Form):
     reason = forms.CharField(
+        label=gettext_lazy("Reason"),
         max_length=200,
-        help_text="Kept in the access log, e.g. “lost phone, identity checked by phone call”.",
+        help_text=gettext_lazy(
+            "Kept in the access log, e.g. “lost phone, identity checked by phone call”."
+        ),
     )
 
 
@@ -149,8 +152,11 @@ def reset(request: HttpRequest, user_id: int) -> HttpResponse:
         second_factor.reset(request, person, form.cleaned_data["reason"])
         messages.success(
             request,
-            f"The second factor of {person.get_username()} is reset: they enrol again at "
-            "their next sign-in, and their sessions have ended.",
+            gettext(
+                "The second factor of %(username)s is reset: they enrol again at "
+                "their next sign-in, and their sessions have ended."
+            )
+            % {"username": person.get_username()},
         )
         return redirect("admin:auth_user_change", person.pk)
     return render(

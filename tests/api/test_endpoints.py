@@ -104,6 +104,21 @@ class PartnerApiTestCase(OFRTestCase):
         self.assertEqual(response.status_code, 400)
         self.assertEqual(self.recommendation.updates.count(), 1)
 
+    def test_it_answers_in_english_whatever_the_callers_language(self):
+        # Django's own "This field is required." has a Spanish translation.
+        response = self.client.post(
+            f"{API}/recommendations/{self.recommendation.code}/updates",
+            {"new_status": "in_progress", "narrative": " "},
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {self.health_token}", "Accept-Language": "es"},
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(response.json()["errors"]["narrative"], ["This field is required."])
+        self.assertEqual(response["Content-Language"], "en")
+        spanish = {"Authorization": "Bearer nope", "Accept-Language": "es"}
+        response = self.client.get(f"{API}/recommendations", headers=spanish)
+        self.assertEqual(response.json()["detail"], "Unknown API key.")
+
     def test_it_refuses_a_narrative_naming_the_decedent(self):
         response = self.post_update(self.health_token, narrative="Jordan Example was released.")
         self.assertEqual(response.status_code, 400)
