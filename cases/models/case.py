@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -55,16 +56,16 @@ class Case(models.Model):
     """One death under review, addressed by an unguessable code."""
 
     class Status(models.TextChoices):
-        IDENTIFIED = "identified", "Identified"
-        AWAITING_INFORMATION = "awaiting_information", "Awaiting toxicology / investigation"
-        SELECTED = "selected", "Selected for review"
-        RECORDS_REQUESTED = "records_requested", "Records requested"
-        SUMMARY_IN_PREPARATION = "summary_in_preparation", "Summary in preparation"
-        READY_FOR_REVIEW = "ready_for_review", "Ready for review"
-        REVIEWED = "reviewed", "Reviewed"
-        CLOSED = "closed", "Closed"
-        EXCLUDED = "excluded", "Excluded"
-        DEFERRED = "deferred", "Deferred"
+        IDENTIFIED = "identified", _("Identified")
+        AWAITING_INFORMATION = "awaiting_information", _("Awaiting toxicology / investigation")
+        SELECTED = "selected", _("Selected for review")
+        RECORDS_REQUESTED = "records_requested", _("Records requested")
+        SUMMARY_IN_PREPARATION = "summary_in_preparation", _("Summary in preparation")
+        READY_FOR_REVIEW = "ready_for_review", _("Ready for review")
+        REVIEWED = "reviewed", _("Reviewed")
+        CLOSED = "closed", _("Closed")
+        EXCLUDED = "excluded", _("Excluded")
+        DEFERRED = "deferred", _("Deferred")
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="cases")
@@ -282,7 +283,8 @@ class Case(models.Model):
         self.status_changed_by = by
         self.version += 1
         self._history_user = by
-        label = self.Status(status).label
+        with translation.override("en"):  # the history stays in English
+            label = str(self.Status(status).label)
         self._change_reason = f"Status: {label}" + (f" ({note.strip()})" if note.strip() else "")
         if refusal:
             self._change_reason += f"; completeness override: {completeness_reason}"

@@ -25,8 +25,8 @@ class DeferralRequestQuerySet(models.QuerySet):
 
 class DeferralRequest(models.Model):
     class Outcome(models.TextChoices):
-        GRANTED = "granted", "Granted"
-        DECLINED = "declined", "Declined"
+        GRANTED = "granted", _("Granted")
+        DECLINED = "declined", _("Declined")
 
     # Records outstanding is the coordinator's own call, not law enforcement's.
     REASONS = (vs.DeferralReason.ACTIVE_INVESTIGATION, vs.DeferralReason.PROSECUTION_PENDING)

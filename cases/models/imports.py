@@ -72,8 +72,8 @@ class PendingImport(models.Model):
     staging copy, not a record: no history (the cases it writes have theirs)."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for confirmation"
-        DONE = "done", "Imported"
+        PENDING = "pending", _("Waiting for confirmation")
+        DONE = "done", _("Imported")
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")

@@ -212,10 +212,10 @@ class RecordRequest(AgreementChecked):
     for (cases/models/agreements.py)."""
 
     class Outcome(models.TextChoices):
-        PENDING = "pending", "Awaiting answer"
-        RECEIVED = "received", "Received"
-        UNAVAILABLE = "unavailable", "Determined unavailable"
-        WITHHELD = "withheld", "Withheld"
+        PENDING = "pending", _("Awaiting answer")
+        RECEIVED = "received", _("Received")
+        UNAVAILABLE = "unavailable", _("Determined unavailable")
+        WITHHELD = "withheld", _("Withheld")
 
     # Minimum necessary (45 CFR 164.502(b)): a window, never "all records".
     DEFAULT_WINDOW_MONTHS = 24

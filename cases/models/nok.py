@@ -52,21 +52,21 @@ def consent_path(interview: NokInterview, filename: str) -> str:
 
 class NokInterview(models.Model):
     class Status(models.TextChoices):
-        ASSIGNED = "assigned", "Assigned"
-        OUTREACH = "outreach", "Outreach under way"
-        CONSENTED = "consented", "Consented"
-        INTERVIEWED = "interviewed", "Interviewed"
-        DECLINED = "declined", "Declined"
-        DO_NOT_CONTACT = "do_not_contact", "Do not contact"
+        ASSIGNED = "assigned", _("Assigned")
+        OUTREACH = "outreach", _("Outreach under way")
+        CONSENTED = "consented", _("Consented")
+        INTERVIEWED = "interviewed", _("Interviewed")
+        DECLINED = "declined", _("Declined")
+        DO_NOT_CONTACT = "do_not_contact", _("Do not contact")
 
     class ConsentKind(models.TextChoices):
-        VERBAL = "verbal", "Verbal"
-        WRITTEN = "written", "Written"
+        VERBAL = "verbal", _("Verbal")
+        WRITTEN = "written", _("Written")
 
     class Mode(models.TextChoices):
-        IN_PERSON = "in_person", "In person"
-        PHONE = "phone", "By phone"
-        VIDEO = "video", "By video call"
+        IN_PERSON = "in_person", _("In person")
+        PHONE = "phone", _("By phone")
+        VIDEO = "video", _("By video call")
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="nok_interviews")
@@ -230,19 +230,19 @@ class NokOutreachAttempt(models.Model):
     """One try at reaching the family: refused once they asked not to be contacted."""
 
     class Channel(models.TextChoices):
-        PHONE = "phone", "Phone"
-        LETTER = "letter", "Letter"
-        EMAIL = "email", "E-mail"
-        IN_PERSON = "in_person", "In person"
-        OTHER = "other", "Other"
+        PHONE = "phone", _("Phone")
+        LETTER = "letter", _("Letter")
+        EMAIL = "email", _("E-mail")
+        IN_PERSON = "in_person", _("In person")
+        OTHER = "other", _("Other")
 
     class Outcome(models.TextChoices):
-        NO_ANSWER = "no_answer", "No answer"
-        LEFT_MESSAGE = "left_message", "Left a message"
-        REACHED_DECLINED = "reached_declined", "Reached, declined"
-        REACHED_AGREED = "reached_agreed", "Reached, agreed"
-        RETURNED_MAIL = "returned_mail", "Mail returned"
-        OTHER = "other", "Other"
+        NO_ANSWER = "no_answer", _("No answer")
+        LEFT_MESSAGE = "left_message", _("Left a message")
+        REACHED_DECLINED = "reached_declined", _("Reached, declined")
+        REACHED_AGREED = "reached_agreed", _("Reached, agreed")
+        RETURNED_MAIL = "returned_mail", _("Mail returned")
+        OTHER = "other", _("Other")
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     interview = models.ForeignKey(NokInterview, on_delete=models.CASCADE, related_name="attempts")

@@ -1,6 +1,7 @@
 from django.urls import reverse
 
 from tests.base import OFRTestCase
+from tests.cases.test_exchange_languages import planted_spanish
 
 
 class CaseStatusTestCase(OFRTestCase):
@@ -23,6 +24,15 @@ class CaseStatusTestCase(OFRTestCase):
             latest.history_change_reason, "Status: Selected for review (Meets criteria)"
         )
         self.assertEqual(latest.history_user, self.coordinator)
+
+    def test_the_history_stays_english_for_a_spanish_reader(self):
+        with planted_spanish({"Selected for review": "Seleccionado para revisión"}):
+            self.assertEqual(str(self.case.Status.SELECTED.label), "Seleccionado para revisión")
+            self.case.move_to("selected", by=self.coordinator, note="Meets criteria")
+        latest = self.case.history.first()
+        self.assertEqual(
+            latest.history_change_reason, "Status: Selected for review (Meets criteria)"
+        )
 
     def test_it_offers_only_allowed_transitions(self):
         self.client.force_login(self.coordinator)
