@@ -3,6 +3,7 @@ apps' cards; ofr, below every app, knows none of them)."""
 
 from django import template
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from meetings.models import Attendance, Meeting
 from ofr.access import active_team_ids
@@ -37,4 +38,6 @@ def meeting_queue_rows(context) -> dict:
         return {"rows": []}
     count = Meeting.objects.filter(team_id__in=team_ids).needing_signatures().count()
     url = reverse("meetings:list") + "?unsigned=1"
-    return {"rows": [QueueRow("Meetings with signatures missing", count, url, "signatures")]}
+    return {
+        "rows": [QueueRow(gettext("Meetings with signatures missing"), count, url, "signatures")]
+    }
