@@ -135,7 +135,8 @@ class Reminder:
         lines += [
             "",
             gettext(
-                "Add a progress update on each page, or ask your coordinator to change the due date."
+                "Add a progress update on each page, or ask your coordinator to change "
+                "the due date."
             ),
         ]
         return lines

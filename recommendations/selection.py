@@ -55,10 +55,14 @@ def outcome_rows(counts: dict) -> list[Outcome]:
     when some case lacks its reason (older data)."""
     excluded, deferred = gettext("Excluded: %(reason)s"), gettext("Deferred: %(reason)s")
     rows = [Outcome(("selected", ""), gettext("Selected for review"))]
-    rows += [Outcome(("excluded", r.value), excluded % {"reason": r.label}) for r in vs.ExclusionReason]
+    rows += [
+        Outcome(("excluded", r.value), excluded % {"reason": r.label}) for r in vs.ExclusionReason
+    ]
     if any(key == ("excluded", "") for key, _quarter in counts):
         rows.append(Outcome(("excluded", ""), excluded % {"reason": NO_REASON}))
-    rows += [Outcome(("deferred", r.value), deferred % {"reason": r.label}) for r in vs.DeferralReason]
+    rows += [
+        Outcome(("deferred", r.value), deferred % {"reason": r.label}) for r in vs.DeferralReason
+    ]
     if any(key == ("deferred", "") for key, _quarter in counts):
         rows.append(Outcome(("deferred", ""), deferred % {"reason": NO_REASON}))
     rows.append(Outcome(("awaiting", ""), gettext("Awaiting a decision")))
