@@ -5,6 +5,7 @@ none of them)."""
 from django import template
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from ofr.work_queue import QueueRow, coordinated_team_ids
 from recommendations.models import Recommendation
@@ -20,4 +21,5 @@ def recommendation_queue_rows(context) -> dict:
         return {"rows": []}
     count = Recommendation.objects.filter(team_id__in=team_ids).overdue(timezone.localdate())
     url = reverse("recommendations:list") + "?overdue=1"
-    return {"rows": [QueueRow("Overdue recommendations", count.count(), url, "recommendations")]}
+    label = gettext("Overdue recommendations")
+    return {"rows": [QueueRow(label, count.count(), url, "recommendations")]}
