@@ -5,6 +5,8 @@ description for screen readers. Pages show the numbers in a table beside it."""
 from dataclasses import dataclass
 from html import escape
 
+from django.utils.translation import gettext
+
 BAR_HEIGHT = 22
 GAP = 8
 LABEL_WIDTH = 230
@@ -31,7 +33,7 @@ def bar_chart_svg(title: str, bars: list[Bar], *, chart_id: str) -> str:
     width = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH
     height = max(len(bars), 1) * (BAR_HEIGHT + GAP) + GAP
     top = max((bar.value for bar in bars), default=0) or 1
-    summary = "; ".join(f"{bar.label}: {bar.shown}" for bar in bars) or "No data"
+    summary = "; ".join(f"{bar.label}: {bar.shown}" for bar in bars) or gettext("No data")
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="100%" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -92,9 +92,9 @@ def community_csv(request: HttpRequest, team, year: int) -> HttpResponse:
     year = year_or_404(year)
     resources = community.resources_of(team_obj, year)
     record(request, Action.EXPORT, team_obj, detail=f"community context {year} (CSV)")
-    response = HttpResponse(
-        community.resources_csv(team_obj, year, resources), content_type="text/csv"
-    )
+    with translation.override("en"):  # a machine format: English whatever the language
+        text = community.resources_csv(team_obj, year, resources)
+    response = HttpResponse(text, content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="ofr-community-{year}.csv"'
     response["Cache-Control"] = "no-store"
     return response

@@ -16,6 +16,8 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from ofr.models import Agency, Team
 from recommendations.charts import Bar, bar_chart_svg
@@ -62,10 +64,10 @@ class Dashboard:
 
 # The key figures, in order: their aggregate's key, label, and the list's filter for them.
 FIGURES = {
-    "total": ("recommendations", {}),
-    "open": ("open", {"open": "1"}),
-    "overdue": ("overdue", {"overdue": "1"}),
-    "implemented": ("implemented in the last 12 months", {"implemented": "1"}),
+    "total": (_("recommendations"), {}),
+    "open": (_("open"), {"open": "1"}),
+    "overdue": (_("overdue"), {"overdue": "1"}),
+    "implemented": (_("implemented in the last 12 months"), {"implemented": "1"}),
 }
 
 
@@ -121,7 +123,7 @@ def build_dashboard(visible: QuerySet[Recommendation], today: date, team: Team |
         figures=figures(scoped.aggregate(**counts(today)), scope),
         charts=[
             chart(
-                "Recommendations by status",
+                gettext("Recommendations by status"),
                 scoped,
                 F("status"),
                 Status.choices,
@@ -129,7 +131,7 @@ def build_dashboard(visible: QuerySet[Recommendation], today: date, team: Team |
                 scope,
             ),
             chart(
-                "Recommendations by category",
+                gettext("Recommendations by category"),
                 scoped,
                 F("category"),
                 Category.choices,
@@ -137,7 +139,7 @@ def build_dashboard(visible: QuerySet[Recommendation], today: date, team: Team |
                 scope,
             ),
             chart(
-                "Recommendations by lead agency's sector",
+                gettext("Recommendations by lead agency's sector"),
                 scoped,
                 Coalesce("lead_agency__sector", Value(NO_LEAD_AGENCY)),
                 SECTOR_CHOICES,

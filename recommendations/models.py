@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -46,11 +47,11 @@ class Category(models.TextChoices):
 
 
 class Level(models.TextChoices):
-    SYSTEM = "system", "System"
-    AGENCY = "agency", "Agency"
-    POPULATION = "population", "Population"
-    RESEARCH = "research", "Research"
-    POLICY = "policy", "Policy"
+    SYSTEM = "system", _("System")
+    AGENCY = "agency", _("Agency")
+    POPULATION = "population", _("Population")
+    RESEARCH = "research", _("Research")
+    POLICY = "policy", _("Policy")
 
 
 class Status(models.TextChoices):
@@ -93,18 +94,18 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 # The sector filter's value for recommendations without a lead agency yet.
 NO_LEAD_AGENCY = "none"
-SECTOR_CHOICES = [*Sector.choices, (NO_LEAD_AGENCY, "No lead agency yet")]
+SECTOR_CHOICES = [*Sector.choices, (NO_LEAD_AGENCY, _("No lead agency yet"))]
 
 
 class FundingKind(models.TextChoices):
-    OPIOID_SETTLEMENT = "opioid_settlement", "Opioid settlement funds"
+    OPIOID_SETTLEMENT = "opioid_settlement", _("Opioid settlement funds")
     BYRNE_JAG = "byrne_jag", "Byrne JAG"
     COSSUP = "cossup", "COSSUP"
-    STATE_OPIOID_RESPONSE = "state_opioid_response", "State Opioid Response"
+    STATE_OPIOID_RESPONSE = "state_opioid_response", _("State Opioid Response")
     CDC_OD2A = "cdc_od2a", "CDC OD2A"
-    PRIVATE_FOUNDATION = "private_foundation", "Private foundation"
-    LOCAL_BUDGET = "local_budget", "Local budget"
-    OTHER = "other", "Other"
+    PRIVATE_FOUNDATION = "private_foundation", _("Private foundation")
+    LOCAL_BUDGET = "local_budget", _("Local budget")
+    OTHER = "other", _("Other")
 
 
 def open_condition() -> Q:
@@ -163,14 +164,14 @@ class ResourceKind(models.TextChoices):
     (naloxone, syringe services, deflection and diversion) and the services
     recommendations most often name; "other" keeps the list open."""
 
-    NALOXONE_DISTRIBUTION = "naloxone_distribution", "Naloxone distribution"
-    MOUD_PROVIDER = "moud_provider", "MOUD provider"
-    SYRINGE_SERVICES = "syringe_services", "Syringe services program"
-    DEFLECTION = "deflection", "Deflection or diversion program"
-    DRUG_CHECKING = "drug_checking", "Drug checking"
-    RECOVERY_HOUSING = "recovery_housing", "Recovery housing"
-    CRISIS_SERVICES = "crisis_services", "Crisis services"
-    OTHER = "other", "Other"
+    NALOXONE_DISTRIBUTION = "naloxone_distribution", _("Naloxone distribution")
+    MOUD_PROVIDER = "moud_provider", _("MOUD provider")
+    SYRINGE_SERVICES = "syringe_services", _("Syringe services program")
+    DEFLECTION = "deflection", _("Deflection or diversion program")
+    DRUG_CHECKING = "drug_checking", _("Drug checking")
+    RECOVERY_HOUSING = "recovery_housing", _("Recovery housing")
+    CRISIS_SERVICES = "crisis_services", _("Crisis services")
+    OTHER = "other", _("Other")
 
 
 def year_bounds(year: int) -> tuple[date, date]:
@@ -199,31 +200,34 @@ class CommunityResource(models.Model):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="community_resources")
     kind = models.CharField(max_length=30, choices=ResourceKind.choices)
-    name = models.CharField(max_length=200, help_text="The service's public name.")
+    name = models.CharField(max_length=200, help_text=_("The service's public name."))
     agency = models.ForeignKey(
         Agency,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        verbose_name="provider agency",
-        help_text="Optional: the agency that runs it, if it is on the system's list.",
+        verbose_name=_("provider agency"),
+        help_text=_("Optional: the agency that runs it, if it is on the system's list."),
     )
     area_served = models.CharField(
-        "county or area served",
+        _("county or area served"),
         max_length=200,
         blank=True,
-        help_text="For example: Riverside County.",
+        help_text=_("For example: Riverside County."),
     )
     started_on = models.DateField(
-        "started on", help_text="If only the year is known, the first of January of that year."
+        _("started on"),
+        help_text=_("If only the year is known, the first of January of that year."),
     )
-    ended_on = models.DateField("ended on", null=True, blank=True, help_text="Empty while it runs.")
+    ended_on = models.DateField(
+        _("ended on"), null=True, blank=True, help_text=_("Empty while it runs.")
+    )
     notes = models.CharField(
-        max_length=500, blank=True, help_text="Short, public information only: no case details."
+        max_length=500, blank=True, help_text=_("Short, public information only: no case details.")
     )
     source = models.CharField(
-        max_length=500, blank=True, help_text="A web address or a citation for the information."
+        max_length=500, blank=True, help_text=_("A web address or a citation for the information.")
     )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -247,9 +251,11 @@ class CommunityResource(models.Model):
         for name in ("started_on", "ended_on"):
             day = getattr(self, name)
             if day and not 1900 <= day.year <= latest:
-                errors[name] = f"Give a date between 1900 and the end of {latest}."
+                errors[name] = gettext("Give a date between 1900 and the end of %(year)s.") % {
+                    "year": latest
+                }
         if self.started_on and self.ended_on and self.ended_on < self.started_on:
-            errors.setdefault("ended_on", "It cannot end before it started.")
+            errors.setdefault("ended_on", gettext("It cannot end before it started."))
         if errors:
             raise ValidationError(errors)
 
@@ -262,14 +268,14 @@ class Recommendation(models.Model):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="recommendations")
     title = models.CharField(max_length=200)
-    statement = models.TextField(help_text="What should change, and why. No case details.")
-    action = models.TextField("specific action", help_text="What will be done, by whom.")
+    statement = models.TextField(help_text=_("What should change, and why. No case details."))
+    action = models.TextField(_("specific action"), help_text=_("What will be done, by whom."))
     measure = models.CharField(
-        "measure or indicator", max_length=300, help_text="How progress is measured."
+        _("measure or indicator"), max_length=300, help_text=_("How progress is measured.")
     )
     baseline = models.CharField(max_length=200, blank=True)
     target = models.CharField(max_length=200, blank=True)
-    due_on = models.DateField("due date", null=True, blank=True)
+    due_on = models.DateField(_("due date"), null=True, blank=True)
     category = models.CharField(max_length=30, choices=Category.choices)
     level = models.CharField(max_length=20, choices=Level.choices)
     lead_agency = models.ForeignKey(
@@ -287,17 +293,19 @@ class Recommendation(models.Model):
     )
     status = models.CharField(max_length=30, choices=Status.choices, default=Status.PROPOSED)
     status_reason = models.CharField(
-        max_length=300, blank=True, help_text="Why it was not implemented or no longer applies."
+        max_length=300, blank=True, help_text=_("Why it was not implemented or no longer applies.")
     )
     public = models.BooleanField(
-        default=False, help_text="The team voted to publish it on the team's public page."
+        default=False, help_text=_("The team voted to publish it on the team's public page.")
     )
     # Free text reaches a report only by the team's choice, and never its CSV.
     publishable = models.BooleanField(
-        "narratives publishable in reports",
+        _("narratives publishable in reports"),
         default=False,
-        help_text="Show the statement and the latest update's narrative in the team's annual "
-        "report (web page and PDF; never the CSV).",
+        help_text=_(
+            "Show the statement and the latest update's narrative in the team's annual "
+            "report (web page and PDF; never the CSV)."
+        ),
     )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -318,7 +326,9 @@ class Recommendation(models.Model):
 
     def clean(self) -> None:
         if self.due_on and self.adopted_on and self.due_on < self.adopted_on:
-            raise ValidationError({"due_on": "The due date cannot be before the adoption date."})
+            raise ValidationError(
+                {"due_on": gettext("The due date cannot be before the adoption date.")}
+            )
 
     # These two are RecommendationQuerySet.open() and overdue() for one loaded row.
     @property
@@ -357,18 +367,27 @@ class Recommendation(models.Model):
         narrative = narrative.strip()
         reported_on = reported_on or timezone.localdate()
         if not narrative:
-            raise ValidationError({"narrative": "Say what happened: an update needs a narrative."})
+            raise ValidationError(
+                {"narrative": gettext("Say what happened: an update needs a narrative.")}
+            )
         if new_status not in self.allowed_statuses():
             current = self.get_status_display().lower()
             wanted = Status(new_status).label.lower() if new_status in Status.values else new_status
             raise ValidationError(
-                {"new_status": f"A recommendation that is {current} cannot become {wanted}."}
+                {
+                    "new_status": gettext(
+                        "A recommendation that is %(current)s cannot become %(wanted)s."
+                    )
+                    % {"current": current, "wanted": wanted}
+                }
             )
         needs_reason = new_status in (Status.NOT_IMPLEMENTED, Status.NO_LONGER_APPLICABLE)
         if needs_reason and new_status != self.status and not reason.strip():
-            raise ValidationError({"reason": "Say why."})
+            raise ValidationError({"reason": gettext("Say why.")})
         if reported_on > timezone.localdate():
-            raise ValidationError({"reported_on": "An update cannot be dated in the future."})
+            raise ValidationError(
+                {"reported_on": gettext("An update cannot be dated in the future.")}
+            )
         update = ProgressUpdate(
             recommendation=self,
             reported_on=reported_on,
@@ -487,14 +506,16 @@ class ProgressUpdate(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    api_key_name = models.CharField("reported through API key", max_length=100, blank=True)
+    api_key_name = models.CharField(_("reported through API key"), max_length=100, blank=True)
     previous_status = models.CharField(max_length=30, choices=Status.choices)
     new_status = models.CharField(max_length=30, choices=Status.choices)
     narrative = models.TextField()
     evidence = models.FileField(
         storage=get_private_storage, upload_to=evidence_path, max_length=200, blank=True
     )
-    sha256 = models.CharField("SHA-256 of the evidence", max_length=64, blank=True, editable=False)
+    sha256 = models.CharField(
+        _("SHA-256 of the evidence"), max_length=64, blank=True, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -522,10 +543,10 @@ class ProgressUpdate(models.Model):
 
 
 class EndorsementDecision(models.TextChoices):
-    ENDORSED = "endorsed", "Endorsed"
-    ENDORSED_WITH_CHANGES = "endorsed_with_changes", "Endorsed with changes"
-    RETURNED = "returned", "Returned to the team"
-    NOT_ENDORSED = "not_endorsed", "Not endorsed"
+    ENDORSED = "endorsed", _("Endorsed")
+    ENDORSED_WITH_CHANGES = "endorsed_with_changes", _("Endorsed with changes")
+    RETURNED = "returned", _("Returned to the team")
+    NOT_ENDORSED = "not_endorsed", _("Not endorsed")
 
 
 # Every decision but a plain endorsement says what the committee wants changed or why.
@@ -550,9 +571,9 @@ class Endorsement(models.Model):
         Recommendation, on_delete=models.CASCADE, related_name="endorsements"
     )
     decision = models.CharField(max_length=30, choices=EndorsementDecision.choices)
-    decided_on = models.DateField("date of the committee's decision")
+    decided_on = models.DateField(_("date of the committee's decision"))
     notes = models.TextField(
-        blank=True, help_text="The changes asked for, or why it was returned or not endorsed."
+        blank=True, help_text=_("The changes asked for, or why it was returned or not endorsed.")
     )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -568,10 +589,12 @@ class Endorsement(models.Model):
 
     def clean(self) -> None:
         if self.decided_on and self.decided_on > timezone.localdate():
-            raise ValidationError({"decided_on": "A decision cannot be dated in the future."})
+            raise ValidationError(
+                {"decided_on": gettext("A decision cannot be dated in the future.")}
+            )
         if self.decision in DECISIONS_NEEDING_NOTES and not self.notes.strip():
             raise ValidationError(
-                {"notes": "Say what the committee asked to change, or why it decided so."}
+                {"notes": gettext("Say what the committee asked to change, or why it decided so.")}
             )
 
     @classmethod
@@ -611,8 +634,8 @@ class WorkPlanTask(models.Model):
         Recommendation, on_delete=models.CASCADE, related_name="tasks"
     )
     task = models.CharField(max_length=300)
-    owner = models.CharField(max_length=200, help_text="Who does it (a person or an agency).")
-    due_on = models.DateField("due date", null=True, blank=True)
+    owner = models.CharField(max_length=200, help_text=_("Who does it (a person or an agency)."))
+    due_on = models.DateField(_("due date"), null=True, blank=True)
     done = models.BooleanField(default=False)
     done_on = models.DateField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
@@ -635,9 +658,9 @@ class FundingSource(models.Model):
     recommendation = models.ForeignKey(
         Recommendation, on_delete=models.CASCADE, related_name="funding"
     )
-    kind = models.CharField("source", max_length=30, choices=FundingKind.choices)
+    kind = models.CharField(_("source"), max_length=30, choices=FundingKind.choices)
     amount = models.DecimalField(
-        max_digits=12, decimal_places=2, null=True, blank=True, help_text="In dollars; optional."
+        max_digits=12, decimal_places=2, null=True, blank=True, help_text=_("In dollars; optional.")
     )
     note = models.CharField(max_length=200, blank=True)
     history = HistoricalRecords()

@@ -8,6 +8,10 @@ links, never case data. A coordinator's e-mail also lists the team's deferred
 cases whose review-by date has come: reference, reason, date and link only;
 and the team's data-sharing agreements to renew (ended, or ending within 60
 days, with no later agreement): agency, team and date only.
+
+The text is marked for translation, but the e-mail is sent in English
+(send_reminders): it goes out from a scheduled command, with no reader's
+language to follow.
 """
 
 from collections import defaultdict
@@ -17,6 +21,8 @@ from datetime import date
 from django.conf import settings
 from django.core.mail import send_mail
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext, ngettext
 
 from cases.models import Case, DataSharingAgreement
 from cases.models.agreements import RENEWAL_WINDOW_DAYS
@@ -38,35 +44,65 @@ class Reminder:
         parts = []
         overdue = len(self.recommendations) + len(self.tasks)
         if overdue:
-            parts.append(f"{overdue} overdue item{'s' if overdue != 1 else ''} to report on")
+            parts.append(
+                ngettext(
+                    "%(count)d overdue item to report on",
+                    "%(count)d overdue items to report on",
+                    overdue,
+                )
+                % {"count": overdue}
+            )
         if self.deferrals:
             count = len(self.deferrals)
-            parts.append(f"{count} deferred case{'s' if count != 1 else ''} due for review")
+            parts.append(
+                ngettext(
+                    "%(count)d deferred case due for review",
+                    "%(count)d deferred cases due for review",
+                    count,
+                )
+                % {"count": count}
+            )
         if self.agreements:
             count = len(self.agreements)
-            parts.append(f"{count} data-sharing agreement{'s' if count != 1 else ''} to renew")
-        return "OFR: " + " and ".join(parts)
+            parts.append(
+                ngettext(
+                    "%(count)d data-sharing agreement to renew",
+                    "%(count)d data-sharing agreements to renew",
+                    count,
+                )
+                % {"count": count}
+            )
+        listed = parts[0] if parts else ""
+        for part in parts[1:]:
+            listed = gettext("%(first)s and %(second)s") % {"first": listed, "second": part}
+        return gettext("OFR: %(what)s") % {"what": listed}
 
     def body(self, today: date) -> str:
-        lines = [f"Hello {self.user.get_full_name() or self.user.get_username()},", ""]
+        name = self.user.get_full_name() or self.user.get_username()
+        lines = [gettext("Hello %(name)s,") % {"name": name}, ""]
+        as_of = {"today": f"{today:%Y-%m-%d}"}
         if self.recommendations or self.tasks:
             lines += [
-                f"These overdue items of your review team need an update (as of {today:%Y-%m-%d}):",
+                gettext("These overdue items of your review team need an update (as of %(today)s):")
+                % as_of,
                 "",
                 *self.overdue_lines(),
                 "",
             ]
         if self.deferrals:
             lines += [
-                f"These deferred cases are due for review (as of {today:%Y-%m-%d}):",
+                gettext("These deferred cases are due for review (as of %(today)s):") % as_of,
                 "",
                 *self.deferral_lines(),
                 "",
             ]
         if self.agreements:
             lines += [
-                "These data-sharing agreements have ended or end within "
-                f"{RENEWAL_WINDOW_DAYS} days, with no renewal on record (as of {today:%Y-%m-%d}):",
+                gettext(
+                    "These data-sharing agreements have ended or end within %(days)s days, "
+                    "with no renewal on record (as of %(today)s):"
+                )
+                % {"days": RENEWAL_WINDOW_DAYS, **as_of},
                 "",
                 *self.agreement_lines(today),
                 "",
@@ -77,18 +113,31 @@ class Reminder:
         lines = []
         for recommendation in self.recommendations:
             lines.append(
-                f"- {recommendation.title} ({recommendation.team.name}): due "
-                f"{recommendation.due_on:%Y-%m-%d}, {recommendation.get_status_display().lower()}."
+                gettext("- %(title)s (%(team)s): due %(due)s, %(status)s.")
+                % {
+                    "title": recommendation.title,
+                    "team": recommendation.team.name,
+                    "due": f"{recommendation.due_on:%Y-%m-%d}",
+                    "status": recommendation.get_status_display().lower(),
+                }
             )
             lines.append(f"  {link(recommendation)}")
         for task in self.tasks:
             lines.append(
-                f'- Task "{task.task}" of {task.recommendation.title}: due {task.due_on:%Y-%m-%d}.'
+                gettext('- Task "%(task)s" of %(title)s: due %(due)s.')
+                % {
+                    "task": task.task,
+                    "title": task.recommendation.title,
+                    "due": f"{task.due_on:%Y-%m-%d}",
+                }
             )
             lines.append(f"  {link(task.recommendation)}")
         lines += [
             "",
-            "Add a progress update on each page, or ask your coordinator to change the due date.",
+            gettext(
+                "Add a progress update on each page, or ask your coordinator to change "
+                "the due date."
+            ),
         ]
         return lines
 
@@ -97,31 +146,47 @@ class Reminder:
         for case in self.deferrals:
             # Reference, reason and date only: an e-mail carries no case data.
             lines.append(
-                f"- {case.reference} ({case.team.name}): "
-                f"{case.get_deferral_reason_display().lower()}, "
-                f"review by {case.deferral_review_on:%Y-%m-%d}."
+                gettext("- %(reference)s (%(team)s): %(reason)s, review by %(date)s.")
+                % {
+                    "reference": case.reference,
+                    "team": case.team.name,
+                    "reason": case.get_deferral_reason_display().lower(),
+                    "date": f"{case.deferral_review_on:%Y-%m-%d}",
+                }
             )
             lines.append(f"  {settings.OFR_SITE_URL}{reverse('cases:detail', args=[case.code])}")
         lines += [
             "",
-            "Decide on each whether the deferral still holds: resume the case, or keep it "
-            "deferred.",
+            gettext(
+                "Decide on each whether the deferral still holds: resume the case, or keep it "
+                "deferred."
+            ),
         ]
         return lines
 
     def agreement_lines(self, today: date) -> list[str]:
         lines = []
         for agreement in self.agreements:
-            ended = "expired" if agreement.has_expired(today) else "expires"
+            line = (
+                gettext("- %(agency)s (%(team)s): expired on %(date)s.")
+                if agreement.has_expired(today)
+                else gettext("- %(agency)s (%(team)s): expires on %(date)s.")
+            )
             lines.append(
-                f"- {agreement.agency.name} ({agreement.team.name}): {ended} on "
-                f"{agreement.expires_on:%Y-%m-%d}."
+                line
+                % {
+                    "agency": agreement.agency.name,
+                    "team": agreement.team.name,
+                    "date": f"{agreement.expires_on:%Y-%m-%d}",
+                }
             )
         lines += [
             f"  {settings.OFR_SITE_URL}{reverse('cases:agreements')}?renew=1",
             "",
-            "Without a current agreement, the team refuses (or flags) record requests to the "
-            "agency and documents from it: record the renewed agreement before then.",
+            gettext(
+                "Without a current agreement, the team refuses (or flags) record requests to the "
+                "agency and documents from it: record the renewed agreement before then."
+            ),
         ]
         return lines
 
@@ -192,11 +257,13 @@ def reminders(today: date) -> list[Reminder]:
 def send_reminders(today: date, *, dry_run: bool = False) -> list[Reminder]:
     sent = reminders(today)
     if not dry_run:
-        for reminder in sent:
-            send_mail(
-                reminder.subject,
-                reminder.body(today),
-                settings.DEFAULT_FROM_EMAIL,
-                [reminder.user.email],
-            )
+        # Sent from a scheduled command, not a request: in English, whatever is active.
+        with translation.override("en"):
+            for reminder in sent:
+                send_mail(
+                    reminder.subject,
+                    reminder.body(today),
+                    settings.DEFAULT_FROM_EMAIL,
+                    [reminder.user.email],
+                )
     return sent

@@ -9,6 +9,12 @@ statement and latest update narrative only where the team marked the
 recommendation's narratives publishable, and only in the HTML and PDF: the
 CSVs carry no free text at all.
 
+Titles, notes and the row labels written here are marked for translation and
+resolved when a report is built, in the language then active; a row label is
+also the key cases are counted under, so every label of one report is resolved
+in the same language. The dimension keys (DIMENSION_TITLES) stay English: they
+are keys, never shown.
+
 Aggregates are not filtered item by item (docs/decisions.md): a reviewed
 death counts whatever its readers may open, since a suppressed count of coded
 answers shows no one's record.
@@ -21,7 +27,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from django.utils.functional import lazy
 from django.utils.text import slugify
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from cases import valuesets as vs
 from cases.completeness import not_in_version, not_in_version_label
@@ -35,31 +44,31 @@ from recommendations.suppression import SuppressedTable, display, suppress, supp
 
 REVIEWED = (Case.Status.REVIEWED, Case.Status.CLOSED)
 AGE_GROUPS = (
-    (0, 17, "Under 18"),
-    (18, 24, "18 to 24"),
-    (25, 34, "25 to 34"),
-    (35, 44, "35 to 44"),
-    (45, 54, "45 to 54"),
-    (55, 64, "55 to 64"),
-    (65, 200, "65 and over"),
+    (0, 17, _("Under 18")),
+    (18, 24, _("18 to 24")),
+    (25, 34, _("25 to 34")),
+    (35, 44, _("35 to 44")),
+    (45, 54, _("45 to 54")),
+    (55, 64, _("55 to 64")),
+    (65, 200, _("65 and over")),
 )
-UNKNOWN = "Unknown"
-MULTIPLE_SUBSTANCES = "A death may involve more than one substance."
+UNKNOWN = _("Unknown")
+MULTIPLE_SUBSTANCES = _("A death may involve more than one substance.")
 YEARS_ON_A_PAGE = 5
 
 
 def age_group(age: int | None) -> str:
     if age is None:
-        return UNKNOWN
-    return next(label for low, high, label in AGE_GROUPS if low <= age <= high)
+        return str(UNKNOWN)
+    return str(next(label for low, high, label in AGE_GROUPS if low <= age <= high))
 
 
 def race_ethnicity(decedent) -> str:
     if decedent.ethnicity == vs.Ethnicity.HISPANIC_LATINO:
-        return "Hispanic or Latino, any race"
+        return gettext("Hispanic or Latino, any race")
     if not decedent.race or decedent.race == vs.Race.UNKNOWN:
-        return UNKNOWN
-    return f"{vs.Race(decedent.race).label}, not Hispanic"
+        return str(UNKNOWN)
+    return gettext("%(race)s, not Hispanic") % {"race": vs.Race(decedent.race).label}
 
 
 def reviewed_cases(team) -> list[Case]:
@@ -81,12 +90,13 @@ def dimensions(case: Case) -> dict[str, list[str]]:
             if t.substance in vs.SUBSTANCE_CLASS
         }
     )
+    unknown = str(UNKNOWN)
     return {
-        "County of residence": [decedent.residence_county.strip() or UNKNOWN],
-        "Substances involved": substances or [UNKNOWN],
-        "Manner of death": [death.get_manner_display() or UNKNOWN],
+        "County of residence": [decedent.residence_county.strip() or unknown],
+        "Substances involved": substances or [unknown],
+        "Manner of death": [death.get_manner_display() or unknown],
         "Age group": [age_group(decedent.age_at_death)],
-        "Sex": [decedent.get_sex_display() or UNKNOWN],
+        "Sex": [decedent.get_sex_display() or unknown],
         "Race and ethnicity": [race_ethnicity(decedent)],
     }
 
@@ -101,12 +111,17 @@ NOT_COLLECTED = str(vs.TriState.NOT_COLLECTED.label)
 YES = str(vs.TriState.YES.label)
 
 
-def _yes_rows(choices, unrecorded: str) -> tuple[str, ...]:
+# The "yes, but the details are not recorded" rows, whole sentences for a translator.
+NALOXONE_BY_UNRECORDED = _("Yes, by whom not recorded")
+RELEASED_FROM_UNRECORDED = _("Yes, from where not recorded")
+
+
+def _yes_rows(choices, unrecorded) -> tuple[str, ...]:
     """A yes-or-no item with a list of details: "Yes: <detail>" rows, then
-    "Yes, <detail> not recorded", then the other answers."""
+    `unrecorded` ("Yes, <detail> not recorded"), then the other answers."""
     return (
         *(f"{YES}: {label}" for label in choices.labels),
-        f"{YES}, {unrecorded} not recorded",
+        unrecorded,
         *(label for label in TRISTATE_ROWS if label != YES),
     )
 
@@ -137,23 +152,25 @@ SUDORS_ITEMS = (
         "naloxone",
         "Naloxone administered, and by whom",
         ("naloxone_administered", "naloxone_administered_by"),
-        _yes_rows(vs.NaloxoneAdministeredBy, "by whom"),
-        "A death counts under each who gave naloxone.",
+        _yes_rows(vs.NaloxoneAdministeredBy, NALOXONE_BY_UNRECORDED),
+        _("A death counts under each who gave naloxone."),
     ),
     SudorsItem(
         "route_of_use",
         "Route of use",
         ("route_of_use",),
         (*(str(label) for label in vs.RouteOfUse.labels), NOT_COLLECTED),
-        'A death counts under each route. "No route reported" is the SUDORS answer when '
-        'the records name no route; "Not collected" means the item was not filled in.',
+        _(
+            'A death counts under each route. "No route reported" is the SUDORS answer when '
+            'the records name no route; "Not collected" means the item was not filled in.'
+        ),
     ),
     SudorsItem(
         "recent_release",
         "Recent release from jail, prison or treatment",
         ("recent_release", "recent_release_from"),
-        _yes_rows(vs.InstitutionType, "from where"),
-        "A death counts under each institution released from.",
+        _yes_rows(vs.InstitutionType, RELEASED_FROM_UNRECORDED),
+        _("A death counts under each institution released from."),
     ),
     SudorsItem(
         "prior_overdose",
@@ -176,10 +193,10 @@ def _tristate(answer: str) -> str:
     return str(dict(vs.TriState.choices).get(answer, NOT_COLLECTED))
 
 
-def _yes_with(answer: str, details: list[str], unrecorded: str) -> list[str]:
+def _yes_with(answer: str, details: list[str], unrecorded) -> list[str]:
     if answer != vs.TriState.YES:
         return [_tristate(answer)]
-    return [f"{YES}: {label}" for label in details] or [f"{YES}, {unrecorded} not recorded"]
+    return [f"{YES}: {label}" for label in details] or [str(unrecorded)]
 
 
 def answer_of(case: Case, item: str) -> list[str]:
@@ -199,12 +216,12 @@ def answer_of(case: Case, item: str) -> list[str]:
         return [_tristate(circumstances.bystander_present)]
     if item == "naloxone":
         by = _labels(vs.NaloxoneAdministeredBy, circumstances.naloxone_administered_by)
-        return _yes_with(circumstances.naloxone_administered, by, "by whom")
+        return _yes_with(circumstances.naloxone_administered, by, NALOXONE_BY_UNRECORDED)
     if item == "route_of_use":
         return _labels(vs.RouteOfUse, circumstances.route_of_use) or [NOT_COLLECTED]
     if item == "recent_release":
         places = _labels(vs.InstitutionType, circumstances.recent_release_from)
-        return _yes_with(circumstances.recent_release, places, "from where")
+        return _yes_with(circumstances.recent_release, places, RELEASED_FROM_UNRECORDED)
     if item == "prior_overdose":
         return [_tristate(circumstances.prior_overdose_past_year)]
     raise KeyError(item)
@@ -213,19 +230,76 @@ def answer_of(case: Case, item: str) -> list[str]:
 def sudors_note(item: SudorsItem) -> str:
     variable = item.sudors_variable
     source = (
-        f"SUDORS variable {variable}."
+        gettext("SUDORS variable %(variable)s.") % {"variable": variable}
         if variable
-        else "No SUDORS variable name is cited for this item (docs/sudors-mapping.md)."
+        else gettext("No SUDORS variable name is cited for this item (docs/sudors-mapping.md).")
     )
-    return " ".join(part for part in (item.note, source) if part)
+    return " ".join(str(part) for part in (item.note, source) if part)
 
 
-ORDER = {"Age group": [label for _, _, label in AGE_GROUPS] + [UNKNOWN]}
+# Each dimension's table titles: (the annual report's, by year of death's).
+DIMENSION_TITLES = {
+    "County of residence": (
+        _("Reviewed deaths by county of residence"),
+        _("Reviewed deaths by county of residence and year of death"),
+    ),
+    "Substances involved": (
+        _("Reviewed deaths by substances involved"),
+        _("Reviewed deaths by substances involved and year of death"),
+    ),
+    "Manner of death": (
+        _("Reviewed deaths by manner of death"),
+        _("Reviewed deaths by manner of death and year of death"),
+    ),
+    "Age group": (
+        _("Reviewed deaths by age group"),
+        _("Reviewed deaths by age group and year of death"),
+    ),
+    "Sex": (
+        _("Reviewed deaths by sex"),
+        _("Reviewed deaths by sex and year of death"),
+    ),
+    "Race and ethnicity": (
+        _("Reviewed deaths by race and ethnicity"),
+        _("Reviewed deaths by race and ethnicity and year of death"),
+    ),
+    "Potential bystander present": (
+        _("Reviewed deaths by potential bystander present"),
+        _("Reviewed deaths by potential bystander present and year of death"),
+    ),
+    "Naloxone administered, and by whom": (
+        _("Reviewed deaths by naloxone administered, and by whom"),
+        _("Reviewed deaths by naloxone administered, and by whom and year of death"),
+    ),
+    "Route of use": (
+        _("Reviewed deaths by route of use"),
+        _("Reviewed deaths by route of use and year of death"),
+    ),
+    "Recent release from jail, prison or treatment": (
+        _("Reviewed deaths by recent release from jail, prison or treatment"),
+        _("Reviewed deaths by recent release from jail, prison or treatment and year of death"),
+    ),
+    "Prior overdose in the past year": (
+        _("Reviewed deaths by prior overdose in the past year"),
+        _("Reviewed deaths by prior overdose in the past year and year of death"),
+    ),
+}
+
+
+def _title(dimension: str, *, by_year: bool = False) -> str:
+    titles = DIMENSION_TITLES.get(dimension)
+    if titles:
+        return str(titles[by_year])
+    by = f"Reviewed deaths by {dimension.lower()}"  # a dimension without titles yet
+    return f"{by} and year of death" if by_year else by
+
+
+ORDER = {"Age group": [label for _low, _high, label in AGE_GROUPS] + [UNKNOWN]}
 # SUDORS items list every category, counted or not.
 FULL_ROWS = {item.title: list(item.rows) for item in SUDORS_ITEMS}
 NOTES = {
     "Substances involved": MULTIPLE_SUBSTANCES,
-    **{item.title: sudors_note(item) for item in SUDORS_ITEMS},
+    **{item.title: lazy(sudors_note, str)(item) for item in SUDORS_ITEMS},
 }
 
 
@@ -239,13 +313,16 @@ def case_labels(case: Case) -> dict[str, list[str]]:
 
 
 def _row_order(title: str, labels) -> list[str]:
+    # The lists hold lazy labels: resolved here, in the report's language.
     if title in FULL_ROWS:
+        full = [str(label) for label in FULL_ROWS[title]]
         # Then "Not collected (added in version N)" rows, when cases have them.
-        return FULL_ROWS[title] + sorted(set(labels) - set(FULL_ROWS[title]))
-    known = ORDER.get(title)
+        return full + sorted(set(labels) - set(full))
+    known = [str(label) for label in ORDER.get(title, [])]
     if known:
         return [label for label in known if label in labels]
-    return sorted(labels, key=lambda label: (label == UNKNOWN, label))
+    unknown = str(UNKNOWN)
+    return sorted(labels, key=lambda label: (label == unknown, label))
 
 
 @dataclass(frozen=True)
@@ -274,9 +351,9 @@ class ReportTable:
 def _series(title: str, counter: Counter, threshold: int, *, full_title: str = "") -> ReportTable:
     rows = _row_order(title, set(counter))
     return ReportTable(
-        title=full_title or f"Reviewed deaths by {title.lower()}",
-        table=suppress_series([counter[r] for r in rows], rows, "Deaths", threshold),
-        note=NOTES.get(title, ""),
+        title=full_title or _title(title),
+        table=suppress_series([counter[r] for r in rows], rows, gettext("Deaths"), threshold),
+        note=str(NOTES.get(title, "")),
     )
 
 
@@ -295,9 +372,9 @@ def aggregates_by_year(team, years: list[int]) -> list[ReportTable]:
         grid = [[counter[(row, year)] for year in years] for row in rows]
         tables.append(
             ReportTable(
-                title=f"Reviewed deaths by {title.lower()} and year of death",
+                title=_title(title, by_year=True),
                 table=suppress(grid, rows, [str(y) for y in years], team.small_cell_threshold),
-                note=NOTES.get(title, ""),
+                note=str(NOTES.get(title, "")),
             )
         )
     return tables
@@ -316,17 +393,24 @@ def county_by_substance(cases: list[Case], threshold: int) -> ReportTable | None
     counties = _row_order("County of residence", {county for county, _ in counts})
     present = {substance for _, substance in counts}
     classes = [str(label) for label in vs.SubstanceClass.labels]
-    columns = [label for label in [*classes, UNKNOWN] if label in present]
+    columns = [label for label in [*classes, str(UNKNOWN)] if label in present]
     return ReportTable(
-        title="Reviewed deaths by county of residence and substance class",
+        title=gettext("Reviewed deaths by county of residence and substance class"),
         table=suppress(
             [[counts[(county, column)] for column in columns] for county in counties],
             counties,
             columns,
             threshold,
         ),
-        note=f"{MULTIPLE_SUBSTANCES} A death counts in each substance class it involves, "
-        "so a county's total counts substances, not deaths.",
+        note=" ".join(
+            (
+                str(MULTIPLE_SUBSTANCES),
+                gettext(
+                    "A death counts in each substance class it involves, "
+                    "so a county's total counts substances, not deaths."
+                ),
+            )
+        ),
     )
 
 
@@ -340,15 +424,17 @@ def findings_by_system_and_kind(cases: list[Case], threshold: int) -> ReportTabl
     systems = [code for code in vs.TouchpointSystem.values if any(s == code for s, _ in findings)]
     kinds = vs.FindingKind.values
     return ReportTable(
-        title="Findings by system and kind",
+        title=gettext("Findings by system and kind"),
         table=suppress(
             [[findings[(system, kind)] for kind in kinds] for system in systems],
             [str(vs.TouchpointSystem(system).label) for system in systems],
             [str(vs.FindingKind(kind).label) for kind in kinds],
             threshold,
         ),
-        note="Proposed and confirmed findings of the year's reviewed deaths, counted by "
-        "their coded system and kind only.",
+        note=gettext(
+            "Proposed and confirmed findings of the year's reviewed deaths, counted by "
+            "their coded system and kind only."
+        ),
     )
 
 
@@ -460,6 +546,8 @@ def multi_year_report(team, last_year: int, span: int = YEARS_ON_A_PAGE) -> Mult
 # --- CSV: counts and codes only -------------------------------------------------------
 # No free text reaches a CSV: no case text, no recommendation title, statement or
 # update narrative (those are in the HTML and PDF, and only when publishable).
+# A machine format: its headers are not marked, and the views build the report
+# for a CSV in English whatever the reader's language.
 
 
 def _csv_writer(out: io.StringIO) -> Callable[..., None]:

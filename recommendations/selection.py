@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from django.db.models import Count
 from django.db.models.functions import ExtractQuarter
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from cases import valuesets as vs
 from cases.models import Case
@@ -25,7 +27,7 @@ from ofr.models import Team
 from ofr.spreadsheets import neutralise
 from recommendations.suppression import Cell, Reason, SuppressedTable, display, suppress
 
-QUARTERS = ("Jan–Mar", "Apr–Jun", "Jul–Sep", "Oct–Dec")
+QUARTERS = (_("Jan–Mar"), _("Apr–Jun"), _("Jul–Sep"), _("Oct–Dec"))
 SELECTED_STATUSES = frozenset(
     {
         Case.Status.SELECTED,
@@ -37,7 +39,7 @@ SELECTED_STATUSES = frozenset(
     }
 )
 AWAITING_STATUSES = frozenset({Case.Status.IDENTIFIED, Case.Status.AWAITING_INFORMATION})
-NO_REASON = "reason not recorded"
+NO_REASON = _("reason not recorded")
 
 
 @dataclass(frozen=True)
@@ -51,14 +53,19 @@ class Outcome:
 def outcome_rows(counts: dict) -> list[Outcome]:
     """The report's rows, in a fixed order; a "reason not recorded" row only
     when some case lacks its reason (older data)."""
-    rows = [Outcome(("selected", ""), "Selected for review")]
-    rows += [Outcome(("excluded", r.value), f"Excluded: {r.label}") for r in vs.ExclusionReason]
-    if any(key == ("excluded", "") for key, _ in counts):
-        rows.append(Outcome(("excluded", ""), f"Excluded: {NO_REASON}"))
-    rows += [Outcome(("deferred", r.value), f"Deferred: {r.label}") for r in vs.DeferralReason]
-    if any(key == ("deferred", "") for key, _ in counts):
-        rows.append(Outcome(("deferred", ""), f"Deferred: {NO_REASON}"))
-    rows.append(Outcome(("awaiting", ""), "Awaiting a decision"))
+    excluded, deferred = gettext("Excluded: %(reason)s"), gettext("Deferred: %(reason)s")
+    rows = [Outcome(("selected", ""), gettext("Selected for review"))]
+    rows += [
+        Outcome(("excluded", r.value), excluded % {"reason": r.label}) for r in vs.ExclusionReason
+    ]
+    if any(key == ("excluded", "") for key, _quarter in counts):
+        rows.append(Outcome(("excluded", ""), excluded % {"reason": NO_REASON}))
+    rows += [
+        Outcome(("deferred", r.value), deferred % {"reason": r.label}) for r in vs.DeferralReason
+    ]
+    if any(key == ("deferred", "") for key, _quarter in counts):
+        rows.append(Outcome(("deferred", ""), deferred % {"reason": NO_REASON}))
+    rows.append(Outcome(("awaiting", ""), gettext("Awaiting a decision")))
     return rows
 
 
@@ -104,7 +111,8 @@ def selection_report(team: Team, year: int, *, suppressed: bool) -> SelectionRep
     grid = [[counts.get((o.key, q), 0) for q in range(1, 5)] for o in outcomes]
     # Threshold 1 hides nothing: the team's own roles see every count.
     threshold = team.small_cell_threshold if suppressed else 1
-    table = suppress(grid, [o.label for o in outcomes], QUARTERS, threshold)
+    quarters = [str(quarter) for quarter in QUARTERS]  # in the report's language
+    table = suppress(grid, [o.label for o in outcomes], quarters, threshold)
     undated = Case.objects.filter(team=team, death__date_of_death__isnull=True).count()
     # Apart from the table and its totals: primary suppression is enough.
     undated_cell = Cell(undated) if not 0 < undated < threshold else Cell(None, Reason.PRIMARY)
@@ -112,7 +120,8 @@ def selection_report(team: Team, year: int, *, suppressed: bool) -> SelectionRep
 
 
 def selection_report_csv(report: SelectionReport) -> str:
-    """The report's figures as CSV: labels and counts only, every cell neutralised."""
+    """The report's figures as CSV: labels and counts only, every cell neutralised.
+    A machine format: its own headers are not marked (the view builds it in English)."""
     out = io.StringIO()
     writer = csv.writer(out)
 

@@ -52,6 +52,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
+from django.utils.translation import gettext, gettext_lazy
+
 DEFAULT_THRESHOLD = 10
 SUPPRESSED_MARK = "*"
 
@@ -112,11 +114,17 @@ def footnote(threshold: int = DEFAULT_THRESHOLD) -> str:
     """The note explaining the mark; empty when the threshold hides nothing."""
     if threshold <= 1:
         return ""
-    small = "Counts of 1" if threshold == 2 else f"Counts from 1 to {threshold - 1}"
-    return (
-        f"{SUPPRESSED_MARK} {small} are suppressed, and other cells as needed "
-        "so that they cannot be worked out from the totals."
-    )
+    if threshold == 2:
+        note = gettext(
+            "%(mark)s Counts of 1 are suppressed, and other cells as needed "
+            "so that they cannot be worked out from the totals."
+        )
+    else:
+        note = gettext(
+            "%(mark)s Counts from 1 to %(highest)s are suppressed, and other cells as needed "
+            "so that they cannot be worked out from the totals."
+        )
+    return note % {"mark": SUPPRESSED_MARK, "highest": threshold - 1}
 
 
 def suppress(
@@ -154,11 +162,11 @@ def suppress(
 def suppress_series(
     counts: Sequence[int],
     labels: Sequence[str],
-    column_label: str = "Count",
+    column_label: str = gettext_lazy("Count"),
     threshold: int = DEFAULT_THRESHOLD,
 ) -> SuppressedTable:
     """A one-column table: use `cells[i][0]` and `grand_total` (row totals repeat the cells)."""
-    return suppress([[count] for count in counts], labels, [column_label], threshold)
+    return suppress([[count] for count in counts], labels, [str(column_label)], threshold)
 
 
 def _validate(

@@ -17,7 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -436,9 +436,12 @@ def annual_report(request: HttpRequest, team, year: int) -> HttpResponse:
 @login_required
 @require_safe
 def annual_report_csv(request: HttpRequest, team, year: int) -> HttpResponse:
-    report = _report(request, team, year)
+    # A machine format: built in English whatever the reader's language, labels included.
+    with translation.override("en"):
+        report = _report(request, team, year)
+        text = reports.annual_report_csv(report)
     record(request, Action.EXPORT, report.team, detail=f"annual report {year} (CSV)")
-    response = HttpResponse(reports.annual_report_csv(report), content_type="text/csv")
+    response = HttpResponse(text, content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="ofr-report-{year}.csv"'
     response["Cache-Control"] = "no-store"
     return response
@@ -491,10 +494,12 @@ def multi_year_report(request: HttpRequest, team, year: int) -> HttpResponse:
 @login_required
 @require_safe
 def multi_year_report_csv(request: HttpRequest, team, year: int) -> HttpResponse:
-    report = _multi_year(request, team, year)
+    with translation.override("en"):  # a machine format, as annual_report_csv
+        report = _multi_year(request, team, year)
+        text = reports.multi_year_csv(report)
     span = f"{report.years[0]}-{report.years[-1]}"
     record(request, Action.EXPORT, report.team, detail=f"reviewed deaths by year {span} (CSV)")
-    response = HttpResponse(reports.multi_year_csv(report), content_type="text/csv")
+    response = HttpResponse(text, content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="ofr-years-{span}.csv"'
     response["Cache-Control"] = "no-store"
     return response
@@ -532,9 +537,11 @@ def selection_report(request: HttpRequest, team, year: int) -> HttpResponse:
 @login_required
 @require_safe
 def selection_report_csv(request: HttpRequest, team, year: int) -> HttpResponse:
-    report = _selection_report(request, team, year)
+    with translation.override("en"):  # a machine format, as annual_report_csv
+        report = _selection_report(request, team, year)
+        text = selection.selection_report_csv(report)
     record(request, Action.EXPORT, report.team, detail=f"case selection report {year} (CSV)")
-    response = HttpResponse(selection.selection_report_csv(report), content_type="text/csv")
+    response = HttpResponse(text, content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="ofr-case-selection-{year}.csv"'
     response["Cache-Control"] = "no-store"
     return response

@@ -21,8 +21,5 @@ def recommendation_queue_rows(context) -> dict:
         return {"rows": []}
     count = Recommendation.objects.filter(team_id__in=team_ids).overdue(timezone.localdate())
     url = reverse("recommendations:list") + "?overdue=1"
-    return {
-        "rows": [
-            QueueRow(gettext("Overdue recommendations"), count.count(), url, "recommendations")
-        ]
-    }
+    label = gettext("Overdue recommendations")
+    return {"rows": [QueueRow(label, count.count(), url, "recommendations")]}

@@ -4,7 +4,9 @@ import csv
 import io
 from datetime import date
 
+from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from cases.models import Case, ToxicologyResult
 from ofr.models import AccessEvent
@@ -87,6 +89,29 @@ class ReportsTestCase(OFRTestCase):
         self.assertNotIn("Person RIV-2025-100", response.content.decode())
         event = AccessEvent.objects.order_by("-seq").first()
         self.assertEqual((event.action, event.detail), ("export", "annual report 2025 (CSV)"))
+
+    def test_with_spanish_chosen_the_pages_render_and_the_csvs_stay_english(self):
+        # The CSVs are a machine format: built in English whatever the language.
+        self.client.force_login(self.coordinator)
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+        for name in ("annual_report", "annual_report_years", "selection_report"):
+            self.assertEqual(self.client.get(self.url(name)).status_code, 200, name)
+        annual = self.client.get(self.url("annual_report_csv")).content.decode()
+        self.assertIn("Reviewed deaths by sex", annual)
+        recommendation = Recommendation.objects.get(pk=self.recommendation.pk)
+        with translation.override("es"):
+            spanish = [
+                str(recommendation.get_status_display()),
+                str(recommendation.get_category_display()),
+            ]
+        self.assertNotIn(spanish[0], annual)  # the labels, in English
+        self.assertNotIn(spanish[1], annual)
+        with translation.override("en"):
+            self.assertIn(str(recommendation.get_category_display()), annual)
+        years = self.client.get(self.url("annual_report_years_csv")).content.decode()
+        self.assertIn("Reviewed deaths by sex and year of death", years)
+        selection = self.client.get(self.url("selection_report_csv")).content.decode()
+        self.assertIn("Jan–Mar", selection)
 
     def test_the_pdf_has_no_decedent_names(self):
         self.client.force_login(self.oversight)
