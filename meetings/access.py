@@ -8,6 +8,7 @@ with the case on its agenda (SignedForMeeting, which cases/access.py asks).
 """
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext
 
 from cases.access import permissions_on_cases, team_roles, viewer_content
 from cases.models import Case
@@ -96,15 +97,22 @@ def packet_recipient_problem(meeting: Meeting, recipient, *, requested_by) -> st
     """Why a packet cannot be made for this recipient, or "" if it can. Anyone on
     the roster gets their own once signed; managers make them for signed attendees."""
     if meeting.is_closed:
-        return "The meeting is closed: no more packet copies can be made."
+        return gettext("The meeting is closed: no more packet copies can be made.")
     attendance = Attendance.objects.filter(meeting=meeting, user=recipient).first()
     if attendance is None:
-        return f"{recipient.get_full_name() or recipient} is not on the meeting's roster."
+        return gettext("%(name)s is not on the meeting's roster.") % {
+            "name": recipient.get_full_name() or recipient
+        }
     if attendance.signature_or_none is None:
-        who = "You have" if recipient == requested_by else f"{recipient.get_full_name()} has"
-        return f"{who} not signed the confidentiality agreement for this meeting yet."
+        if recipient == requested_by:
+            return gettext(
+                "You have not signed the confidentiality agreement for this meeting yet."
+            )
+        return gettext(
+            "%(name)s has not signed the confidentiality agreement for this meeting yet."
+        ) % {"name": recipient.get_full_name()}
     if recipient != requested_by and not may_manage_meetings(requested_by, meeting.team_id):
-        return "You may only ask for your own packet."
+        return gettext("You may only ask for your own packet.")
     return ""
 
 
@@ -130,16 +138,18 @@ def packet_copy_problem(packet_copy: PacketCopy) -> str:
     them restricted further since."""
     on_agenda = set(packet_copy.meeting.agenda_items.values_list("case_id", flat=True))
     if set(packet_copy.case_ids) - on_agenda:
-        return "A case in this copy was taken off the agenda after it was made."
+        return gettext("A case in this copy was taken off the agenda after it was made.")
     cases = list(Case.objects.filter(pk__in=packet_copy.case_ids))
     if any(investigation_deferred(case) for case in cases):
-        return "A case in this copy was deferred for an investigation after it was made."
+        return gettext("A case in this copy was deferred for an investigation after it was made.")
     theirs = permissions_on_cases(packet_copy.recipient, cases)
     if any("view_case" not in theirs[case.pk] for case in cases):
-        return "Its recipient may no longer open every case in it."
+        return gettext("Its recipient may no longer open every case in it.")
     since = packet_copy.contents_at or packet_copy.finished_at
     if since is not None and restricted_since(packet_copy.case_ids, since):
-        return "Part of the case files in it has been restricted further since it was made."
+        return gettext(
+            "Part of the case files in it has been restricted further since it was made."
+        )
     return ""
 
 

@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -93,11 +94,11 @@ class ConfidentialityAgreement(models.Model):
         """Add a new version (the old ones stay: signatures point at them)."""
         text = text.strip()
         if not text:
-            raise ValidationError("The agreement text cannot be empty.")
+            raise ValidationError(gettext("The agreement text cannot be empty."))
         with transaction.atomic():
             current = cls.current(team)
             if current.text == text:
-                raise ValidationError("The text is the same as the current version.")
+                raise ValidationError(gettext("The text is the same as the current version."))
             agreement = cls(team=team, version=current.version + 1, text=text, created_by=by)
             agreement._history_user = by
             agreement.save()
@@ -149,7 +150,7 @@ class Meeting(models.Model):
         blank=True, help_text=_("Non-identifying minutes: no names, dates of birth or addresses.")
     )
     closing_note = models.TextField(
-        blank=True, help_text="Why the meeting was closed with packet copies outstanding."
+        blank=True, help_text=_("Why the meeting was closed with packet copies outstanding.")
     )
     closed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
@@ -200,8 +201,15 @@ class Meeting(models.Model):
         are outstanding, revokes guest access and deletes the electronic copies."""
         if status not in self.allowed_statuses():
             raise ValidationError(
-                f"A meeting that is {self.get_status_display().lower()} cannot move to "
-                f"{self.Status(status).label.lower() if status in self.Status.values else status}."
+                gettext("A meeting that is %(current)s cannot move to %(new)s.")
+                % {
+                    "current": self.get_status_display().lower(),
+                    "new": (
+                        self.Status(status).label.lower()
+                        if status in self.Status.values
+                        else status
+                    ),
+                }
             )
         note = note.strip()
         with transaction.atomic():
@@ -209,9 +217,14 @@ class Meeting(models.Model):
                 outstanding = self.outstanding_copies().count()
                 if outstanding and not note:
                     raise ValidationError(
-                        f"{outstanding} packet cop{'y is' if outstanding == 1 else 'ies are'} "
-                        "still outstanding: mark them collected or destroyed, or say why the "
-                        "meeting closes without them."
+                        ngettext(
+                            "%(count)s packet copy is still outstanding: mark them collected or "
+                            "destroyed, or say why the meeting closes without them.",
+                            "%(count)s packet copies are still outstanding: mark them collected "
+                            "or destroyed, or say why the meeting closes without them.",
+                            outstanding,
+                        )
+                        % {"count": outstanding}
                     )
                 self.closing_note = note if outstanding else ""
                 self.closed_at = timezone.now()
@@ -249,7 +262,10 @@ class Meeting(models.Model):
         except IntegrityError:
             # Another request put it on between the check and the save.
             raise ValidationError(
-                {"case": f"Case {case.reference} is already on the agenda."}
+                {
+                    "case": gettext("Case %(reference)s is already on the agenda.")
+                    % {"reference": case.reference}
+                }
             ) from None
         return item
 
@@ -259,9 +275,9 @@ class Meeting(models.Model):
         if item.meeting_id != self.pk:
             raise ValueError("That agenda item is another meeting's.")
         if direction not in ("up", "down"):
-            raise ValidationError({"direction": "Move the case up or down."})
+            raise ValidationError({"direction": gettext("Move the case up or down.")})
         if self.is_closed:
-            raise ValidationError("The meeting is closed; its agenda cannot change.")
+            raise ValidationError(gettext("The meeting is closed; its agenda cannot change."))
         items = list(self.agenda_items.order_by("position", "id"))
         index = items.index(item)
         other = index - 1 if direction == "up" else index + 1
@@ -283,9 +299,9 @@ class Meeting(models.Model):
         if item.meeting_id != self.pk:
             raise ValueError("That agenda item is another meeting's.")
         if item.reviewed_at is not None:
-            raise ValidationError("A reviewed case stays on the agenda of its meeting.")
+            raise ValidationError(gettext("A reviewed case stays on the agenda of its meeting."))
         if self.is_closed:
-            raise ValidationError("The meeting is closed; its agenda cannot change.")
+            raise ValidationError(gettext("The meeting is closed; its agenda cannot change."))
         case = item.case
         with transaction.atomic():
             item._history_user = by
@@ -298,7 +314,7 @@ class Meeting(models.Model):
         """Put team members on the roster, all or none. (Guests and observers
         come through Attendance.invite_guest.)"""
         if self.is_closed:
-            raise ValidationError("The meeting is closed; its roster cannot change.")
+            raise ValidationError(gettext("The meeting is closed; its roster cannot change."))
         attendances = []
         try:
             with transaction.atomic():
@@ -309,7 +325,10 @@ class Meeting(models.Model):
                     attendances.append(attendance)
         except IntegrityError:
             raise ValidationError(
-                {"users": f"{display_name(user)} is already on the roster."}
+                {
+                    "users": gettext("%(name)s is already on the roster.")
+                    % {"name": display_name(user)}
+                }
             ) from None
         return attendances
 
@@ -321,15 +340,20 @@ class Meeting(models.Model):
         if recommendation.adopted_on is None:
             raise ValidationError(
                 {
-                    "recommendation": "That recommendation is not adopted yet: record its "
-                    "adoption with a progress update first."
+                    "recommendation": gettext(
+                        "That recommendation is not adopted yet: record its "
+                        "adoption with a progress update first."
+                    )
                 }
             )
         link = AdoptedRecommendation(meeting=self, recommendation=recommendation, recorded_by=by)
         link.full_clean(exclude=["recommendation"])
         link._change_reason = f"Adopted at {self.title}"
         return save_link(
-            link, "recommendation", "That recommendation's adoption is already recorded.", by=by
+            link,
+            "recommendation",
+            gettext("That recommendation's adoption is already recorded."),
+            by=by,
         )
 
     def record_report(self, update: ProgressUpdate, *, by) -> ReportedUpdate:
@@ -338,7 +362,9 @@ class Meeting(models.Model):
         link = ReportedUpdate(meeting=self, update=update, recorded_by=by)
         link.full_clean(exclude=["update"])
         link._change_reason = f"Reported at {self.title}"
-        return save_link(link, "update", "That update is already recorded at a meeting.", by=by)
+        return save_link(
+            link, "update", gettext("That update is already recorded at a meeting."), by=by
+        )
 
 
 def save_link(link, field: str, taken: str, *, by):
@@ -414,11 +440,14 @@ class AgendaItem(models.Model):
         reviewed unless the team already has (Case.move_to says whether it may)."""
         meeting = self.meeting
         if meeting.is_closed:
-            raise ValidationError("The meeting is closed; its cases can no longer change.")
+            raise ValidationError(gettext("The meeting is closed; its cases can no longer change."))
         with transaction.atomic():
             current = AgendaItem.objects.select_for_update().get(pk=self.pk)
             if current.reviewed_at is not None:
-                raise ValidationError(f"Case {self.case.reference} is already marked reviewed.")
+                raise ValidationError(
+                    gettext("Case %(reference)s is already marked reviewed.")
+                    % {"reference": self.case.reference}
+                )
             case = Case.objects.select_for_update().get(pk=self.case_id)
             # A case the team already moved to reviewed (e.g. from its status
             # page) is only marked reviewed at this meeting.
@@ -460,20 +489,27 @@ def check_agenda_case(meeting: Meeting, case: Case) -> None:
     """Why a case cannot go on this meeting's agenda, as a ValidationError."""
     if not meeting.carries_cases:
         raise ValidationError(
-            "A public-summary meeting carries no cases: nothing on it may identify a decedent "
-            "or an agency's involvement with one."
+            gettext(
+                "A public-summary meeting carries no cases: nothing on it may identify a decedent "
+                "or an agency's involvement with one."
+            )
         )
     if meeting.is_closed:
-        raise ValidationError("The meeting is closed; its agenda cannot change.")
+        raise ValidationError(gettext("The meeting is closed; its agenda cannot change."))
     if case.team_id != meeting.team_id:
-        raise ValidationError("That case belongs to another team.")
+        raise ValidationError(gettext("That case belongs to another team."))
     if meeting.kind == Meeting.Kind.CASE_REVIEW and case.status != Case.Status.READY_FOR_REVIEW:
         raise ValidationError(
-            f"Case {case.reference} is {case.get_status_display().lower()}: only cases that are "
-            "ready for review can go on a case-review agenda."
+            gettext(
+                "Case %(reference)s is %(status)s: only cases that are ready for review can go "
+                "on a case-review agenda."
+            )
+            % {"reference": case.reference, "status": case.get_status_display().lower()}
         )
     if meeting.agenda_items.filter(case=case).exists():
-        raise ValidationError(f"Case {case.reference} is already on the agenda.")
+        raise ValidationError(
+            gettext("Case %(reference)s is already on the agenda.") % {"reference": case.reference}
+        )
 
 
 class Attendance(models.Model):
@@ -496,7 +532,7 @@ class Attendance(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="guest_attendances",
-        help_text="The one-meeting membership of a guest or observer.",
+        help_text=_("The one-meeting membership of a guest or observer."),
     )
     access_revoked_at = models.DateTimeField(null=True, blank=True)
     added_by = models.ForeignKey(
@@ -532,14 +568,19 @@ class Attendance(models.Model):
         typed_name = " ".join(typed_name.split())
         expected = display_name(self.user)
         if self.meeting.is_closed:
-            raise ValidationError("The meeting is closed; there is nothing left to sign.")
+            raise ValidationError(gettext("The meeting is closed; there is nothing left to sign."))
         if not confirmed:
-            raise ValidationError("Tick the box to confirm that you agree.")
+            raise ValidationError(gettext("Tick the box to confirm that you agree."))
         if typed_name.casefold() != expected.casefold():
-            raise ValidationError(f"Type your full name exactly as on your account: {expected}.")
+            raise ValidationError(
+                gettext("Type your full name exactly as on your account: %(name)s.")
+                % {"name": expected}
+            )
         with transaction.atomic():
             if Signature.objects.filter(attendance=self).exists():
-                raise ValidationError("You have already signed the agreement for this meeting.")
+                raise ValidationError(
+                    gettext("You have already signed the agreement for this meeting.")
+                )
             agreement = ConfidentialityAgreement.current(self.meeting.team)
             signature = Signature(
                 attendance=self,
@@ -559,7 +600,7 @@ class Attendance(models.Model):
         if kind not in (cls.Kind.GUEST, cls.Kind.OBSERVER):
             raise ValueError(f"Not a guest kind: {kind}")
         if meeting.is_closed:
-            raise ValidationError("The meeting is closed; its roster cannot change.")
+            raise ValidationError(gettext("The meeting is closed; its roster cannot change."))
         day = timezone.localdate(meeting.starts_at)
         today = timezone.localdate()
         with transaction.atomic():
@@ -591,7 +632,7 @@ class Attendance(models.Model):
             except IntegrityError:
                 # Another request put them on the roster first.
                 raise ValidationError(
-                    {"account": "That person is already on the roster."}
+                    {"account": gettext("That person is already on the roster.")}
                 ) from None
             for item in meeting.agenda_items.select_related("case"):
                 grant_guest_view(user, item.case)
@@ -710,7 +751,7 @@ class PacketCopy(models.Model):
     )
     requested_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done.")
+    progress = models.PositiveSmallIntegerField(default=0, help_text=_("Percent done."))
     progress_label = models.CharField(max_length=100, blank=True)
     error = models.CharField(max_length=300, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -755,11 +796,13 @@ class PacketCopy(models.Model):
     def dispose(self, disposition: str, *, by, note: str = "") -> None:
         """Record the copy collected or destroyed (after the meeting adjourns)."""
         if not self.meeting.copies_can_be_disposed:
-            raise ValidationError("Copies are collected after the meeting adjourns.")
+            raise ValidationError(gettext("Copies are collected after the meeting adjourns."))
         if self.status != self.Status.READY:
-            raise ValidationError("Only copies that were produced can be collected or destroyed.")
+            raise ValidationError(
+                gettext("Only copies that were produced can be collected or destroyed.")
+            )
         if disposition not in (self.Disposition.COLLECTED, self.Disposition.DESTROYED):
-            raise ValidationError("Choose collected or destroyed.")
+            raise ValidationError(gettext("Choose collected or destroyed."))
         self.disposition = disposition
         self.disposition_at = timezone.now()
         self.disposition_by = by
@@ -800,7 +843,9 @@ class AdoptedRecommendation(models.Model):
 
     def clean(self) -> None:
         if self.recommendation.team_id != self.meeting.team_id:
-            raise ValidationError({"recommendation": "That recommendation is another team's."})
+            raise ValidationError(
+                {"recommendation": gettext("That recommendation is another team's.")}
+            )
 
 
 class ReportedUpdate(models.Model):
@@ -818,7 +863,9 @@ class ReportedUpdate(models.Model):
 
     def clean(self) -> None:
         if self.update.recommendation.team_id != self.meeting.team_id:
-            raise ValidationError({"update": "That update is of another team's recommendation."})
+            raise ValidationError(
+                {"update": gettext("That update is of another team's recommendation.")}
+            )
 
 
 class ReviewClearance(models.Model):

@@ -41,7 +41,8 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop, ngettext
 from django_tasks import task
 
 from cases.access import viewers_for
@@ -74,11 +75,14 @@ CRASH_SIGNALS = frozenset(
     {signal.SIGKILL, signal.SIGTRAP, signal.SIGABRT, signal.SIGSEGV, signal.SIGBUS}
 )
 
-GENERIC_ERROR = (
+# The copy's error and progress label are stored (and kept in its history) in
+# English, whoever asked and whatever their language: these are marked with
+# gettext_noop, and what the task computes is made under translation.override("en").
+GENERIC_ERROR = gettext_noop(
     "The packet could not be produced. Try again; if it keeps failing, tell your coordinator "
     "or system administrator."
 )
-STALE_ERROR = (
+STALE_ERROR = gettext_noop(
     "The packet was not made in time: the packet worker may have stopped or may not be "
     "running. Try again; if it keeps happening, tell your system administrator."
 )
@@ -88,8 +92,10 @@ STALE_ERROR = (
 # never under ten minutes, so that a few packets queued behind one another on
 # one worker are not failed while the worker is fine.
 STALE_MARGIN_FLOOR_SECONDS = 600
-CLOSED_ERROR = "The meeting was closed before the packet was ready, so no copy was kept."
-NO_SPACE_ERROR = (
+CLOSED_ERROR = gettext_noop(
+    "The meeting was closed before the packet was ready, so no copy was kept."
+)
+NO_SPACE_ERROR = gettext_noop(
     "There is no room left to store packets, so no copy was kept. Tell your system "
     "administrator, then try again."
 )
@@ -179,15 +185,15 @@ def memory_limit_mb() -> int:
 
 
 def time_error(limit: float) -> str:
-    return (
-        f"The packet took longer than {limit:g} seconds to lay out, so it was stopped. "
+    return gettext(
+        "The packet took longer than %(seconds)s seconds to lay out, so it was stopped. "
         "Try again when the system is less busy; if it keeps happening, ask your coordinator "
         "to spread the cases over smaller packets."
-    )
+    ) % {"seconds": f"{limit:g}"}
 
 
 def memory_error() -> str:
-    return (
+    return gettext(
         "The packet needed more memory than allowed, so it was stopped. Ask your coordinator "
         "to spread the cases over smaller packets, or your system administrator to raise the "
         "limit."
@@ -229,7 +235,8 @@ def start_packet(meeting: Meeting, recipient, *, requested_by) -> PacketCopy:
                 )
                 if deferred is not None:
                     raise ValidationError(
-                        f"Case {deferred.case.reference} is deferred: take it off the agenda first."
+                        gettext("Case %(reference)s is deferred: take it off the agenda first.")
+                        % {"reference": deferred.case.reference}
                     )
                 highest = current.packet_copies.aggregate(highest=Max("number"))["highest"]
                 copy = PacketCopy(
@@ -239,7 +246,7 @@ def start_packet(meeting: Meeting, recipient, *, requested_by) -> PacketCopy:
                     requested_by=requested_by,
                     status=PacketCopy.Status.QUEUED,
                     progress=0,
-                    progress_label="Waiting for the packet worker",
+                    progress_label=gettext_noop("Waiting for the packet worker"),
                 )
                 copy._history_user = requested_by
                 copy._change_reason = f"Copy {copy.number} requested for {display_name(recipient)}"
@@ -274,28 +281,33 @@ def enqueue_render(copy_id: int) -> None:
 @task()
 def render_packet_copy(copy_id: int) -> str:
     """Produce one queued copy: HTML, layout in a limited child process,
-    storage. Never raises for a failed packet: the copy records the failure."""
-    reap_quietly()
-    copy = claim(copy_id)
-    if copy is None:
-        return "skipped"
-    try:
-        produce(copy)
-    except PacketFailed as failure:
-        logger.warning(
-            "Packet copy %s of meeting %s failed: %s",
-            copy.number,
-            copy.meeting.code,
-            failure.message,
-        )
-        fail(copy, failure.message)
-    except Exception as error:
-        logger.exception(
-            "Packet copy %s of meeting %s could not be produced", copy.number, copy.meeting.code
-        )
-        no_space = isinstance(error, StorageFailed) and error.no_space
-        fail(copy, NO_SPACE_ERROR if no_space else GENERIC_ERROR)
-    return copy.status
+    storage. Never raises for a failed packet: the copy records the failure.
+    Runs in English (no request, so no reader's language): the packet, and its
+    progress labels and errors as the history and the log keep them."""
+    with translation.override("en"):
+        reap_quietly()
+        copy = claim(copy_id)
+        if copy is None:
+            return "skipped"
+        try:
+            produce(copy)
+        except PacketFailed as failure:
+            logger.warning(
+                "Packet copy %s of meeting %s failed: %s",
+                copy.number,
+                copy.meeting.code,
+                failure.message,
+            )
+            fail(copy, failure.message)
+        except Exception as error:
+            logger.exception(
+                "Packet copy %s of meeting %s could not be produced",
+                copy.number,
+                copy.meeting.code,
+            )
+            no_space = isinstance(error, StorageFailed) and error.no_space
+            fail(copy, NO_SPACE_ERROR if no_space else GENERIC_ERROR)
+        return copy.status
 
 
 def reap_quietly() -> None:
@@ -326,7 +338,12 @@ def claim(copy_id: int) -> PacketCopy | None:
                 "gone" if copy is None else copy.status,
             )
             return None
-        step(copy, 10, "Gathering the case files", status=PacketCopy.Status.RENDERING)
+        step(
+            copy,
+            10,
+            gettext_noop("Gathering the case files"),
+            status=PacketCopy.Status.RENDERING,
+        )
     return copy
 
 
@@ -359,17 +376,28 @@ def produce(copy: PacketCopy) -> None:
         )
     except PermissionError as error:
         raise PacketFailed(
-            f"The packet could not be produced: {display_name(recipient)} may not open every "
-            "case on the agenda."
+            gettext(
+                "The packet could not be produced: %(name)s may not open every case on the agenda."
+            )
+            % {"name": display_name(recipient)}
         ) from error
     sweep_work_folders()
     # Removed on every way out of this block; a killed worker's is swept later.
     with tempfile.TemporaryDirectory(prefix=work_folder_prefix(), dir=work_root()) as folder:
-        step(copy, 30, "Laying out the pages")
+        step(copy, 30, gettext_noop("Laying out the pages"))
         rendered = render_in_subprocess(
             html, Path(folder), time_limit=time_limit(), memory_limit_mb=memory_limit_mb()
         )
-        step(copy, 90, f"Saving the packet ({rendered.pages} pages)")
+        step(
+            copy,
+            90,
+            ngettext(
+                "Saving the packet (%(pages)s page)",
+                "Saving the packet (%(pages)s pages)",
+                rendered.pages,
+            )
+            % {"pages": rendered.pages},
+        )
         store(copy, rendered)
 
 
@@ -399,7 +427,7 @@ def fail(copy: PacketCopy, message: str) -> None:
     """Mark the copy failed; it keeps no file."""
     copy.status = PacketCopy.Status.FAILED
     copy.error = message[:300]
-    copy.progress_label = "Failed"
+    copy.progress_label = gettext_noop("Failed")
     copy.finished_at = timezone.now()
     copy._history_user = copy.requested_by
     copy._change_reason = "Packet failed"
@@ -523,7 +551,7 @@ def store(copy: PacketCopy, rendered: Rendered) -> None:
             raise PacketFailed(CLOSED_ERROR)
         copy.sha256, copy.size, copy.page_count = sha256, size, rendered.pages
         copy.status, copy.progress = PacketCopy.Status.READY, 100
-        copy.progress_label = "Ready"
+        copy.progress_label = gettext_noop("Ready")
         copy.error = ""
         copy.finished_at = timezone.now()
         copy._history_user = copy.requested_by

@@ -28,7 +28,9 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from cases.casefile import case_file
 from cases.models import Case
@@ -43,47 +45,62 @@ STRIP_WIDTH = 720  # viewBox units: the strip fills the text width of a letter p
 # The nine facilitation steps of an OFR meeting (docs/sources.md A6, from the FACIL toolkit).
 AGENDA_STEPS: tuple[tuple[str, str], ...] = (
     (
-        "Opening remarks and introductions",
-        "Member introductions, updates from previous meetings, upcoming events, "
-        "data presentation, the case selection criteria.",
+        _("Opening remarks and introductions"),
+        _(
+            "Member introductions, updates from previous meetings, upcoming events, "
+            "data presentation, the case selection criteria."
+        ),
     ),
     (
-        "Goals and ground rules",
-        "The facilitator reads the goals, guiding principles and ground rules aloud and asks "
-        "whether new ground rules are needed.",
+        _("Goals and ground rules"),
+        _(
+            "The facilitator reads the goals, guiding principles and ground rules aloud and asks "
+            "whether new ground rules are needed."
+        ),
     ),
     (
-        "Confidentiality",
-        "The facilitator or coordinator collects everyone's signed confidentiality agreement.",
+        _("Confidentiality"),
+        _("The facilitator or coordinator collects everyone's signed confidentiality agreement."),
     ),
-    ("Case presentation", "The facilitator presents each decedent's basic case information."),
+    (_("Case presentation"), _("The facilitator presents each decedent's basic case information.")),
     (
-        "Member report-outs",
-        "Each member shares what their agency knew of the decedent, their social connections "
-        "and the overdose: medical examiner or coroner, EMS and fire, law enforcement, health "
-        "care, social services, public health, prosecutor, others.",
+        _("Member report-outs"),
+        _(
+            "Each member shares what their agency knew of the decedent, their social connections "
+            "and the overdose: medical examiner or coroner, EMS and fire, law enforcement, health "
+            "care, social services, public health, prosecutor, others."
+        ),
     ),
-    ("Group discussion", "Missed opportunities, system gaps, risk and protective factors."),
-    ("Case and timeline summary", "The facilitator summarises the case and its timeline."),
-    ("Recommendations", "The team formulates recommendations for system change."),
-    ("Summary and adjournment", "Next steps; every packet copy is handed back for destruction."),
+    (_("Group discussion"), _("Missed opportunities, system gaps, risk and protective factors.")),
+    (_("Case and timeline summary"), _("The facilitator summarises the case and its timeline.")),
+    (_("Recommendations"), _("The team formulates recommendations for system change.")),
+    (
+        _("Summary and adjournment"),
+        _("Next steps; every packet copy is handed back for destruction."),
+    ),
 )
 
 GUIDING_PRINCIPLES = (
-    "Overdose deaths are preventable.",
-    "Substance use disorder is a chronic, treatable disease.",
-    "Multisector data inform the response.",
-    "The team continually improves its review process and its prevention work.",
+    _("Overdose deaths are preventable."),
+    _("Substance use disorder is a chronic, treatable disease."),
+    _("Multisector data inform the response."),
+    _("The team continually improves its review process and its prevention work."),
 )
 
 GROUND_RULES = (
-    "Blame-neutral: we discuss what systems did and could do, not who is at fault. Use "
-    "person-first, non-stigmatising language.",
-    "Confidentiality: what is shared in the meeting stays in the meeting. It is used only for "
-    "the review and is never repeated outside it.",
-    "No copies: do not copy, photograph, scan, forward or take away any part of this packet. "
-    "It is handed back at the end of the meeting and destroyed.",
-    "Each member speaks for what their own agency knew; everyone may ask clarifying questions.",
+    _(
+        "Blame-neutral: we discuss what systems did and could do, not who is at fault. Use "
+        "person-first, non-stigmatising language."
+    ),
+    _(
+        "Confidentiality: what is shared in the meeting stays in the meeting. It is used only for "
+        "the review and is never repeated outside it."
+    ),
+    _(
+        "No copies: do not copy, photograph, scan, forward or take away any part of this packet. "
+        "It is handed back at the end of the meeting and destroyed."
+    ),
+    _("Each member speaks for what their own agency knew; everyone may ask clarifying questions."),
 )
 
 
@@ -114,7 +131,11 @@ def recipient_name(recipient) -> str:
 
 def watermark_text(recipient, copy_number: int, prepared_on: date) -> str:
     name = recipient_name(recipient)
-    return f"CONFIDENTIAL — copy {copy_number} — prepared for {name} — {display_date(prepared_on)}"
+    return gettext("CONFIDENTIAL — copy %(number)s — prepared for %(name)s — %(date)s") % {
+        "number": copy_number,
+        "name": name,
+        "date": display_date(prepared_on),
+    }
 
 
 def packet_html(
@@ -134,38 +155,40 @@ def packet_html(
     the recipient's policy viewer on it (cases.access.viewers_for); a case the
     recipient may not view, or of another team, is refused with PermissionError.
     `agenda` holds strings or (title, detail) pairs; empty means the nine
-    facilitation steps."""
-    if copy_number < 1:
-        raise ValueError("Copies are numbered from 1.")
-    # Identifiers need the caller's request, the team's policy and the recipient's permission.
-    with_identifiers = include_identifiers and team.packets_may_include_identifiers
-    packet_cases = []
-    for case in cases:
-        viewer = viewers.get(case.pk)
-        if case.team_id != team.pk or viewer is None or not viewer.may("view_case"):
-            # Refused outright: a packet never carries a case its recipient may not open.
-            raise PermissionError(f"The recipient may not view case {case.reference}.")
-        packet_cases.append(
-            case_file(case, viewer, with_identifiers=with_identifiers, strip_width=STRIP_WIDTH)
-        )
-    context = {
-        "team": team,
-        "title": meeting_title or f"{team.name}: case review packet",
-        "recipient_name": recipient_name(recipient),
-        "copy_number": copy_number,
-        "prepared_on": display_date(prepared_on),
-        "watermark": watermark_text(recipient, copy_number, prepared_on),
-        "agenda": agenda_items(agenda),
-        "guiding_principles": GUIDING_PRINCIPLES,
-        "ground_rules": GROUND_RULES,
-        "packet_cases": packet_cases,
-        "shows_part2": any(pc.shows_part2 for pc in packet_cases),
-        "part2_notice": PART2_NOTICE,
-        "recommendations": open_recommendations(recipient, team, recommendations_since),
-        "recommendations_since": recommendations_since,
-        "static_prefix": static_prefix(),
-    }
-    return render_to_string(TEMPLATE, context)
+    facilitation steps. The packet is in English, whoever asks for it and in
+    whatever language (docs/decisions.md "Languages")."""
+    with translation.override("en"):
+        if copy_number < 1:
+            raise ValueError("Copies are numbered from 1.")
+        # Identifiers need the caller's request, the team's policy and the recipient's permission.
+        with_identifiers = include_identifiers and team.packets_may_include_identifiers
+        packet_cases = []
+        for case in cases:
+            viewer = viewers.get(case.pk)
+            if case.team_id != team.pk or viewer is None or not viewer.may("view_case"):
+                # Refused outright: a packet never carries a case its recipient may not open.
+                raise PermissionError(f"The recipient may not view case {case.reference}.")
+            packet_cases.append(
+                case_file(case, viewer, with_identifiers=with_identifiers, strip_width=STRIP_WIDTH)
+            )
+        context = {
+            "team": team,
+            "title": meeting_title or gettext("%(team)s: case review packet") % {"team": team.name},
+            "recipient_name": recipient_name(recipient),
+            "copy_number": copy_number,
+            "prepared_on": display_date(prepared_on),
+            "watermark": watermark_text(recipient, copy_number, prepared_on),
+            "agenda": agenda_items(agenda),
+            "guiding_principles": GUIDING_PRINCIPLES,
+            "ground_rules": GROUND_RULES,
+            "packet_cases": packet_cases,
+            "shows_part2": any(pc.shows_part2 for pc in packet_cases),
+            "part2_notice": PART2_NOTICE,
+            "recommendations": open_recommendations(recipient, team, recommendations_since),
+            "recommendations_since": recommendations_since,
+            "static_prefix": static_prefix(),
+        }
+        return render_to_string(TEMPLATE, context)
 
 
 def packet_pdf(

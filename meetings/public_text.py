@@ -40,6 +40,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 from cases.models import Case, DeathDetails, Decedent, Finding, IdentifierLookup, Note
 from cases.models.sections import normal_name
@@ -347,15 +348,19 @@ def public_summary_problems(minutes: str, team_id: int) -> list[ValidationError]
         return []
     problems = []
 
-    def refuse(found: list[str], why: str, code: str) -> None:
+    def refuse(found: list[str], message: str, code: str, **params) -> None:
+        """`message` is a whole sentence with %(phrases)s where the quoted phrases go."""
         if found:
             quoted = ", ".join(f"“{phrase}”" for phrase in dict.fromkeys(found))
-            problems.append(ValidationError(f"{why}: {quoted}.", code=code))
+            problems.append(ValidationError(message % {**params, "phrases": quoted}, code=code))
 
     references = Case.objects.filter(team_id=team_id).values_list("reference", flat=True)
     refuse(
         case_references(text, references),
-        "A public summary cannot refer to a case. Report only aggregate, non-identifying facts",
+        gettext(
+            "A public summary cannot refer to a case. Report only aggregate, non-identifying "
+            "facts: %(phrases)s."
+        ),
         "case_reference",
     )
     dates_of_death = DeathDetails.objects.filter(
@@ -363,26 +368,33 @@ def public_summary_problems(minutes: str, team_id: int) -> list[ValidationError]
     ).values_list("date_of_death", flat=True)
     refuse(
         full_dates(text, dates_of_death),
-        "A public summary gives no day of the month: write the month and year only "
-        "(e.g. “March 2025”)",
+        gettext(
+            "A public summary gives no day of the month: write the month and year only "
+            "(e.g. “March 2025”): %(phrases)s."
+        ),
         "full_date",
     )
     refuse(
         decedent_names(text, team_id),
-        "A public summary cannot name a decedent of the team",
+        gettext("A public summary cannot name a decedent of the team: %(phrases)s."),
         DECEDENT_NAME,
     )
     refuse(
         ages_with_places(text, team_id),
-        "A public summary cannot describe one person by age and place (an exact age in the "
-        "same sentence as a place); give age groups or leave the place out",
+        gettext(
+            "A public summary cannot describe one person by age and place (an exact age in the "
+            "same sentence as a place); give age groups or leave the place out: %(phrases)s."
+        ),
         "age_with_place",
     )
     refuse(
         copied_text(text, team_id),
-        f"A public summary cannot repeat the team's case notes, findings or summaries "
-        f"({COPIED_WORDS} or more words in a row are the same as one of them); "
-        "summarise instead",
+        gettext(
+            "A public summary cannot repeat the team's case notes, findings or summaries "
+            "(%(words)s or more words in a row are the same as one of them); "
+            "summarise instead: %(phrases)s."
+        ),
         "copied_text",
+        words=COPIED_WORDS,
     )
     return problems

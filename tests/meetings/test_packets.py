@@ -117,7 +117,7 @@ class PacketsTestCase(OFRTestCase):
         positions = [html.index(heading) for heading in headings]
         self.assertEqual(positions, sorted(positions))
         for title, _detail in AGENDA_STEPS:
-            self.assertIn(title, html)
+            self.assertIn(str(title), html)
         self.assertIn("not subject to subpoena or discovery", html)
         self.assertIn("Return it to the facilitator at the end of the meeting", html)
         self.assertIn("Blame-neutral", html)
