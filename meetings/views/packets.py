@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
@@ -183,8 +184,12 @@ def packet_progress(request: HttpRequest, code, copy) -> HttpResponse:
             "progress": packet_copy.progress,
             "label": packet_copy.progress_label,
             "pages": packet_copy.page_count,
-            "error": packet_copy.error,
+            "error": gettext(packet_copy.error) if packet_copy.error else "",
             "download_url": download_url(packet_copy) if packet_copy.downloadable else "",
+            # The page's own status sentence, translated, for the live region.
+            "text": render_to_string(
+                "meetings/packets/_status_text.html", {"copy": packet_copy}
+            ).strip(),
         }
     )
     response["Cache-Control"] = "no-store"

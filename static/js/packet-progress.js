@@ -1,4 +1,4 @@
-// The packet status page (templates/cases/packets/status.html): asks the
+// The packet status page (templates/meetings/packets/status.html): asks the
 // server for the copy's progress every 1.5 s until it is ready or failed,
 // and updates the progress bar, the status line (a live region), the
 // download link and the error. Without script the page's Refresh link does.
@@ -28,19 +28,6 @@
     }
   }
 
-  function describe(state) {
-    if (state.status === "queued") {
-      return "Queued: waiting for the packet worker.";
-    }
-    if (state.status === "rendering") {
-      return (state.label || "Being made") + " (" + state.progress + "% done).";
-    }
-    if (state.status === "ready") {
-      return "Ready: " + state.pages + " pages.";
-    }
-    return "Failed: the packet could not be made.";
-  }
-
   function finish() {
     section.setAttribute("data-finished", "true");
     if (refresh) {
@@ -51,7 +38,7 @@
   function show(state) {
     bar.value = state.progress;
     bar.textContent = state.progress + "%";
-    say(describe(state));
+    say(state.text);  // the page's own sentence, in the reader's language
     if (state.status === "ready") {
       finish();
       if (ready) {

@@ -568,12 +568,15 @@ class PacketJobsTestCase(OFRTestCase):
                 "pages": None,
                 "error": "",
                 "download_url": "",
+                "text": "Queued: waiting for the packet worker.",
             },
         )
         ready = self.client.get(self.url("packet_progress", self.reviewer_copy)).json()
         self.assertEqual(ready["status"], "ready")
         self.assertEqual(ready["progress"], 100)
         self.assertEqual(ready["download_url"], self.url("download_packet", self.reviewer_copy))
+        pages = self.reviewer_copy.page_count
+        self.assertEqual(ready["text"], f"Ready: {pages} page{'s' if pages != 1 else ''}.")
 
     # --- Downloading it -----------------------------------------------------------------
 
