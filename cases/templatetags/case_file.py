@@ -6,10 +6,11 @@ from functools import lru_cache
 
 from django import template
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.translation import gettext, gettext_lazy
 
 register = template.Library()
 
-NOT_RECORDED = "Not recorded"
+NOT_RECORDED = gettext_lazy("Not recorded")
 
 
 def newer_than_case(instance, field_name: str) -> str:
@@ -22,7 +23,9 @@ def newer_than_case(instance, field_name: str) -> str:
     if section is None:
         return ""
     added_in = not_in_version(instance.case, f"{section}.{field_name}")
-    return f"Not collected (added in version {added_in})" if added_in else ""
+    if not added_in:
+        return ""
+    return gettext("Not collected (added in version %(version)s)") % {"version": added_in}
 
 
 @register.simple_tag
@@ -33,7 +36,7 @@ def value(instance, field_name: str) -> str:
     field = instance._meta.get_field(field_name)
     raw = getattr(instance, field_name)
     if raw in (None, ""):
-        return NOT_RECORDED
+        return str(NOT_RECORDED)
     if field.choices:
         return getattr(instance, f"get_{field_name}_display")()
     return str(raw)
@@ -46,7 +49,7 @@ def values(instance, field_name: str) -> str:
         return newer
     codes = getattr(instance, field_name) or []
     if not codes:
-        return NOT_RECORDED
+        return str(NOT_RECORDED)
     return instance._meta.get_field(field_name).validators[0].labels(codes)
 
 
