@@ -3,6 +3,8 @@ viewer by the confidentiality policy (cases/policy.py): identifiers only with
 view_identifiers, and the rows of an item only where the viewer may see the
 item both as it is now and as it was in that row."""
 
+from django.utils.translation import gettext
+
 from cases.models import (
     Case,
     Circumstances,
@@ -24,12 +26,18 @@ from ofr.history import HistoryEntry, merged_entries
 # Items whose rows the policy filters, with how a row is named on the page
 # (from the row itself, which the viewer may see).
 ITEMS = [
-    (TimelineEvent, lambda r: f"Touchpoint {r.date:%Y-%m-%d}: {r.get_touchpoint_type_display()}"),
-    (Note, lambda r: "Note"),
-    (Finding, lambda r: f"Finding: {r.get_kind_display()}"),
-    (RecordRequest, lambda r: "Record request"),
-    (SourceDocument, lambda r: f"Document: {r.title}"),
-    (DeferralRequest, lambda r: "Deferral request"),
+    (
+        TimelineEvent,
+        lambda r: (
+            gettext("Touchpoint %(date)s: %(type)s")
+            % {"date": f"{r.date:%Y-%m-%d}", "type": r.get_touchpoint_type_display()}
+        ),
+    ),
+    (Note, lambda r: gettext("Note")),
+    (Finding, lambda r: gettext("Finding: %(kind)s") % {"kind": r.get_kind_display()}),
+    (RecordRequest, lambda r: gettext("Record request")),
+    (SourceDocument, lambda r: gettext("Document: %(title)s") % {"title": r.title}),
+    (DeferralRequest, lambda r: gettext("Deferral request")),
 ]
 
 
@@ -37,14 +45,20 @@ def case_file_history(case: Case, viewer: CaseViewer) -> tuple[list[HistoryEntry
     """The entries, newest first, and the 42 CFR 2.32 notice if any of them
     shows Part 2 content."""
     sources = [
-        (Case, Case.history.filter(id=case.pk), lambda r: "Case"),
-        (Decedent, Decedent.history.filter(case_id=case.pk), lambda r: "Decedent"),
-        (DeathDetails, DeathDetails.history.filter(case_id=case.pk), lambda r: "Death"),
-        (Circumstances, Circumstances.history.filter(case_id=case.pk), lambda r: "Circumstances"),
+        (Case, Case.history.filter(id=case.pk), lambda r: gettext("Case")),
+        (Decedent, Decedent.history.filter(case_id=case.pk), lambda r: gettext("Decedent")),
+        (DeathDetails, DeathDetails.history.filter(case_id=case.pk), lambda r: gettext("Death")),
+        (
+            Circumstances,
+            Circumstances.history.filter(case_id=case.pk),
+            lambda r: gettext("Circumstances"),
+        ),
         (
             ToxicologyResult,
             ToxicologyResult.history.filter(case_id=case.pk),
-            lambda r: f"Toxicology: {r.get_substance_display()}",
+            lambda r: (
+                gettext("Toxicology: %(substance)s") % {"substance": r.get_substance_display()}
+            ),
         ),
     ]
     shown = []
@@ -59,7 +73,7 @@ def case_file_history(case: Case, viewer: CaseViewer) -> tuple[list[HistoryEntry
         (
             FindingEvent,
             shown_history_rows(ordered(links), viewer),
-            lambda r: "Finding linked to a touchpoint",
+            lambda r: gettext("Finding linked to a touchpoint"),
         )
     )
     if viewer.sees_identifiers:
@@ -67,7 +81,7 @@ def case_file_history(case: Case, viewer: CaseViewer) -> tuple[list[HistoryEntry
             (
                 DecedentIdentifiers,
                 DecedentIdentifiers.history.filter(case_id=case.pk),
-                lambda r: "Identifiers",
+                lambda r: gettext("Identifiers"),
             )
         )
     return merged_entries(sources), part2_notice(shown)
