@@ -4,6 +4,7 @@ review clearances kept in line with the signatures and agendas they come from
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from django.utils.translation import ngettext
 
 from cases.signals import case_deferred
 from meetings.models import AgendaItem, Attendance, Meeting, ReviewClearance, Signature
@@ -15,7 +16,9 @@ def leave_planned_agendas(sender, case, by, **kwargs) -> str:
     if not meetings:
         return ""
     titles = ", ".join(f"“{meeting.title}”" for meeting in meetings)
-    return f"Taken off the agenda of {titles}."
+    return ngettext(
+        "Taken off the agenda of %(titles)s.", "Taken off the agendas of %(titles)s.", len(meetings)
+    ) % {"titles": titles}
 
 
 @receiver([post_save, post_delete], sender=Signature, dispatch_uid="meetings.clear_signer")

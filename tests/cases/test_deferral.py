@@ -90,7 +90,7 @@ class DeferralTestCase(OFRTestCase):
         closed = self.other_meeting("Riverside review closed", "closed")
         said = self.defer()
         self.assertEqual(
-            said, [f"Taken off the agenda of “{second.title}”, “{self.meeting.title}”."]
+            said, [f"Taken off the agendas of “{second.title}”, “{self.meeting.title}”."]
         )
         kept = set(AgendaItem.objects.filter(case=self.case).values_list("meeting", flat=True))
         self.assertEqual(kept, {in_session.pk, adjourned.pk, closed.pk})
