@@ -80,7 +80,7 @@
       .catch(function () {
         failures += 1;
         if (failures >= MAX_FAILURES) {
-          say("The progress could not be checked. Use the Refresh link to try again.");
+          say(section.getAttribute("data-unreachable"));  // translated by the page
           return;
         }
         window.setTimeout(poll, INTERVAL * (failures + 1));
