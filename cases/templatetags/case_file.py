@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from django import template
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext_lazy
 
 register = template.Library()
 
@@ -17,15 +17,13 @@ def newer_than_case(instance, field_name: str) -> str:
     """ "Not collected (added in version N)" for an item of a case-file section
     that the case's form version did not have (its stored value, a default,
     is no answer), else ""."""
-    from cases.completeness import MODEL_SECTIONS, not_in_version
+    from cases.completeness import MODEL_SECTIONS, not_in_version, not_in_version_label
 
     section = MODEL_SECTIONS.get(type(instance).__name__)
     if section is None:
         return ""
     added_in = not_in_version(instance.case, f"{section}.{field_name}")
-    if not added_in:
-        return ""
-    return gettext("Not collected (added in version %(version)s)") % {"version": added_in}
+    return not_in_version_label(added_in) if added_in else ""
 
 
 @register.simple_tag
